@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Run the SDK conformance scripts against a crm-exports server that is already
+# running. Needs CRM_EXPORTS_BASE_URL (e.g. http://127.0.0.1:8080) and
+# CRM_EXPORTS_TOKEN. The SDKs are installed from requirements.txt into $VENV
+# (default: .venv/conformance in the repo, which git ignores); the venv is
+# reused while requirements.txt is unchanged.
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(dirname "$here")"
+VENV="${VENV:-$repo/.venv/conformance}"
+PYTHON="${PYTHON:-python3}"
+# Upper bound in seconds for each script, so a hung server cannot stall CI.
+SCRIPT_TIMEOUT="${SCRIPT_TIMEOUT:-600}"
+
+if [ -z "${CRM_EXPORTS_BASE_URL:-}" ] || [ -z "${CRM_EXPORTS_TOKEN:-}" ]; then
+    echo "conformance/run.sh: set CRM_EXPORTS_BASE_URL and CRM_EXPORTS_TOKEN (see conformance/README.md)" >&2
+    exit 2
+fi
+export CRM_EXPORTS_BASE_URL CRM_EXPORTS_TOKEN
+
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "conformance: creating virtual environment in $VENV"
+    "$PYTHON" -m venv "$VENV" || exit 1
+fi
+stamp="$VENV/.conformance-requirements.txt"
+if ! cmp -s "$here/requirements.txt" "$stamp" \
+    || ! "$VENV/bin/python" -c 'import hubspot, hubspot_sdk' 2>/dev/null; then
+    echo "conformance: installing $here/requirements.txt"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt" || exit 1
+    cp "$here/requirements.txt" "$stamp"
+fi
+
+passed=0
+failed=0
+status=0
+out="$(mktemp)"
+trap 'rm -f "$out"' EXIT
+for script in legacy_client.py dated_sdk.py; do
+    echo "== conformance/$script"
+    timeout "$SCRIPT_TIMEOUT" "$VENV/bin/python" "$here/$script" 2>&1 | tee "$out"
+    rc=${PIPESTATUS[0]}
+    line="$(grep -E '^conformance: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)"
+    if [ -n "$line" ]; then
+        p="$(echo "$line" | sed -E 's/^conformance: ([0-9]+) passed.*/\1/')"
+        f="$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')"
+        passed=$((passed + p))
+        failed=$((failed + f))
+    else
+        echo "conformance/$script ended without a summary (exit $rc)"
+        failed=$((failed + 1))
+    fi
+    if [ "$rc" -ne 0 ]; then
+        status=1
+    fi
+done
+
+echo "conformance: $passed passed, $failed failed"
+if [ "$failed" -ne 0 ]; then
+    status=1
+fi
+exit "$status"
