@@ -1,1 +1,5 @@
-fn main() {}
+//! The `crm-exports` binary: parses the command line and hands over to the library.
+
+fn main() -> std::process::ExitCode {
+    crm_exports::cli::main()
+}

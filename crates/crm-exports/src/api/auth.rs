@@ -1,0 +1,75 @@
+//! Bearer-token authentication as HubSpot does it: `Authorization: Bearer <token>`, tokens
+//! looked up by their SHA-256 hash, 401 `INVALID_AUTHENTICATION` when missing or unknown,
+//! and 403 `MISSING_SCOPES` naming the scopes that would have sufficed.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use crate::store::PortalId;
+
+/// The authenticated caller: its portal and scopes.
+#[derive(Clone, Debug)]
+pub struct Auth {
+    pub portal: PortalId,
+    pub scopes: Vec<String>,
+}
+
+impl Auth {
+    /// Passes if the token holds any one of `any_of`.
+    pub fn require(&self, any_of: &[&str]) -> ApiResult<()> {
+        if any_of
+            .iter()
+            .any(|s| self.scopes.iter().any(|held| held == s))
+        {
+            Ok(())
+        } else {
+            Err(ApiError::missing_scopes(any_of))
+        }
+    }
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new private-app style token: `pat-na1-` and a random UUID.
+pub fn generate_token() -> String {
+    format!("pat-na1-{}", uuid::Uuid::new_v4())
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim);
+        let token = header.and_then(|h| {
+            let (scheme, token) = h.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        });
+        let Some(token) = token.filter(|t| !t.is_empty()) else {
+            return Err(ApiError::unauthenticated(
+                "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+            ));
+        };
+        match state.store.token_by_hash(&hash_token(token)).await? {
+            Some(info) => Ok(Auth {
+                portal: info.portal,
+                scopes: info.scopes,
+            }),
+            None => Err(ApiError::unauthenticated(
+                "The access token provided is invalid, has been revoked, or belongs to no portal on this server.",
+            )),
+        }
+    }
+}

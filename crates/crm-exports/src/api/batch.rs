@@ -1,0 +1,388 @@
+//! Batch endpoints: `batch/create|read|update|upsert|archive` with at most the configured
+//! number of inputs (100 by default). A batch is atomic — one bad input fails it with 4xx
+//! and nothing is stored — unless every input carries an `objectWriteTraceId`, HubSpot's
+//! opt-in to multi-status: then good inputs are applied and bad ones come back in `errors[]`
+//! with status 207. Batch reads answer 207 when some ids are missing.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Map, Value as Json_, json};
+
+use super::auth::Auth;
+use super::error::{ApiError, ApiResult, ErrorDetail};
+use super::extract::{Body, QueryParams, parse_json};
+use super::records::{CreateInput, refuse_associations, write_failure_error};
+use super::wire::{self, Nulls, record_json};
+use super::{Access, AppState, object_schema};
+use crate::domain::schema::ObjectSchema;
+use crate::domain::time::{format_datetime, now_ms};
+use crate::store::{PropertyValues, RecordKey, Visibility, WriteFailure, WriteOp};
+
+#[derive(Deserialize)]
+struct Inputs<T> {
+    inputs: Vec<T>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyedInput {
+    id: IdText,
+    #[serde(default)]
+    properties: BTreeMap<String, Json_>,
+    #[serde(default)]
+    id_property: Option<String>,
+    #[serde(default)]
+    object_write_trace_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReadInputs {
+    inputs: Vec<IdOnly>,
+    #[serde(default)]
+    properties: Vec<String>,
+    #[serde(default)]
+    id_property: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: IdText,
+}
+
+/// Ids arrive as strings, and from some clients as numbers.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum IdText {
+    Text(String),
+    Number(i64),
+}
+
+impl IdText {
+    fn text(&self) -> String {
+        match self {
+            IdText::Text(s) => s.clone(),
+            IdText::Number(n) => n.to_string(),
+        }
+    }
+}
+
+pub async fn dispatch(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((object_type, operation)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let access = if operation == "read" {
+        Access::Read
+    } else {
+        Access::Write
+    };
+    let schema = object_schema(&state, &auth, &object_type, access).await?;
+    let query = QueryParams::parse(raw.as_deref());
+    let batch = Batch {
+        state: &state,
+        auth: &auth,
+        schema: &schema,
+        started_at: now_ms(),
+    };
+    match operation.as_str() {
+        "create" => batch.create(parse_inputs(&state, &body)?).await,
+        "update" => batch.keyed(parse_inputs(&state, &body)?, false).await,
+        "upsert" => batch.keyed(parse_inputs(&state, &body)?, true).await,
+        "read" => {
+            let input: ReadInputs = parse_json(&body)?;
+            check_size(&state, input.inputs.len())?;
+            batch.read(input, query.bool("archived")?).await
+        }
+        "archive" => {
+            let input: Inputs<IdOnly> = parse_json(&body)?;
+            check_size(&state, input.inputs.len())?;
+            batch.archive(input.inputs).await
+        }
+        other => Err(ApiError::not_found(format!(
+            "Unknown batch operation {other:?}; expected create, read, update, upsert or archive"
+        ))),
+    }
+}
+
+fn parse_inputs<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    body: &[u8],
+) -> ApiResult<Vec<T>> {
+    let parsed: Inputs<T> = parse_json(body)?;
+    check_size(state, parsed.inputs.len())?;
+    Ok(parsed.inputs)
+}
+
+fn check_size(state: &AppState, count: usize) -> ApiResult<()> {
+    let max = state.config.batch_limit;
+    if count > max {
+        return Err(ApiError::validation(format!(
+            "Batch has {count} inputs; at most {max} are allowed per request"
+        ))
+        .with_context("maxInputs", vec![max.to_string()]));
+    }
+    Ok(())
+}
+
+/// One input's failure, reported in a 207's `errors[]`.
+struct InputError {
+    error: ApiError,
+    trace_id: Option<String>,
+    ids: Vec<String>,
+}
+
+fn standard_error(e: &InputError) -> Json_ {
+    let mut context = Map::new();
+    if let Some(t) = &e.trace_id {
+        context.insert("objectWriteTraceId".into(), json!([t]));
+    }
+    if !e.ids.is_empty() {
+        context.insert("ids".into(), json!(e.ids));
+    }
+    let details: Vec<&ErrorDetail> = e.error.errors.iter().collect();
+    json!({
+        "status": "error",
+        "category": e.error.category,
+        "message": e.error.message,
+        "context": context,
+        "links": {},
+        "errors": details,
+    })
+}
+
+struct Batch<'a> {
+    state: &'a AppState,
+    auth: &'a Auth,
+    schema: &'a ObjectSchema,
+    started_at: i64,
+}
+
+/// A parsed write input: the op, what it returns, and its trace id.
+struct PlannedWrite {
+    op: WriteOp,
+    projection: Vec<String>,
+    trace_id: Option<String>,
+}
+
+impl Batch<'_> {
+    fn respond(
+        &self,
+        results: Vec<Json_>,
+        errors: Vec<InputError>,
+        success: StatusCode,
+    ) -> Response {
+        let mut body = json!({
+            "status": "COMPLETE",
+            "results": results,
+            "startedAt": format_datetime(self.started_at),
+            "completedAt": format_datetime(now_ms()),
+        });
+        let status = if errors.is_empty() {
+            success
+        } else {
+            body["numErrors"] = json!(errors.len());
+            body["errors"] = Json_::Array(errors.iter().map(standard_error).collect());
+            StatusCode::MULTI_STATUS
+        };
+        (status, Json(body)).into_response()
+    }
+
+    fn multi_status(trace_ids: impl Iterator<Item = Option<String>>) -> bool {
+        let mut any = false;
+        for t in trace_ids {
+            if t.filter(|t| !t.is_empty()).is_none() {
+                return false;
+            }
+            any = true;
+        }
+        any
+    }
+
+    async fn create(&self, inputs: Vec<CreateInput>) -> ApiResult<Response> {
+        let multi = Self::multi_status(inputs.iter().map(|i| i.object_write_trace_id.clone()));
+        let planned = inputs.into_iter().map(|input| {
+            let trace_id = input.object_write_trace_id.clone();
+            let plan = refuse_associations(&input.associations)
+                .and_then(|()| self.parse_values(&input.properties))
+                .map(|values| PlannedWrite {
+                    projection: wire::write_projection(self.schema, &values),
+                    op: WriteOp::Create(values),
+                    trace_id: input.object_write_trace_id,
+                });
+            (trace_id, plan)
+        });
+        self.apply(planned.collect(), multi, false, StatusCode::CREATED)
+            .await
+    }
+
+    async fn keyed(&self, inputs: Vec<KeyedInput>, upsert: bool) -> ApiResult<Response> {
+        let multi = Self::multi_status(inputs.iter().map(|i| i.object_write_trace_id.clone()));
+        let planned = inputs.into_iter().map(|input| {
+            let trace_id = input.object_write_trace_id.clone();
+            (trace_id, self.plan_keyed(input, upsert))
+        });
+        self.apply(planned.collect(), multi, upsert, StatusCode::OK)
+            .await
+    }
+
+    fn plan_keyed(&self, input: KeyedInput, upsert: bool) -> ApiResult<PlannedWrite> {
+        let key = wire::record_key(self.schema, &input.id.text(), input.id_property.as_deref())?;
+        let mut raw = input.properties;
+        // An upsert that creates sets its key property, so validate that value too.
+        if upsert && let RecordKey::Unique { property, value } = &key {
+            raw.entry(property.clone()).or_insert_with(|| json!(value));
+        }
+        let values = self.parse_values(&raw)?;
+        Ok(PlannedWrite {
+            projection: wire::write_projection(self.schema, &values),
+            op: if upsert {
+                WriteOp::Upsert(key, values)
+            } else {
+                WriteOp::Update(key, values)
+            },
+            trace_id: input.object_write_trace_id,
+        })
+    }
+
+    fn parse_values(&self, raw: &BTreeMap<String, Json_>) -> ApiResult<PropertyValues> {
+        wire::parse_properties(self.schema, raw).map_err(|p| ApiError::invalid_properties(&p))
+    }
+
+    /// Writes the valid inputs; in atomic mode the first problem fails the whole batch.
+    async fn apply(
+        &self,
+        planned: Vec<(Option<String>, ApiResult<PlannedWrite>)>,
+        multi: bool,
+        report_new: bool,
+        success: StatusCode,
+    ) -> ApiResult<Response> {
+        let mut errors = Vec::new();
+        let mut writes = Vec::new();
+        for (index, (trace_id, plan)) in planned.into_iter().enumerate() {
+            match plan {
+                Ok(w) => writes.push(w),
+                Err(error) if multi => errors.push(InputError {
+                    error,
+                    trace_id,
+                    ids: Vec::new(),
+                }),
+                Err(mut error) => {
+                    error.message = format!("Input {index}: {}", error.message);
+                    return Err(error);
+                }
+            }
+        }
+        let ops = writes.iter().map(|w| w.op.clone()).collect();
+        let outcomes = self
+            .state
+            .store
+            .write_records(self.auth.portal, self.schema.object, ops, !multi, now_ms())
+            .await?;
+        if !multi && let Some(Err(failure)) = outcomes.iter().find(|o| o.is_err()) {
+            return Err(write_failure_error(self.schema, failure));
+        }
+        let mut results = Vec::new();
+        for (write, outcome) in writes.into_iter().zip(outcomes) {
+            match outcome {
+                Ok(written) => {
+                    let record = self
+                        .state
+                        .store
+                        .read_records(
+                            self.auth.portal,
+                            self.schema.object,
+                            vec![RecordKey::Id(written.id)],
+                            write.projection,
+                            Visibility::Live,
+                        )
+                        .await?
+                        .pop()
+                        .flatten()
+                        .ok_or_else(|| {
+                            ApiError::internal("a written record could not be read back")
+                        })?;
+                    let mut json = record_json(&record, self.schema, Nulls::Omit);
+                    if report_new {
+                        json["new"] = json!(written.created);
+                    }
+                    results.push(json);
+                }
+                Err(failure) => {
+                    let ids = match &failure {
+                        WriteFailure::NotFound(key) => vec![key.display()],
+                        WriteFailure::Duplicate { existing_id, .. } => {
+                            vec![existing_id.to_string()]
+                        }
+                    };
+                    errors.push(InputError {
+                        error: write_failure_error(self.schema, &failure),
+                        trace_id: write.trace_id,
+                        ids,
+                    });
+                }
+            }
+        }
+        Ok(self.respond(results, errors, success))
+    }
+
+    async fn read(&self, input: ReadInputs, archived: bool) -> ApiResult<Response> {
+        let keys = input
+            .inputs
+            .iter()
+            .map(|i| wire::record_key(self.schema, &i.id.text(), input.id_property.as_deref()))
+            .collect::<ApiResult<Vec<_>>>()?;
+        let projection = wire::read_projection(self.schema, Some(input.properties));
+        let found = self
+            .state
+            .store
+            .read_records(
+                self.auth.portal,
+                self.schema.object,
+                keys.clone(),
+                projection,
+                Visibility::from_archived_flag(archived),
+            )
+            .await?;
+        let mut results = Vec::new();
+        let mut missing = Vec::new();
+        for (key, record) in keys.iter().zip(found) {
+            match record {
+                Some(r) => results.push(record_json(&r, self.schema, Nulls::Include)),
+                None => missing.push(key.display()),
+            }
+        }
+        let errors = if missing.is_empty() {
+            Vec::new()
+        } else {
+            vec![InputError {
+                error: ApiError::not_found(format!(
+                    "Could not get some {} objects, they may be deleted or not exist. Check that ids are valid.",
+                    self.schema.object.singular().to_uppercase()
+                )),
+                trace_id: None,
+                ids: missing,
+            }]
+        };
+        Ok(self.respond(results, errors, StatusCode::OK))
+    }
+
+    async fn archive(&self, inputs: Vec<IdOnly>) -> ApiResult<Response> {
+        let keys = inputs
+            .iter()
+            .map(|i| wire::record_key(self.schema, &i.id.text(), None))
+            .collect::<ApiResult<Vec<_>>>()?;
+        self.state
+            .store
+            .archive_records(self.auth.portal, self.schema.object, keys, now_ms())
+            .await?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    }
+}

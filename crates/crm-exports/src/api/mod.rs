@@ -1,0 +1,183 @@
+//! The HTTP API: axum routers for records, batches, search and properties on both path
+//! families (`/crm/v3/...` and `/crm/.../2026-03/...`), the auth extractor, HubSpot's error
+//! body, and the middleware every response passes through (correlation id, metrics, body
+//! limit, panic guard). It reads and writes only through the `Store` trait.
+
+pub mod auth;
+mod batch;
+pub mod error;
+mod extract;
+mod ops;
+mod properties;
+mod records;
+mod search;
+mod wire;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use metrics_exporter_prometheus::PrometheusHandle;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use self::auth::Auth;
+use self::error::{ApiError, ApiResult, CORRELATION_ID};
+use crate::domain::schema::ObjectSchema;
+use crate::domain::search::SearchLimits;
+use crate::store::SharedStore;
+
+pub const CORRELATION_HEADER: &str = "x-hubspot-correlation-id";
+
+/// API policy knobs, all set from the command line.
+#[derive(Clone, Debug)]
+pub struct ApiConfig {
+    pub batch_limit: usize,
+    pub max_body_bytes: usize,
+    pub search_limits: SearchLimits,
+    pub search_result_cap: usize,
+    pub request_timeout: Duration,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            batch_limit: 100,
+            max_body_bytes: 10 * 1024 * 1024,
+            search_limits: SearchLimits::default(),
+            search_result_cap: 10_000,
+            request_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: SharedStore,
+    pub config: Arc<ApiConfig>,
+    pub metrics: PrometheusHandle,
+}
+
+/// What a handler needs the caller's token to allow on an object type.
+#[derive(Clone, Copy, Debug)]
+pub enum Access {
+    Read,
+    Write,
+    SchemaRead,
+    SchemaWrite,
+}
+
+/// Resolves `{objectType}`, checks the caller's scopes for it, and loads its schema.
+pub async fn object_schema(
+    state: &AppState,
+    auth: &Auth,
+    segment: &str,
+    access: Access,
+) -> ApiResult<Arc<ObjectSchema>> {
+    let object = wire::resolve_object(segment)?;
+    match access {
+        Access::Read => auth.require(object.read_scopes())?,
+        Access::Write => auth.require(object.write_scopes())?,
+        Access::SchemaRead => auth.require(&object.schema_read_scopes())?,
+        Access::SchemaWrite => auth.require(object.schema_write_scopes())?,
+    }
+    Ok(state.store.object_schema(auth.portal, object).await?)
+}
+
+fn objects_router() -> Router<AppState> {
+    Router::new()
+        .route("/{object_type}", get(records::list).post(records::create))
+        .route("/{object_type}/search", post(search::search))
+        .route("/{object_type}/batch/{operation}", post(batch::dispatch))
+        .route(
+            "/{object_type}/{object_id}",
+            get(records::read)
+                .patch(records::update)
+                .delete(records::archive),
+        )
+}
+
+fn properties_router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/{object_type}",
+            get(properties::list).post(properties::create),
+        )
+        .route(
+            "/{object_type}/groups",
+            get(properties::list_groups).post(properties::create_group),
+        )
+        .route(
+            "/{object_type}/groups/{group_name}",
+            get(properties::read_group),
+        )
+        .route("/{object_type}/batch/{operation}", post(properties::batch))
+        .route("/{object_type}/{property_name}", get(properties::read))
+}
+
+/// The whole application, ready to serve.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    let timeout = state.config.request_timeout;
+    Router::new()
+        .nest("/crm/v3/objects", objects_router())
+        .nest("/crm/objects/2026-03", objects_router())
+        .nest("/crm/v3/properties", properties_router())
+        .nest("/crm/properties/2026-03", properties_router())
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(ops::unknown_route)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::internal("a request handler panicked").into_response()
+        }))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            axum::http::header::AUTHORIZATION,
+        ]))
+        .with_state(state)
+}
+
+/// Gives each request a correlation id (in error bodies and the response header) and
+/// records its count and latency by route.
+async fn observe(State(_state): State<AppState>, request: Request, next: Next) -> Response {
+    let correlation_id = uuid::Uuid::new_v4().to_string();
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let mut response = CORRELATION_ID
+        .scope(correlation_id.clone(), next.run(request))
+        .await;
+    if let Ok(value) = HeaderValue::from_str(&correlation_id) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(CORRELATION_HEADER), value);
+    }
+    let status = response.status().as_u16().to_string();
+    let labels = [("method", method), ("route", route), ("status", status)];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// The router behind trailing-slash normalisation: the SDKs call collection paths both with
+/// and without a trailing `/`, and axum matches paths exactly.
+pub fn service(state: AppState) -> tower_http::normalize_path::NormalizePath<Router> {
+    use tower::Layer;
+    tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(router(state))
+}

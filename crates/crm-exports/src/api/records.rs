@@ -1,0 +1,242 @@
+//! Single-record endpoints and list pages under `/crm/v3/objects/{objectType}` and
+//! `/crm/objects/2026-03/{objectType}`: create (201), read (with `properties`,
+//! `idProperty`, `archived`), update, archive (204), and id-ordered pages with an `after`
+//! cursor and `paging` only when another page exists.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value as Json_, json};
+
+use super::auth::Auth;
+use super::error::{ApiError, ApiResult};
+use super::extract::{Body, QueryParams, parse_json};
+use super::wire::{self, Nulls, record_json};
+use super::{Access, AppState, object_schema};
+use crate::domain::schema::ObjectSchema;
+use crate::domain::time::now_ms;
+use crate::store::{RecordKey, Visibility, WriteFailure, WriteOp, Written};
+
+/// List pages hold at most this many records; larger `limit`s are clamped, as the SDKs'
+/// paging helpers expect.
+pub const MAX_PAGE_SIZE: usize = 100;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateInput {
+    #[serde(default)]
+    pub properties: BTreeMap<String, Json_>,
+    #[serde(default)]
+    pub associations: Vec<Json_>,
+    #[serde(default)]
+    pub object_write_trace_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct UpdateInput {
+    #[serde(default)]
+    pub properties: BTreeMap<String, Json_>,
+}
+
+/// Inline associations belong to the associations issue; refuse them rather than drop them.
+pub fn refuse_associations(associations: &[Json_]) -> ApiResult<()> {
+    if associations.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(
+            "Associations on record create are not supported by this server yet; create the records, then associate them.",
+        ))
+    }
+}
+
+/// HubSpot's message for a unique value already taken.
+pub fn write_failure_error(schema: &ObjectSchema, failure: &WriteFailure) -> ApiError {
+    match failure {
+        WriteFailure::Duplicate {
+            property,
+            value,
+            existing_id,
+        } => {
+            let message =
+                if schema.object == crate::domain::ObjectType::Contacts && property == "email" {
+                    format!("Contact already exists. Existing ID: {existing_id}")
+                } else {
+                    format!(
+                        "A {} with {property} {value:?} already exists. Existing ID: {existing_id}",
+                        schema.object.singular()
+                    )
+                };
+            ApiError::conflict(message)
+        }
+        WriteFailure::NotFound(key) => ApiError::not_found(format!(
+            "No {} with id {} exists",
+            schema.object.singular(),
+            key.display()
+        )),
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(object_type): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Json_>> {
+    let schema = object_schema(&state, &auth, &object_type, Access::Read).await?;
+    let query = QueryParams::parse(raw.as_deref());
+    let limit = query
+        .number::<usize>("limit")?
+        .unwrap_or(10)
+        .clamp(1, MAX_PAGE_SIZE);
+    let after = match query.get("after").filter(|a| !a.is_empty()) {
+        None => 0,
+        Some(a) => a
+            .parse::<i64>()
+            .map_err(|_| ApiError::validation(format!("{a:?} is not a valid paging cursor")))?,
+    };
+    let visibility = Visibility::from_archived_flag(query.bool("archived")?);
+    let projection = wire::read_projection(&schema, wire::requested_properties(&query));
+    let mut records = state
+        .store
+        .list_records(
+            auth.portal,
+            schema.object,
+            after,
+            limit + 1,
+            projection,
+            visibility,
+        )
+        .await?;
+    let more = records.len() > limit;
+    records.truncate(limit);
+    let results: Vec<Json_> = records
+        .iter()
+        .map(|r| record_json(r, &schema, Nulls::Include))
+        .collect();
+    let mut body = json!({ "results": results });
+    if more && let Some(last) = records.last() {
+        body["paging"] =
+            json!({"next": {"after": last.id.to_string(), "link": format!("?after={}", last.id)}});
+    }
+    Ok(Json(body))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(object_type): Path<String>,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<Json_>)> {
+    let schema = object_schema(&state, &auth, &object_type, Access::Write).await?;
+    let input: CreateInput = parse_json(&body)?;
+    refuse_associations(&input.associations)?;
+    let values = wire::parse_properties(&schema, &input.properties)
+        .map_err(|p| ApiError::invalid_properties(&p))?;
+    let projection = wire::write_projection(&schema, &values);
+    let written = write_one(&state, &auth, &schema, WriteOp::Create(values)).await?;
+    let record = read_written(&state, &auth, &schema, written, projection).await?;
+    Ok((StatusCode::CREATED, Json(record)))
+}
+
+pub async fn read(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((object_type, id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Json_>> {
+    let schema = object_schema(&state, &auth, &object_type, Access::Read).await?;
+    let query = QueryParams::parse(raw.as_deref());
+    let key = wire::record_key(&schema, &id, query.get("idProperty"))?;
+    let projection = wire::read_projection(&schema, wire::requested_properties(&query));
+    let visibility = Visibility::from_archived_flag(query.bool("archived")?);
+    let found = state
+        .store
+        .read_records(
+            auth.portal,
+            schema.object,
+            vec![key],
+            projection,
+            visibility,
+        )
+        .await?
+        .pop()
+        .flatten()
+        .ok_or_else(|| ApiError::not_found("resource not found"))?;
+    Ok(Json(record_json(&found, &schema, Nulls::Include)))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((object_type, id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+    Body(body): Body,
+) -> ApiResult<Json<Json_>> {
+    let schema = object_schema(&state, &auth, &object_type, Access::Write).await?;
+    let query = QueryParams::parse(raw.as_deref());
+    let key = wire::record_key(&schema, &id, query.get("idProperty"))?;
+    let input: UpdateInput = parse_json(&body)?;
+    let values = wire::parse_properties(&schema, &input.properties)
+        .map_err(|p| ApiError::invalid_properties(&p))?;
+    let projection = wire::write_projection(&schema, &values);
+    let written = write_one(&state, &auth, &schema, WriteOp::Update(key, values)).await?;
+    Ok(Json(
+        read_written(&state, &auth, &schema, written, projection).await?,
+    ))
+}
+
+pub async fn archive(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((object_type, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let schema = object_schema(&state, &auth, &object_type, Access::Write).await?;
+    let key = wire::record_key(&schema, &id, None)?;
+    // Like HubSpot, archiving a record that is missing or already archived succeeds.
+    state
+        .store
+        .archive_records(auth.portal, schema.object, vec![key], now_ms())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn write_one(
+    state: &AppState,
+    auth: &Auth,
+    schema: &ObjectSchema,
+    op: WriteOp,
+) -> ApiResult<Written> {
+    let outcome = state
+        .store
+        .write_records(auth.portal, schema.object, vec![op], true, now_ms())
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::internal("a write returned no outcome"))?;
+    outcome.map_err(|failure| write_failure_error(schema, &failure))
+}
+
+async fn read_written(
+    state: &AppState,
+    auth: &Auth,
+    schema: &ObjectSchema,
+    written: Written,
+    projection: Vec<String>,
+) -> ApiResult<Json_> {
+    let record = state
+        .store
+        .read_records(
+            auth.portal,
+            schema.object,
+            vec![RecordKey::Id(written.id)],
+            projection,
+            Visibility::Live,
+        )
+        .await?
+        .pop()
+        .flatten()
+        .ok_or_else(|| ApiError::internal("a written record could not be read back"))?;
+    Ok(record_json(&record, schema, Nulls::Omit))
+}

@@ -1,0 +1,66 @@
+//! The command line: `serve` runs the service; `token create|list|revoke` manage API
+//! tokens. Every option is a flag and a `CRM_EXPORTS_*` environment variable.
+
+mod serve;
+mod token;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "crm-exports",
+    version,
+    about = "A self-hostable, HubSpot-compatible CRM export service"
+)]
+pub struct Cli {
+    /// Folder holding the database, export files and the development token.
+    #[arg(
+        long,
+        global = true,
+        env = "CRM_EXPORTS_DATA_DIR",
+        default_value = "data"
+    )]
+    pub data_dir: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the HTTP API.
+    Serve(serve::ServeArgs),
+    /// Create, list and revoke API tokens.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(&cli.data_dir, args).await,
+            Command::Token(command) => token::run(&cli.data_dir, command).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

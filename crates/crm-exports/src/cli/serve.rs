@@ -1,0 +1,92 @@
+//! `crm-exports serve`: the defaults need nothing configured — bind 127.0.0.1:8080, data
+//! under `./data` — and the first start prints a ready-to-use token.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::api::ApiConfig;
+use crate::domain::search::SearchLimits;
+use crate::server;
+use crate::telemetry::{self, LogFormat};
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "CRM_EXPORTS_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Log format on stderr.
+    #[arg(
+        long,
+        env = "CRM_EXPORTS_LOG_FORMAT",
+        value_enum,
+        default_value = "pretty"
+    )]
+    pub log_format: LogFormat,
+    /// Most inputs accepted by one batch request.
+    #[arg(long, env = "CRM_EXPORTS_BATCH_LIMIT", default_value_t = 100)]
+    pub batch_limit: usize,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "CRM_EXPORTS_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Most filter groups in one search.
+    #[arg(long, env = "CRM_EXPORTS_SEARCH_MAX_FILTER_GROUPS", default_value_t = SearchLimits::default().max_groups)]
+    pub search_max_filter_groups: usize,
+    /// Most filters in one search filter group.
+    #[arg(long, env = "CRM_EXPORTS_SEARCH_MAX_FILTERS_PER_GROUP", default_value_t = SearchLimits::default().max_filters_per_group)]
+    pub search_max_filters_per_group: usize,
+    /// Most filters in one search, over all groups.
+    #[arg(long, env = "CRM_EXPORTS_SEARCH_MAX_FILTERS", default_value_t = SearchLimits::default().max_filters_total)]
+    pub search_max_filters: usize,
+    /// How far a search may page (HubSpot: 10,000 results).
+    #[arg(long, env = "CRM_EXPORTS_SEARCH_RESULT_CAP", default_value_t = 10_000)]
+    pub search_result_cap: usize,
+    /// Seconds before a request is answered with 408.
+    #[arg(long, env = "CRM_EXPORTS_REQUEST_TIMEOUT_SECS", default_value_t = 60)]
+    pub request_timeout_secs: u64,
+}
+
+impl ServeArgs {
+    fn api_config(&self) -> ApiConfig {
+        ApiConfig {
+            batch_limit: self.batch_limit,
+            max_body_bytes: self.max_body_bytes,
+            search_limits: SearchLimits {
+                max_groups: self.search_max_filter_groups,
+                max_filters_per_group: self.search_max_filters_per_group,
+                max_filters_total: self.search_max_filters,
+                ..SearchLimits::default()
+            },
+            search_result_cap: self.search_result_cap,
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+        }
+    }
+}
+
+pub async fn run(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
+    telemetry::init_logging(args.log_format);
+    let store = server::open_store(data_dir)?;
+    let new_token = server::bootstrap(store.as_ref(), data_dir).await?;
+    let listener = server::bind(args.bind).await?;
+    let address = listener.local_addr()?;
+    println!("crm-exports is listening on http://{address}");
+    match new_token {
+        Some(token) => {
+            println!("A portal and a development token with every scope were created:");
+            println!("  {token}");
+            println!(
+                "The token is also in {} (shown only this once).",
+                data_dir.join(server::DEV_TOKEN_FILE).display()
+            );
+        }
+        None => println!(
+            "Using the existing data in {}; the development token is in {}.",
+            data_dir.display(),
+            data_dir.join(server::DEV_TOKEN_FILE).display()
+        ),
+    }
+    let state = server::app_state(store, args.api_config());
+    server::serve(listener, state, server::shutdown_signal()).await
+}

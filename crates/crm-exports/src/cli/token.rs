@@ -1,0 +1,120 @@
+//! `crm-exports token create|list|revoke`: tokens belong to one portal (created on demand),
+//! hold named scopes, are shown once and stored only as hashes.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+
+use crate::api::auth;
+use crate::domain::scope::{ALL_SCOPES, is_known};
+use crate::domain::time::{format_datetime, now_ms};
+use crate::server;
+use crate::store::{PortalId, Store};
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create a token for a portal (the portal is created if it does not exist).
+    Create {
+        /// Portal id, a positive whole number.
+        #[arg(long, env = "CRM_EXPORTS_PORTAL")]
+        portal: i64,
+        /// Comma-separated scopes, or `all`.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// A name to recognise the token by.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by its id (from `token list`).
+    Revoke { id: i64 },
+}
+
+pub async fn run(data_dir: &Path, command: TokenCommand) -> anyhow::Result<()> {
+    let store = server::open_store(data_dir)?;
+    match command {
+        TokenCommand::Create {
+            portal,
+            scopes,
+            name,
+        } => {
+            if portal <= 0 {
+                bail!("--portal must be a positive whole number");
+            }
+            let scopes = expand_scopes(&scopes)?;
+            let now = now_ms();
+            if store.ensure_portal(PortalId(portal), now).await? {
+                eprintln!("created portal {portal}");
+            }
+            let token = auth::generate_token();
+            let info = store
+                .create_token(
+                    PortalId(portal),
+                    &name,
+                    &scopes,
+                    &auth::hash_token(&token),
+                    now,
+                )
+                .await
+                .context("cannot create the token")?;
+            eprintln!(
+                "token {} for portal {portal} with scopes: {}",
+                info.id,
+                scopes.join(",")
+            );
+            println!("{token}");
+        }
+        TokenCommand::List => {
+            println!(
+                "{:>4}  {:>8}  {:<16}  {:<24}  {:<8}  scopes",
+                "id", "portal", "name", "created", "state"
+            );
+            for t in store.list_tokens().await? {
+                println!(
+                    "{:>4}  {:>8}  {:<16}  {:<24}  {:<8}  {}",
+                    t.id,
+                    t.portal.0,
+                    t.name,
+                    format_datetime(t.created_at),
+                    if t.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    },
+                    t.scopes.join(",")
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            if !store.revoke_token(id, now_ms()).await? {
+                bail!("no active token has id {id}");
+            }
+            println!("token {id} revoked");
+        }
+    }
+    Ok(())
+}
+
+fn expand_scopes(requested: &[String]) -> anyhow::Result<Vec<String>> {
+    let mut scopes: Vec<String> = Vec::new();
+    for s in requested.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if s == "all" {
+            scopes.extend(ALL_SCOPES.iter().map(|s| s.to_string()));
+        } else if is_known(s) {
+            scopes.push(s.to_string());
+        } else {
+            bail!(
+                "unknown scope {s:?}; known scopes: {}",
+                ALL_SCOPES.join(", ")
+            );
+        }
+    }
+    scopes.sort();
+    scopes.dedup();
+    if scopes.is_empty() {
+        bail!("--scopes needs at least one scope");
+    }
+    Ok(scopes)
+}

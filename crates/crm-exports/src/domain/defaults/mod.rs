@@ -1,0 +1,90 @@
+//! HubSpot's default property definitions and groups for the standard objects, embedded in
+//! the binary from the JSON files beside this module and seeded into every new portal.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use super::ObjectType;
+use super::property::{PropertyDefinition, PropertyGroup};
+
+#[derive(Debug, Deserialize)]
+pub struct ObjectDefaults {
+    pub groups: Vec<PropertyGroup>,
+    pub properties: Vec<PropertyDefinition>,
+}
+
+fn source(object: ObjectType) -> &'static str {
+    match object {
+        ObjectType::Contacts => include_str!("contacts.json"),
+        ObjectType::Companies => include_str!("companies.json"),
+        ObjectType::Deals => include_str!("deals.json"),
+        ObjectType::Tickets => include_str!("tickets.json"),
+    }
+}
+
+/// The defaults for `object`, parsed once per process.
+pub fn for_object(object: ObjectType) -> &'static ObjectDefaults {
+    static PARSED: OnceLock<Vec<ObjectDefaults>> = OnceLock::new();
+    let all = PARSED.get_or_init(|| {
+        ObjectType::ALL
+            .iter()
+            .map(|t| {
+                let mut defaults: ObjectDefaults = serde_json::from_str(source(*t))
+                    .unwrap_or_else(|e| panic!("embedded defaults for {t} are invalid: {e}"));
+                for p in &mut defaults.properties {
+                    p.hubspot_defined = true;
+                }
+                defaults
+            })
+            .collect()
+    });
+    let index = ObjectType::ALL
+        .iter()
+        .position(|t| *t == object)
+        .unwrap_or(0);
+    &all[index]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::property::system_field;
+
+    #[test]
+    fn every_object_defines_its_system_and_default_properties() {
+        for t in ObjectType::ALL {
+            let d = for_object(t);
+            let has = |name: &str| d.properties.iter().any(|p| p.name == name);
+            for name in t.default_properties() {
+                assert!(has(name), "{t} lacks default property {name}");
+            }
+            assert!(
+                d.properties.iter().any(|p| p.searchable),
+                "{t} has nothing searchable"
+            );
+            for p in &d.properties {
+                assert!(
+                    d.groups.iter().any(|g| g.name == p.group_name),
+                    "{t}.{} is in unknown group {}",
+                    p.name,
+                    p.group_name
+                );
+                assert!(
+                    p.property_type
+                        .valid_field_types()
+                        .contains(&p.field_type.as_str())
+                        || p.calculated
+                        || p.read_only_value,
+                    "{t}.{} has type {:?} with fieldType {}",
+                    p.name,
+                    p.property_type,
+                    p.field_type
+                );
+                if system_field(t, &p.name).is_some() {
+                    assert!(p.read_only_value, "{t}.{} must be read-only", p.name);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The CRM domain: object types, property definitions and how values are parsed and
+//! normalised, records, search requests and scopes. Everything here is pure — no I/O, no
+//! axum, no database crates — so the store and the API share one set of rules.
+
+pub mod defaults;
+pub mod object_type;
+pub mod property;
+pub mod record;
+pub mod schema;
+pub mod scope;
+pub mod search;
+pub mod time;
+pub mod value_error;
+
+pub use object_type::ObjectType;
+pub use property::{PropertyDefinition, PropertyType};
+pub use record::{Record, Value};

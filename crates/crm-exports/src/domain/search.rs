@@ -1,0 +1,422 @@
+//! Search requests: HubSpot's `filterGroups` (filters AND-ed inside a group, groups OR-ed),
+//! the 13 operators, sorts and the free-text `query`, parsed against the object's property
+//! definitions into typed conditions the store turns into its own query language.
+//!
+//! Semantics chosen where HubSpot leaves them open: string comparisons ignore letter case;
+//! `NEQ`, `NOT_IN` and `NOT_CONTAINS_TOKEN` also match records with no value; on a
+//! multi-select property `EQ`/`IN` match when any selected option equals the value.
+
+use serde::Deserialize;
+
+use super::property::{PropertyDefinition, PropertyType};
+use super::record::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operator {
+    Eq,
+    Neq,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    Between,
+    In,
+    NotIn,
+    HasProperty,
+    NotHasProperty,
+    ContainsToken,
+    NotContainsToken,
+}
+
+impl Operator {
+    pub const ALL: [(&'static str, Operator); 13] = [
+        ("EQ", Operator::Eq),
+        ("NEQ", Operator::Neq),
+        ("LT", Operator::Lt),
+        ("LTE", Operator::Lte),
+        ("GT", Operator::Gt),
+        ("GTE", Operator::Gte),
+        ("BETWEEN", Operator::Between),
+        ("IN", Operator::In),
+        ("NOT_IN", Operator::NotIn),
+        ("HAS_PROPERTY", Operator::HasProperty),
+        ("NOT_HAS_PROPERTY", Operator::NotHasProperty),
+        ("CONTAINS_TOKEN", Operator::ContainsToken),
+        ("NOT_CONTAINS_TOKEN", Operator::NotContainsToken),
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(text))
+            .map(|(_, op)| *op)
+    }
+}
+
+/// What a condition compares against, already typed by the property's type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Operand {
+    None,
+    One(Value),
+    Range(Value, Value),
+    Many(Vec<Value>),
+    /// A token pattern for the `*_CONTAINS_TOKEN` operators; `*` matches any run.
+    Token(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    pub property: PropertyDefinition,
+    pub operator: Operator,
+    pub operand: Operand,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sort {
+    pub property: PropertyDefinition,
+    pub descending: bool,
+}
+
+/// A parsed search: OR over groups of AND-ed conditions, sorts, and the text query over
+/// the given searchable properties.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Predicate {
+    pub groups: Vec<Vec<Condition>>,
+    pub sorts: Vec<Sort>,
+    pub query: Option<String>,
+    pub query_properties: Vec<PropertyDefinition>,
+}
+
+/// Caps on a search request's shape. HubSpot's documented figures conflict, so they are
+/// configurable; the defaults accept the largest documented request.
+#[derive(Clone, Copy, Debug)]
+pub struct SearchLimits {
+    pub max_groups: usize,
+    pub max_filters_per_group: usize,
+    pub max_filters_total: usize,
+    pub max_query_chars: usize,
+}
+
+impl Default for SearchLimits {
+    fn default() -> Self {
+        Self {
+            max_groups: 6,
+            max_filters_per_group: 10,
+            max_filters_total: 25,
+            max_query_chars: 3000,
+        }
+    }
+}
+
+/// A filter as clients send it. Values may arrive as strings, numbers or booleans.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RawFilter {
+    pub property_name: String,
+    pub operator: String,
+    #[serde(default)]
+    pub value: Option<serde_json::Value>,
+    #[serde(default)]
+    pub values: Option<Vec<serde_json::Value>>,
+    #[serde(default)]
+    pub high_value: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct RawFilterGroup {
+    #[serde(default)]
+    pub filters: Vec<RawFilter>,
+}
+
+/// A sort entry: HubSpot documents objects; SDK typings make some callers send strings,
+/// either a property name or a JSON-encoded object.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawSort {
+    Object {
+        #[serde(rename = "propertyName")]
+        property_name: String,
+        #[serde(default)]
+        direction: Option<String>,
+    },
+    Text(String),
+}
+
+/// Turns a JSON scalar into the text HubSpot would have received.
+pub fn scalar_text(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Looks properties up by name for the parser.
+pub trait PropertyLookup {
+    fn property(&self, name: &str) -> Option<&PropertyDefinition>;
+    fn searchable(&self) -> Vec<PropertyDefinition>;
+}
+
+impl PropertyLookup for [PropertyDefinition] {
+    fn property(&self, name: &str) -> Option<&PropertyDefinition> {
+        self.iter().find(|p| p.name == name)
+    }
+    fn searchable(&self) -> Vec<PropertyDefinition> {
+        self.iter().filter(|p| p.searchable).cloned().collect()
+    }
+}
+
+/// Parses groups, sorts and query; returns every problem found, not just the first.
+pub fn parse_predicate(
+    groups: &[RawFilterGroup],
+    sorts: &[RawSort],
+    query: Option<&str>,
+    properties: &(impl PropertyLookup + ?Sized),
+    limits: &SearchLimits,
+) -> Result<Predicate, Vec<String>> {
+    let mut errors = Vec::new();
+    if groups.len() > limits.max_groups {
+        errors.push(format!(
+            "Too many filter groups: {} (at most {})",
+            groups.len(),
+            limits.max_groups
+        ));
+    }
+    let total: usize = groups.iter().map(|g| g.filters.len()).sum();
+    if total > limits.max_filters_total {
+        errors.push(format!(
+            "Too many filters: {total} (at most {} in all)",
+            limits.max_filters_total
+        ));
+    }
+    let mut parsed_groups = Vec::new();
+    for group in groups {
+        if group.filters.len() > limits.max_filters_per_group {
+            errors.push(format!(
+                "Too many filters in one group: {} (at most {})",
+                group.filters.len(),
+                limits.max_filters_per_group
+            ));
+        }
+        let mut conditions = Vec::new();
+        for filter in &group.filters {
+            match parse_condition(filter, properties) {
+                Ok(c) => conditions.push(c),
+                Err(e) => errors.push(e),
+            }
+        }
+        // An empty group would match everything and silently widen an OR; drop it.
+        if !conditions.is_empty() {
+            parsed_groups.push(conditions);
+        }
+    }
+    let mut parsed_sorts = Vec::new();
+    for sort in sorts {
+        let (name, direction) = match sort {
+            RawSort::Object {
+                property_name,
+                direction,
+            } => (property_name.clone(), direction.clone()),
+            RawSort::Text(text) => match serde_json::from_str::<RawSort>(text) {
+                Ok(RawSort::Object {
+                    property_name,
+                    direction,
+                }) => (property_name, direction),
+                _ if text.trim_start().starts_with('{') => continue,
+                _ => match text.strip_prefix('-') {
+                    Some(name) => (name.to_string(), Some("DESCENDING".into())),
+                    None => (text.clone(), None),
+                },
+            },
+        };
+        let descending = match direction.as_deref().map(str::to_ascii_uppercase).as_deref() {
+            None | Some("ASCENDING") | Some("ASC") => false,
+            Some("DESCENDING") | Some("DESC") => true,
+            Some(other) => {
+                errors.push(format!(
+                    "Sort direction {other:?} is not ASCENDING or DESCENDING"
+                ));
+                false
+            }
+        };
+        match properties.property(&name) {
+            Some(p) => parsed_sorts.push(Sort {
+                property: p.clone(),
+                descending,
+            }),
+            None => errors.push(format!("Sort property \"{name}\" does not exist")),
+        }
+    }
+    let query = query.map(str::trim).filter(|q| !q.is_empty());
+    if let Some(q) = query
+        && q.chars().count() > limits.max_query_chars
+    {
+        errors.push(format!(
+            "query is longer than {} characters",
+            limits.max_query_chars
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Predicate {
+        groups: parsed_groups,
+        sorts: parsed_sorts,
+        query: query.map(str::to_string),
+        query_properties: if query.is_some() {
+            properties.searchable()
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+fn parse_condition(
+    filter: &RawFilter,
+    properties: &(impl PropertyLookup + ?Sized),
+) -> Result<Condition, String> {
+    let name = &filter.property_name;
+    let property = properties
+        .property(name)
+        .ok_or_else(|| format!("Filter property \"{name}\" does not exist"))?
+        .clone();
+    let operator = Operator::parse(&filter.operator)
+        .ok_or_else(|| format!("Unknown filter operator {:?}", filter.operator))?;
+    let single = |field: &Option<serde_json::Value>, field_name: &str| -> Result<String, String> {
+        field.as_ref().and_then(scalar_text).ok_or_else(|| {
+            format!(
+                "Filter on \"{name}\" with {} needs a `{field_name}`",
+                filter.operator
+            )
+        })
+    };
+    let typed = |text: &str| filter_value(&property, text);
+    let operand = match operator {
+        Operator::HasProperty | Operator::NotHasProperty => Operand::None,
+        Operator::ContainsToken | Operator::NotContainsToken => {
+            Operand::Token(single(&filter.value, "value")?)
+        }
+        Operator::Between => Operand::Range(
+            typed(&single(&filter.value, "value")?)?,
+            typed(&single(&filter.high_value, "highValue")?)?,
+        ),
+        Operator::In | Operator::NotIn => {
+            let raw = filter.values.as_ref().ok_or_else(|| {
+                format!(
+                    "Filter on \"{name}\" with {} needs `values`",
+                    filter.operator
+                )
+            })?;
+            let mut values = Vec::with_capacity(raw.len());
+            for v in raw {
+                let text = scalar_text(v)
+                    .ok_or_else(|| format!("Filter values on \"{name}\" must be strings"))?;
+                values.push(typed(&text)?);
+            }
+            Operand::Many(values)
+        }
+        _ => Operand::One(typed(&single(&filter.value, "value")?)?),
+    };
+    Ok(Condition {
+        property,
+        operator,
+        operand,
+    })
+}
+
+/// Types a filter value by its property. Enumeration values are compared as text, without
+/// checking options, as HubSpot does (a filter for a removed option is legal and empty).
+fn filter_value(property: &PropertyDefinition, text: &str) -> Result<Value, String> {
+    let bad = |what: &str| {
+        format!(
+            "{text:?} is not a valid {what} for filter on \"{}\"",
+            property.name
+        )
+    };
+    Ok(match property.property_type {
+        PropertyType::Number => {
+            let x: f64 = text.trim().parse().map_err(|_| bad("number"))?;
+            if !x.is_finite() {
+                return Err(bad("number"));
+            }
+            Value::Real(x)
+        }
+        PropertyType::Bool => match text.trim().to_ascii_lowercase().as_str() {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => return Err(bad("boolean")),
+        },
+        PropertyType::Date | PropertyType::Datetime => {
+            Value::Timestamp(super::time::parse_timestamp(text).ok_or_else(|| bad("date"))?)
+        }
+        _ => Value::Text(text.to_string()),
+    })
+}
+
+/// Whether `text` contains `pattern` as a token: the whole value, a whitespace-separated
+/// word or an alphanumeric run matches the pattern, ignoring case; `*` matches any run.
+pub fn contains_token(text: &str, pattern: &str) -> bool {
+    let pattern = pattern.trim().to_lowercase();
+    if pattern.is_empty() {
+        return false;
+    }
+    let text = text.to_lowercase();
+    if glob_match(&pattern, &text) {
+        return true;
+    }
+    text.split_whitespace().any(|w| glob_match(&pattern, w))
+        || text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .any(|t| glob_match(&pattern, t))
+}
+
+/// `*`-only glob over chars, iterative with backtracking to the last star.
+fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if pi < p.len() && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_match_whole_words_not_substrings() {
+        assert!(contains_token("Acme Corp", "acme"));
+        assert!(!contains_token("AcmeTech", "acme"));
+        assert!(contains_token("alice@hubspot.com", "*@hubspot.com"));
+        assert!(contains_token("alice@hubspot.com", "hubspot"));
+        assert!(contains_token("Acme Corp", "ac*"));
+        assert!(!contains_token("Acme Corp", ""));
+    }
+
+    #[test]
+    fn every_documented_operator_parses_in_any_case() {
+        assert_eq!(Operator::ALL.len(), 13);
+        assert_eq!(
+            Operator::parse("not_has_property"),
+            Some(Operator::NotHasProperty)
+        );
+        assert_eq!(Operator::parse("LIKE"), None);
+    }
+}

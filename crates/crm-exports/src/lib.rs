@@ -1,0 +1,10 @@
+//! crm-exports: a self-hostable, HubSpot-compatible CRM service. `domain` holds the pure
+//! rules, `store` the persistence, `api` the HTTP surface, `cli` the commands, and `server`
+//! wires them into a running process.
+
+pub mod api;
+pub mod cli;
+pub mod domain;
+pub mod server;
+pub mod store;
+pub mod telemetry;

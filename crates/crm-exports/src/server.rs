@@ -1,0 +1,117 @@
+//! Starting the service: open the store under the data folder, make sure a first portal
+//! and development token exist, bind, and serve until SIGINT or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::api::{self, ApiConfig, AppState, auth};
+use crate::domain::scope::ALL_SCOPES;
+use crate::domain::time::now_ms;
+use crate::store::sqlite::SqliteStore;
+use crate::store::{SharedStore, Store};
+use crate::telemetry;
+
+pub const DATABASE_FILE: &str = "crm-exports.sqlite3";
+pub const DEV_TOKEN_FILE: &str = "dev-token";
+
+pub fn open_store(data_dir: &Path) -> anyhow::Result<Arc<SqliteStore>> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
+    let store = SqliteStore::open(&data_dir.join(DATABASE_FILE))
+        .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
+    Ok(Arc::new(store))
+}
+
+/// On a store with no portal, creates one and a token holding every scope, and writes the
+/// token to `dev-token` (mode 0600). Returns the token when it was created now.
+pub async fn bootstrap(store: &dyn Store, data_dir: &Path) -> anyhow::Result<Option<String>> {
+    if !store.list_portals().await?.is_empty() {
+        return Ok(None);
+    }
+    let now = now_ms();
+    let portal = store.create_portal(now).await?;
+    let token = auth::generate_token();
+    let scopes: Vec<String> = ALL_SCOPES.iter().map(|s| s.to_string()).collect();
+    store
+        .create_token(
+            portal,
+            "development",
+            &scopes,
+            &auth::hash_token(&token),
+            now,
+        )
+        .await?;
+    write_secret(&data_dir.join(DEV_TOKEN_FILE), &token)?;
+    Ok(Some(token))
+}
+
+fn write_secret(path: &PathBuf, secret: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    writeln!(file, "{secret}")?;
+    Ok(())
+}
+
+pub fn app_state(store: SharedStore, config: ApiConfig) -> AppState {
+    AppState {
+        store,
+        config: Arc::new(config),
+        metrics: telemetry::metrics_handle(),
+    }
+}
+
+/// Serves on an already-bound listener until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    use axum::ServiceExt;
+    let app = api::service(state);
+    axum::serve(
+        listener,
+        ServiceExt::<axum::extract::Request>::into_make_service(app),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("the server stopped with an error")
+}
+
+pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,186 @@
+//! Persistence behind one trait, [`Store`], named in domain terms: portals and tokens,
+//! property schemas, and records (write, read, list, search, archive). The SQLite
+//! implementation lives in `sqlite/`; a PostgreSQL one will sit beside it. This module
+//! imports only `domain`; wire types never reach it.
+
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::domain::property::{PropertyDefinition, PropertyGroup};
+use crate::domain::schema::ObjectSchema;
+use crate::domain::search::Predicate;
+use crate::domain::{ObjectType, Record, Value};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PortalId(pub i64);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("store failure: {0}")]
+    Internal(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub portal: PortalId,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// How a write or read names its record: by id, or by the value of a unique property.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecordKey {
+    Id(i64),
+    Unique { property: String, value: String },
+}
+
+impl RecordKey {
+    /// The key as the client wrote it, for error messages.
+    pub fn display(&self) -> String {
+        match self {
+            RecordKey::Id(id) => id.to_string(),
+            RecordKey::Unique { value, .. } => value.clone(),
+        }
+    }
+}
+
+/// Property values to set; `None` clears a property.
+pub type PropertyValues = Vec<(String, Option<Value>)>;
+
+#[derive(Clone, Debug)]
+pub enum WriteOp {
+    Create(PropertyValues),
+    Update(RecordKey, PropertyValues),
+    /// Update the record with this unique value, or create it with the value set.
+    Upsert(RecordKey, PropertyValues),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum WriteFailure {
+    NotFound(RecordKey),
+    /// A unique property already holds this value on another record.
+    Duplicate {
+        property: String,
+        value: String,
+        existing_id: i64,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Written {
+    pub id: i64,
+    pub created: bool,
+}
+
+/// Which records a read sees: live ones (the default) or archived ones only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    Live,
+    Archived,
+}
+
+impl Visibility {
+    pub fn from_archived_flag(archived: bool) -> Self {
+        if archived { Self::Archived } else { Self::Live }
+    }
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    // Portals and tokens.
+    async fn create_portal(&self, now: i64) -> StoreResult<PortalId>;
+    async fn ensure_portal(&self, portal: PortalId, now: i64) -> StoreResult<bool>;
+    async fn list_portals(&self) -> StoreResult<Vec<PortalId>>;
+    async fn create_token(
+        &self,
+        portal: PortalId,
+        name: &str,
+        scopes: &[String],
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<TokenInfo>;
+    async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<TokenInfo>>;
+    async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>>;
+    async fn revoke_token(&self, id: i64, now: i64) -> StoreResult<bool>;
+
+    // Schemas.
+    async fn object_schema(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+    ) -> StoreResult<Arc<ObjectSchema>>;
+    async fn create_property(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        definition: PropertyDefinition,
+    ) -> StoreResult<PropertyDefinition>;
+    async fn create_property_group(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        group: PropertyGroup,
+    ) -> StoreResult<PropertyGroup>;
+
+    // Records.
+    /// Applies `ops` in one transaction. With `atomic`, any failure rolls every op back.
+    async fn write_records(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        ops: Vec<WriteOp>,
+        atomic: bool,
+        now: i64,
+    ) -> StoreResult<Vec<Result<Written, WriteFailure>>>;
+    /// Reads records by key, in key order; `None` where no record matches.
+    async fn read_records(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        keys: Vec<RecordKey>,
+        projection: Vec<String>,
+        visibility: Visibility,
+    ) -> StoreResult<Vec<Option<Record>>>;
+    /// A page of records in id order, after the id `after`.
+    async fn list_records(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        after: i64,
+        limit: usize,
+        projection: Vec<String>,
+        visibility: Visibility,
+    ) -> StoreResult<Vec<Record>>;
+    /// The total number of live matches, and the page at `offset`.
+    async fn search_records(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        predicate: Predicate,
+        offset: usize,
+        limit: usize,
+        projection: Vec<String>,
+    ) -> StoreResult<(u64, Vec<Record>)>;
+    /// Archives the live records among `keys`; missing ones are ignored. Returns how many.
+    async fn archive_records(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        keys: Vec<RecordKey>,
+        now: i64,
+    ) -> StoreResult<usize>;
+}
+
+pub type SharedStore = Arc<dyn Store>;

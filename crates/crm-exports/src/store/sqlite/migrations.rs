@@ -1,0 +1,29 @@
+//! The SQLite schema migrations, embedded in the binary and applied in order, each in its
+//! own transaction, recorded in `schema_migrations`.
+
+use rusqlite::Connection;
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../../migrations/sqlite/0001_init.sql"))];
+
+pub fn apply(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)",
+    )?;
+    for (version, sql) in MIGRATIONS {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let done: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+            [version],
+            |r| r.get(0),
+        )?;
+        if !done {
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version) VALUES (?1)",
+                [version],
+            )?;
+        }
+        tx.commit()?;
+    }
+    Ok(())
+}

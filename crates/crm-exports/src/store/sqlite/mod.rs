@@ -1,0 +1,333 @@
+//! The SQLite store (rusqlite, bundled SQLite): one writer connection behind a mutex using
+//! `BEGIN IMMEDIATE`, a small pool of reader connections in WAL mode, and every call run on
+//! a blocking thread so the async runtime never waits on disk. SQLite specifics stay here.
+
+mod columns;
+mod migrations;
+mod portals;
+mod records;
+mod search;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use super::{
+    PortalId, RecordKey, Store, StoreError, StoreResult, TokenInfo, Visibility, WriteFailure,
+    WriteOp, Written,
+};
+use crate::domain::property::{PropertyDefinition, PropertyGroup};
+use crate::domain::schema::ObjectSchema;
+use crate::domain::search::{Predicate, contains_token};
+use crate::domain::{ObjectType, Record};
+
+const MAX_IDLE_READERS: usize = 8;
+
+pub struct SqliteStore {
+    path: std::path::PathBuf,
+    writer: Arc<Mutex<Connection>>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    schemas: Arc<Mutex<HashMap<(PortalId, ObjectType), Arc<ObjectSchema>>>>,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Internal(e.to_string())
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and applies migrations.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let mut writer = Connection::open(path)?;
+        configure(&writer)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        migrations::apply(&mut writer)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            writer: Arc::new(Mutex::new(writer)),
+            readers: Arc::new(Mutex::new(Vec::new())),
+            schemas: Arc::new(Mutex::new(HashMap::new())),
+        })
+    }
+
+    /// Runs `f` inside one `BEGIN IMMEDIATE` transaction on the writer connection.
+    async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T> + Send + 'static,
+    {
+        let writer = self.writer.clone();
+        blocking(move || {
+            let mut conn = writer.lock().map_err(|_| poisoned())?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+        .await
+    }
+
+    /// Runs `f` on a pooled read-only connection.
+    async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        let path = self.path.clone();
+        blocking(move || {
+            let pooled = readers.lock().map_err(|_| poisoned())?.pop();
+            let conn = match pooled {
+                Some(c) => c,
+                None => {
+                    let c = Connection::open_with_flags(
+                        &path,
+                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    )?;
+                    configure(&c)?;
+                    c
+                }
+            };
+            let result = f(&conn);
+            let mut idle = readers.lock().map_err(|_| poisoned())?;
+            if idle.len() < MAX_IDLE_READERS {
+                idle.push(conn);
+            }
+            result
+        })
+        .await
+    }
+
+    async fn schema(&self, portal: PortalId, object: ObjectType) -> StoreResult<Arc<ObjectSchema>> {
+        if let Some(s) = self
+            .schemas
+            .lock()
+            .map_err(|_| poisoned())?
+            .get(&(portal, object))
+        {
+            return Ok(s.clone());
+        }
+        let schema = Arc::new(
+            self.read(move |c| portals::load_schema(c, portal, object))
+                .await?,
+        );
+        self.schemas
+            .lock()
+            .map_err(|_| poisoned())?
+            .insert((portal, object), schema.clone());
+        Ok(schema)
+    }
+
+    fn forget_schema(&self, portal: PortalId, object: ObjectType) {
+        if let Ok(mut cache) = self.schemas.lock() {
+            cache.remove(&(portal, object));
+        }
+    }
+}
+
+fn poisoned() -> StoreError {
+    StoreError::Internal("a database connection lock was poisoned".into())
+}
+
+async fn blocking<T, F>(f: F) -> StoreResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> StoreResult<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Internal(format!("database task failed: {e}")))?
+}
+
+/// Per-connection settings, and the token-matching function search uses.
+fn configure(conn: &Connection) -> StoreResult<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.create_scalar_function(
+        "hs_contains_token",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let pattern: String = ctx.get(1)?;
+            let matched = match ctx.get_raw(0) {
+                ValueRef::Null => false,
+                ValueRef::Text(t) => contains_token(&String::from_utf8_lossy(t), &pattern),
+                ValueRef::Integer(n) => contains_token(&n.to_string(), &pattern),
+                ValueRef::Real(x) => contains_token(&x.to_string(), &pattern),
+                ValueRef::Blob(_) => false,
+            };
+            Ok(matched)
+        },
+    )?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_portal(&self, now: i64) -> StoreResult<PortalId> {
+        self.write(move |tx| portals::create_portal(tx, None, now))
+            .await
+    }
+
+    async fn ensure_portal(&self, portal: PortalId, now: i64) -> StoreResult<bool> {
+        self.write(move |tx| {
+            if portals::portal_exists(tx, portal)? {
+                return Ok(false);
+            }
+            portals::create_portal(tx, Some(portal), now)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn list_portals(&self) -> StoreResult<Vec<PortalId>> {
+        self.read(portals::list_portals).await
+    }
+
+    async fn create_token(
+        &self,
+        portal: PortalId,
+        name: &str,
+        scopes: &[String],
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<TokenInfo> {
+        let (name, scopes, hash) = (name.to_string(), scopes.to_vec(), token_hash.to_string());
+        self.write(move |tx| portals::create_token(tx, portal, &name, &scopes, &hash, now))
+            .await
+    }
+
+    async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<TokenInfo>> {
+        let hash = token_hash.to_string();
+        self.read(move |c| portals::token_by_hash(c, &hash)).await
+    }
+
+    async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>> {
+        self.read(portals::list_tokens).await
+    }
+
+    async fn revoke_token(&self, id: i64, now: i64) -> StoreResult<bool> {
+        self.write(move |tx| portals::revoke_token(tx, id, now))
+            .await
+    }
+
+    async fn object_schema(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+    ) -> StoreResult<Arc<ObjectSchema>> {
+        self.schema(portal, object).await
+    }
+
+    async fn create_property(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        definition: PropertyDefinition,
+    ) -> StoreResult<PropertyDefinition> {
+        let created = self
+            .write(move |tx| portals::create_property(tx, portal, object, definition))
+            .await;
+        self.forget_schema(portal, object);
+        created
+    }
+
+    async fn create_property_group(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        group: PropertyGroup,
+    ) -> StoreResult<PropertyGroup> {
+        let created = self
+            .write(move |tx| portals::create_property_group(tx, portal, object, group))
+            .await;
+        self.forget_schema(portal, object);
+        created
+    }
+
+    async fn write_records(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        ops: Vec<WriteOp>,
+        atomic: bool,
+        now: i64,
+    ) -> StoreResult<Vec<Result<Written, WriteFailure>>> {
+        let schema = self.schema(portal, object).await?;
+        let writer = self.writer.clone();
+        blocking(move || {
+            let mut conn = writer.lock().map_err(|_| poisoned())?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let outcomes = records::write(&tx, portal, &schema, ops, now)?;
+            // An atomic batch with any failure is dropped, rolling back every op.
+            if !(atomic && outcomes.iter().any(Result::is_err)) {
+                tx.commit()?;
+            }
+            Ok(outcomes)
+        })
+        .await
+    }
+
+    async fn read_records(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        keys: Vec<RecordKey>,
+        projection: Vec<String>,
+        visibility: Visibility,
+    ) -> StoreResult<Vec<Option<Record>>> {
+        let schema = self.schema(portal, object).await?;
+        self.read(move |c| records::read(c, portal, &schema, &keys, &projection, visibility))
+            .await
+    }
+
+    async fn list_records(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        after: i64,
+        limit: usize,
+        projection: Vec<String>,
+        visibility: Visibility,
+    ) -> StoreResult<Vec<Record>> {
+        let schema = self.schema(portal, object).await?;
+        self.read(move |c| records::list(c, portal, &schema, after, limit, &projection, visibility))
+            .await
+    }
+
+    async fn search_records(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        predicate: Predicate,
+        offset: usize,
+        limit: usize,
+        projection: Vec<String>,
+    ) -> StoreResult<(u64, Vec<Record>)> {
+        let schema = self.schema(portal, object).await?;
+        self.read(move |c| {
+            search::search(c, portal, &schema, &predicate, offset, limit, &projection)
+        })
+        .await
+    }
+
+    async fn archive_records(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        keys: Vec<RecordKey>,
+        now: i64,
+    ) -> StoreResult<usize> {
+        let schema = self.schema(portal, object).await?;
+        self.write(move |tx| records::archive(tx, portal, &schema, &keys, now))
+            .await
+    }
+}

@@ -1,0 +1,309 @@
+//! Record reads and writes in SQLite: ids from the server-wide sequence, uniqueness checked
+//! before writing so a conflict names the record already holding the value, and reads that
+//! select only the projected columns.
+
+use rusqlite::types::{ToSql, Value as SqlValue};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params_from_iter};
+
+use super::columns::{self, column_expr, table_name};
+use crate::domain::property::PropertyDefinition;
+use crate::domain::schema::ObjectSchema;
+use crate::domain::{Record, Value};
+use crate::store::{
+    PortalId, PropertyValues, RecordKey, StoreError, StoreResult, Visibility, WriteFailure,
+    WriteOp, Written,
+};
+
+/// The leading system columns of every record select, before the projected properties.
+const SYSTEM_COLUMNS: &str = "id, created_at, updated_at, archived, archived_at";
+const SYSTEM_COLUMN_COUNT: usize = 5;
+
+pub fn write(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    schema: &ObjectSchema,
+    ops: Vec<WriteOp>,
+    now: i64,
+) -> StoreResult<Vec<Result<Written, WriteFailure>>> {
+    tx.set_prepared_statement_cache_capacity(128);
+    let mut outcomes = Vec::with_capacity(ops.len());
+    for op in ops {
+        let outcome = match op {
+            WriteOp::Create(values) => create(tx, portal, schema, values, now)?,
+            WriteOp::Update(key, values) => match resolve_live(tx, portal, schema, &key)? {
+                Some(id) => update(tx, portal, schema, id, values, now)?,
+                None => Err(WriteFailure::NotFound(key)),
+            },
+            WriteOp::Upsert(key, mut values) => match resolve_live(tx, portal, schema, &key)? {
+                Some(id) => update(tx, portal, schema, id, values, now)?,
+                None => match key {
+                    RecordKey::Unique { property, value } => {
+                        if !values.iter().any(|(name, _)| *name == property) {
+                            values.push((property, Some(Value::Text(value))));
+                        }
+                        create(tx, portal, schema, values, now)?
+                    }
+                    RecordKey::Id(_) => Err(WriteFailure::NotFound(key)),
+                },
+            },
+        };
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+fn next_record_id(tx: &Transaction<'_>) -> StoreResult<i64> {
+    let mut stmt = tx.prepare_cached(
+        "UPDATE sequences SET next_value = next_value + 1 WHERE name = 'record_id' RETURNING next_value - 1",
+    )?;
+    Ok(stmt.query_row([], |r| r.get(0))?)
+}
+
+/// Fails with `Duplicate` if a unique value being written already belongs to another
+/// live record.
+fn check_unique(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    schema: &ObjectSchema,
+    values: &PropertyValues,
+    own_id: i64,
+) -> StoreResult<Result<(), WriteFailure>> {
+    for (name, value) in values {
+        let (Some(value), Some(_)) = (value, schema.unique_property(name)) else {
+            continue;
+        };
+        let sql = format!(
+            "SELECT id FROM {} WHERE {} = ?1 COLLATE NOCASE AND archived = 0 AND id != ?2",
+            table_name(portal, schema.object),
+            column_expr(schema.object, name)
+        );
+        let existing: Option<i64> = tx
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params![columns::to_sql(value), own_id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if let Some(existing_id) = existing {
+            return Ok(Err(WriteFailure::Duplicate {
+                property: name.clone(),
+                value: value.to_wire(None),
+                existing_id,
+            }));
+        }
+    }
+    Ok(Ok(()))
+}
+
+fn create(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    schema: &ObjectSchema,
+    values: PropertyValues,
+    now: i64,
+) -> StoreResult<Result<Written, WriteFailure>> {
+    if let Err(failure) = check_unique(tx, portal, schema, &values, 0)? {
+        return Ok(Err(failure));
+    }
+    let id = next_record_id(tx)?;
+    let set: Vec<&(String, Option<Value>)> = values.iter().filter(|(_, v)| v.is_some()).collect();
+    let mut sql = format!(
+        "INSERT INTO {} (id, created_at, updated_at",
+        table_name(portal, schema.object)
+    );
+    for (name, _) in &set {
+        sql.push_str(", ");
+        sql.push_str(&column_expr(schema.object, name));
+    }
+    sql.push_str(") VALUES (?, ?, ?");
+    sql.push_str(&", ?".repeat(set.len()));
+    sql.push(')');
+    let mut bound: Vec<Box<dyn ToSql + '_>> = vec![Box::new(id), Box::new(now), Box::new(now)];
+    for (_, value) in &set {
+        if let Some(v) = value {
+            bound.push(Box::new(columns::to_sql(v)));
+        }
+    }
+    tx.prepare_cached(&sql)?
+        .execute(params_from_iter(bound.iter().map(|b| b.as_ref())))?;
+    Ok(Ok(Written { id, created: true }))
+}
+
+fn update(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    schema: &ObjectSchema,
+    id: i64,
+    values: PropertyValues,
+    now: i64,
+) -> StoreResult<Result<Written, WriteFailure>> {
+    if let Err(failure) = check_unique(tx, portal, schema, &values, id)? {
+        return Ok(Err(failure));
+    }
+    let mut sql = format!(
+        "UPDATE {} SET updated_at = ?",
+        table_name(portal, schema.object)
+    );
+    let mut bound: Vec<SqlValue> = vec![SqlValue::Integer(now)];
+    for (name, value) in &values {
+        sql.push_str(&format!(", {} = ?", column_expr(schema.object, name)));
+        bound.push(value.as_ref().map_or(SqlValue::Null, columns::to_owned_sql));
+    }
+    sql.push_str(" WHERE id = ?");
+    bound.push(SqlValue::Integer(id));
+    tx.prepare_cached(&sql)?.execute(params_from_iter(bound))?;
+    Ok(Ok(Written { id, created: false }))
+}
+
+/// The id of the live record a key names, if any.
+fn resolve_live(
+    conn: &Connection,
+    portal: PortalId,
+    schema: &ObjectSchema,
+    key: &RecordKey,
+) -> StoreResult<Option<i64>> {
+    let table = table_name(portal, schema.object);
+    Ok(match key {
+        RecordKey::Id(id) => conn
+            .prepare_cached(&format!(
+                "SELECT id FROM {table} WHERE id = ?1 AND archived = 0"
+            ))?
+            .query_row([id], |r| r.get(0))
+            .optional()?,
+        RecordKey::Unique { property, value } => conn
+            .prepare_cached(&format!(
+                "SELECT id FROM {table} WHERE {} = ?1 COLLATE NOCASE AND archived = 0",
+                column_expr(schema.object, property)
+            ))?
+            .query_row([value], |r| r.get(0))
+            .optional()?,
+    })
+}
+
+/// The select list for a projection, and each projected column's definition.
+pub fn select_list<'s>(
+    schema: &'s ObjectSchema,
+    projection: &[String],
+) -> (String, Vec<(String, Option<&'s PropertyDefinition>)>) {
+    let mut sql = String::from(SYSTEM_COLUMNS);
+    let mut columns = Vec::with_capacity(projection.len());
+    for name in projection {
+        let definition = schema.property(name);
+        if definition.is_none() {
+            // Unknown names are dropped by the API; never let one reach the SQL.
+            continue;
+        }
+        sql.push_str(", ");
+        sql.push_str(&column_expr(schema.object, name));
+        columns.push((name.clone(), definition));
+    }
+    (sql, columns)
+}
+
+pub fn record_from_row(
+    row: &Row<'_>,
+    columns: &[(String, Option<&PropertyDefinition>)],
+) -> rusqlite::Result<Record> {
+    let mut properties = Vec::with_capacity(columns.len());
+    for (i, (name, definition)) in columns.iter().enumerate() {
+        let cell = row.get_ref(SYSTEM_COLUMN_COUNT + i)?;
+        properties.push((name.clone(), columns::from_sql(*definition, cell)));
+    }
+    Ok(Record {
+        id: row.get(0)?,
+        created_at: row.get(1)?,
+        updated_at: row.get(2)?,
+        archived: row.get::<_, i64>(3)? != 0,
+        archived_at: row.get(4)?,
+        properties,
+    })
+}
+
+fn archived_flag(visibility: Visibility) -> i64 {
+    match visibility {
+        Visibility::Live => 0,
+        Visibility::Archived => 1,
+    }
+}
+
+pub fn read(
+    conn: &Connection,
+    portal: PortalId,
+    schema: &ObjectSchema,
+    keys: &[RecordKey],
+    projection: &[String],
+    visibility: Visibility,
+) -> StoreResult<Vec<Option<Record>>> {
+    let (select, columns) = select_list(schema, projection);
+    let table = table_name(portal, schema.object);
+    let flag = archived_flag(visibility);
+    let mut found = Vec::with_capacity(keys.len());
+    for key in keys {
+        let record =
+            match key {
+                RecordKey::Id(id) => conn
+                    .prepare_cached(&format!(
+                        "SELECT {select} FROM {table} WHERE id = ?1 AND archived = ?2"
+                    ))?
+                    .query_row(rusqlite::params![id, flag], |r| {
+                        record_from_row(r, &columns)
+                    })
+                    .optional()?,
+                RecordKey::Unique { property, value } => {
+                    if schema.unique_property(property).is_none() {
+                        return Err(StoreError::Internal(format!("{property} is not unique")));
+                    }
+                    conn.prepare_cached(&format!(
+                    "SELECT {select} FROM {table} WHERE {} = ?1 COLLATE NOCASE AND archived = ?2 \
+                     ORDER BY id DESC LIMIT 1",
+                    column_expr(schema.object, property)
+                ))?
+                .query_row(rusqlite::params![value, flag], |r| record_from_row(r, &columns))
+                .optional()?
+                }
+            };
+        found.push(record);
+    }
+    Ok(found)
+}
+
+pub fn list(
+    conn: &Connection,
+    portal: PortalId,
+    schema: &ObjectSchema,
+    after: i64,
+    limit: usize,
+    projection: &[String],
+    visibility: Visibility,
+) -> StoreResult<Vec<Record>> {
+    let (select, columns) = select_list(schema, projection);
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {select} FROM {} WHERE id > ?1 AND archived = ?2 ORDER BY id LIMIT ?3",
+        table_name(portal, schema.object)
+    ))?;
+    let rows = stmt.query_map(
+        rusqlite::params![after, archived_flag(visibility), limit as i64],
+        |r| record_from_row(r, &columns),
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn archive(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    schema: &ObjectSchema,
+    keys: &[RecordKey],
+    now: i64,
+) -> StoreResult<usize> {
+    let mut archived = 0;
+    for key in keys {
+        if let Some(id) = resolve_live(tx, portal, schema, key)? {
+            archived += tx
+                .prepare_cached(&format!(
+                    "UPDATE {} SET archived = 1, archived_at = ?2, updated_at = ?2 WHERE id = ?1",
+                    table_name(portal, schema.object)
+                ))?
+                .execute(rusqlite::params![id, now])?;
+        }
+    }
+    Ok(archived)
+}

@@ -1,0 +1,189 @@
+//! Search in SQLite: a parsed [`Predicate`] becomes one parameterised WHERE clause over the
+//! record table's columns, counted for `total` and paged with LIMIT/OFFSET. Token matching
+//! uses the `hs_contains_token` function registered on every connection.
+
+use rusqlite::Connection;
+use rusqlite::types::Value as SqlValue;
+
+use super::columns::{self, column_expr, table_name};
+use super::records::{record_from_row, select_list};
+use crate::domain::property::PropertyType;
+use crate::domain::schema::ObjectSchema;
+use crate::domain::search::{Condition, Operand, Operator, Predicate};
+use crate::domain::{ObjectType, Record, Value};
+use crate::store::{PortalId, StoreResult};
+
+pub fn search(
+    conn: &Connection,
+    portal: PortalId,
+    schema: &ObjectSchema,
+    predicate: &Predicate,
+    offset: usize,
+    limit: usize,
+    projection: &[String],
+) -> StoreResult<(u64, Vec<Record>)> {
+    let table = table_name(portal, schema.object);
+    let mut params = Vec::new();
+    let filter = where_clause(schema.object, predicate, &mut params);
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT COUNT(*) FROM {table} WHERE {filter}"))?
+        .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
+    let (select, columns) = select_list(schema, projection);
+    let mut order = String::new();
+    for sort in &predicate.sorts {
+        let column = column_expr(schema.object, &sort.property.name);
+        let collate = if is_text(sort.property.property_type) {
+            " COLLATE NOCASE"
+        } else {
+            ""
+        };
+        let direction = if sort.descending { "DESC" } else { "ASC" };
+        // Records without a value sort last in either direction.
+        order.push_str(&format!(
+            "{column} IS NULL, {column}{collate} {direction}, "
+        ));
+    }
+    order.push_str("id ASC");
+    params.push(SqlValue::Integer(limit as i64));
+    params.push(SqlValue::Integer(offset as i64));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {select} FROM {table} WHERE {filter} ORDER BY {order} LIMIT ? OFFSET ?"
+    ))?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
+        record_from_row(r, &columns)
+    })?;
+    Ok((total as u64, rows.collect::<Result<_, _>>()?))
+}
+
+fn is_text(kind: PropertyType) -> bool {
+    matches!(
+        kind,
+        PropertyType::String | PropertyType::PhoneNumber | PropertyType::Enumeration
+    )
+}
+
+/// `archived = 0 AND (group OR group ...) AND (query terms)`.
+pub fn where_clause(
+    object: ObjectType,
+    predicate: &Predicate,
+    params: &mut Vec<SqlValue>,
+) -> String {
+    let mut clause = String::from("archived = 0");
+    if !predicate.groups.is_empty() {
+        let groups: Vec<String> = predicate
+            .groups
+            .iter()
+            .map(|group| {
+                let conditions: Vec<String> = group
+                    .iter()
+                    .map(|c| condition_sql(object, c, params))
+                    .collect();
+                format!("({})", conditions.join(" AND "))
+            })
+            .collect();
+        clause.push_str(&format!(" AND ({})", groups.join(" OR ")));
+    }
+    if let Some(query) = &predicate.query {
+        for term in query.split_whitespace() {
+            let matches: Vec<String> = predicate
+                .query_properties
+                .iter()
+                .map(|p| {
+                    params.push(SqlValue::Text(format!("{}*", term.trim_end_matches('*'))));
+                    format!("hs_contains_token({}, ?)", column_expr(object, &p.name))
+                })
+                .collect();
+            if matches.is_empty() {
+                clause.push_str(" AND 0");
+            } else {
+                clause.push_str(&format!(" AND ({})", matches.join(" OR ")));
+            }
+        }
+    }
+    clause
+}
+
+fn condition_sql(object: ObjectType, condition: &Condition, params: &mut Vec<SqlValue>) -> String {
+    let column = column_expr(object, &condition.property.name);
+    let text = is_text(condition.property.property_type);
+    let multi = condition.property.is_multi_select();
+    let collate = if text { " COLLATE NOCASE" } else { "" };
+    let mut bind = |v: &Value| {
+        params.push(columns::to_owned_sql(v));
+    };
+    match (&condition.operator, &condition.operand) {
+        (Operator::HasProperty, _) => format!("{column} IS NOT NULL"),
+        (Operator::NotHasProperty, _) => format!("{column} IS NULL"),
+        (Operator::ContainsToken, Operand::Token(t)) => {
+            params.push(SqlValue::Text(t.clone()));
+            format!("hs_contains_token({column}, ?)")
+        }
+        (Operator::NotContainsToken, Operand::Token(t)) => {
+            params.push(SqlValue::Text(t.clone()));
+            format!("NOT hs_contains_token({column}, ?)")
+        }
+        (Operator::Eq, Operand::One(v)) if multi => option_match(&column, v, params),
+        (Operator::Neq, Operand::One(v)) if multi => {
+            format!(
+                "({column} IS NULL OR NOT {})",
+                option_match(&column, v, params)
+            )
+        }
+        (Operator::Eq, Operand::One(v)) => {
+            bind(v);
+            format!("{column} = ?{collate}")
+        }
+        (Operator::Neq, Operand::One(v)) => {
+            bind(v);
+            format!("({column} IS NULL OR {column} != ?{collate})")
+        }
+        (op @ (Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte), Operand::One(v)) => {
+            bind(v);
+            let symbol = match op {
+                Operator::Lt => "<",
+                Operator::Lte => "<=",
+                Operator::Gt => ">",
+                _ => ">=",
+            };
+            format!("{column} {symbol} ?{collate}")
+        }
+        (Operator::Between, Operand::Range(low, high)) => {
+            bind(low);
+            bind(high);
+            format!("({column}{collate} BETWEEN ? AND ?)")
+        }
+        (Operator::In | Operator::NotIn, Operand::Many(values)) => {
+            let matched = if values.is_empty() {
+                "0".to_string()
+            } else if multi {
+                let parts: Vec<String> = values
+                    .iter()
+                    .map(|v| option_match(&column, v, params))
+                    .collect();
+                format!("({})", parts.join(" OR "))
+            } else {
+                values.iter().for_each(&mut bind);
+                let marks = vec!["?"; values.len()].join(", ");
+                format!("{column}{collate} IN ({marks})")
+            };
+            if condition.operator == Operator::In {
+                matched
+            } else {
+                format!("({column} IS NULL OR NOT {matched})")
+            }
+        }
+        // The parser pairs every operator with its operand shape; anything else matches nothing.
+        _ => "0".to_string(),
+    }
+}
+
+/// Whether a `;`-joined multi-select value includes the option `v`, ignoring case.
+fn option_match(column: &str, v: &Value, params: &mut Vec<SqlValue>) -> String {
+    let option = v
+        .to_wire(None)
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    params.push(SqlValue::Text(format!("%;{option};%")));
+    format!("(';' || {column} || ';' LIKE ? ESCAPE '\\')")
+}
