@@ -82,7 +82,7 @@ fn rows() -> Vec<Vec<Value>> {
             json!(rng.pick(&cjk)),
             json!(note),
             json!(amount),
-            json!(rng.next() % 2 == 0),
+            json!(rng.next().is_multiple_of(2)),
             if long.is_empty() {
                 Value::Null
             } else {
