@@ -1,0 +1,238 @@
+//! The test harness: a real server on a random port over a fresh SQLite database in a
+//! temporary folder, with a full-scope token for a first portal, and small HTTP helpers
+//! that return the status and the parsed JSON body.
+
+use crm_exports::api::ApiConfig;
+use crm_exports::api::auth::{generate_token, hash_token};
+use crm_exports::domain::scope::ALL_SCOPES;
+use crm_exports::server;
+use crm_exports::store::{PortalId, SharedStore};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+/// Both path families every record endpoint answers on.
+pub const OBJECT_PREFIXES: [&str; 2] = ["/crm/v3/objects", "/crm/objects/2026-03"];
+pub const PROPERTY_PREFIXES: [&str; 2] = ["/crm/v3/properties", "/crm/properties/2026-03"];
+
+pub struct TestApp {
+    pub base: String,
+    pub token: String,
+    pub portal: PortalId,
+    pub store: SharedStore,
+    client: reqwest::Client,
+    _dir: tempfile::TempDir,
+    _stop: oneshot::Sender<()>,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(ApiConfig::default()).await
+    }
+
+    pub async fn spawn_with(config: ApiConfig) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let store: SharedStore = server::open_store(dir.path()).expect("store opens");
+        let token = server::bootstrap(store.as_ref(), dir.path())
+            .await
+            .expect("bootstrap")
+            .expect("a fresh store creates a development token");
+        let portal = store.list_portals().await.unwrap()[0];
+        let listener = server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let state = server::app_state(store.clone(), config);
+        tokio::spawn(server::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            base,
+            token,
+            portal,
+            store,
+            client: reqwest::Client::new(),
+            _dir: dir,
+            _stop: stop,
+        }
+    }
+
+    /// A token for `portal` (created if new) holding exactly `scopes`.
+    pub async fn token_for(&self, portal: i64, scopes: &[&str]) -> String {
+        let now = 1_700_000_000_000;
+        self.store
+            .ensure_portal(PortalId(portal), now)
+            .await
+            .unwrap();
+        let token = generate_token();
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        self.store
+            .create_token(PortalId(portal), "test", &scopes, &hash_token(&token), now)
+            .await
+            .unwrap();
+        token
+    }
+
+    pub fn all_scopes() -> Vec<&'static str> {
+        ALL_SCOPES.to_vec()
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Body>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        match body {
+            Some(Body::Json(v)) => request = request.json(&v),
+            Some(Body::Raw(text)) => {
+                request = request
+                    .header("content-type", "application/json")
+                    .body(text)
+            }
+            None => {}
+        }
+        let response = request.send().await.expect("request reaches the server");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, Some(&self.token.clone()), None)
+            .await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(
+            Method::POST,
+            path,
+            Some(&self.token.clone()),
+            Some(Body::Json(body)),
+        )
+        .await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.send(
+            Method::PATCH,
+            path,
+            Some(&self.token.clone()),
+            Some(Body::Json(body)),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(Method::DELETE, path, Some(&self.token.clone()), None)
+            .await
+    }
+
+    /// Creates records through batch/create, 100 at a time; returns their ids in order.
+    pub async fn create_many(&self, object: &str, properties: Vec<Value>) -> Vec<String> {
+        let mut ids = Vec::new();
+        for chunk in properties.chunks(100) {
+            let inputs: Vec<Value> = chunk.iter().map(|p| json!({ "properties": p })).collect();
+            let reply = self
+                .post(
+                    &format!("/crm/v3/objects/{object}/batch/create"),
+                    json!({ "inputs": inputs }),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+            let results = reply.body["results"].as_array().unwrap();
+            // Results come back in input order, so ids can be paired with inputs.
+            ids.extend(
+                results
+                    .iter()
+                    .map(|r| r["id"].as_str().unwrap().to_string()),
+            );
+        }
+        ids
+    }
+
+    /// The ids of every live record of `object`, read by paging the list endpoint.
+    pub async fn all_ids(&self, object: &str) -> Vec<String> {
+        let mut ids = Vec::new();
+        let mut after = String::new();
+        loop {
+            let reply = self
+                .get(&format!("/crm/v3/objects/{object}?limit=100&after={after}"))
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            for r in reply.body["results"].as_array().unwrap() {
+                ids.push(r["id"].as_str().unwrap().to_string());
+            }
+            match reply.body["paging"]["next"]["after"].as_str() {
+                Some(next) => after = next.to_string(),
+                None => return ids,
+            }
+        }
+    }
+}
+
+pub enum Body {
+    Json(Value),
+    Raw(String),
+}
+
+/// Asserts HubSpot's error body shape and returns its category.
+pub fn assert_hubspot_error(reply: &Reply, status: StatusCode, category: &str) {
+    assert_eq!(
+        reply.status, status,
+        "unexpected status; body: {}",
+        reply.body
+    );
+    assert_eq!(reply.body["status"], "error", "{}", reply.body);
+    assert_eq!(reply.body["category"], category, "{}", reply.body);
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{}",
+        reply.body
+    );
+    let correlation = reply.body["correlationId"].as_str().expect("correlationId");
+    assert_eq!(
+        reply
+            .headers
+            .get("x-hubspot-correlation-id")
+            .and_then(|v| v.to_str().ok()),
+        Some(correlation),
+        "the header carries the body's correlation id"
+    );
+}
+
+pub fn ids_of(body: &Value) -> Vec<String> {
+    body["results"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| r["id"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests over HTTP against the real app on a random port.
+
+mod helpers;
+
+mod auth;
+mod batch;
+mod errors;
+mod properties;
+mod records;
+mod search;
