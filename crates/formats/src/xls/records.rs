@@ -230,8 +230,8 @@ pub(crate) fn normal_style() -> Data {
         .u8(0xFF) // iLevel: not an outline style
 }
 
-/// BoundSheet8 (2.4.28) for a visible worksheet; `lbPlyPos` is patched once the sheet's
-/// position is known; `lbPlyPos` is the first field of the data.
+/// BoundSheet8 (2.4.28) for a visible worksheet. Its first field, `lbPlyPos`, is the
+/// sheet's stream offset, patched once the sheet is placed.
 pub(crate) fn bound_sheet(name: &str) -> Data {
     Data::default()
         .u32(0) // lbPlyPos, patched later
