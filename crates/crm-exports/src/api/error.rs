@@ -51,8 +51,9 @@ pub struct ApiError {
     pub category: &'static str,
     pub message: String,
     pub errors: Vec<ErrorDetail>,
-    pub context: Option<Map<String, Json>>,
-    pub links: Option<Map<String, Json>>,
+    // Boxed: errors travel in every `Result`, so keep the type small.
+    pub context: Option<Box<Map<String, Json>>>,
+    pub links: Option<Box<Map<String, Json>>>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -116,7 +117,7 @@ impl ApiError {
             "scopes".into(),
             json!("https://developers.hubspot.com/scopes"),
         );
-        error.links = Some(links);
+        error.links = Some(Box::new(links));
         error
     }
 
@@ -160,7 +161,7 @@ impl ApiError {
 
     pub fn with_context(mut self, key: &str, values: Vec<String>) -> Self {
         self.context
-            .get_or_insert_with(Map::new)
+            .get_or_insert_with(Default::default)
             .insert(key.into(), json!(values));
         self
     }
@@ -175,10 +176,10 @@ impl ApiError {
             body.insert("errors".into(), json!(self.errors));
         }
         if let Some(context) = &self.context {
-            body.insert("context".into(), Json::Object(context.clone()));
+            body.insert("context".into(), Json::Object(context.as_ref().clone()));
         }
         if let Some(links) = &self.links {
-            body.insert("links".into(), Json::Object(links.clone()));
+            body.insert("links".into(), Json::Object(links.as_ref().clone()));
         }
         Json::Object(body)
     }

@@ -16,6 +16,7 @@ use super::{Access, AppState, object_schema};
 use crate::domain::property::{
     PropertyDefinition, PropertyGroup, PropertyOption, PropertyType, is_valid_property_name,
 };
+use crate::domain::schema::ObjectSchema;
 use crate::domain::time::{format_datetime, now_ms};
 use crate::store::StoreError;
 
@@ -227,10 +228,9 @@ fn definition_from(input: PropertyCreate, now: i64) -> ApiResult<PropertyDefinit
 async fn create_one(
     state: &AppState,
     auth: &Auth,
-    object_type: &str,
+    schema: &ObjectSchema,
     input: PropertyCreate,
 ) -> ApiResult<Json_> {
-    let schema = object_schema(state, auth, object_type, Access::SchemaWrite).await?;
     let definition = definition_from(input, now_ms())?;
     let created = state
         .store
@@ -249,9 +249,9 @@ pub async fn create(
     Path(object_type): Path<String>,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Json_>)> {
-    object_schema(&state, &auth, &object_type, Access::SchemaWrite).await?;
+    let schema = object_schema(&state, &auth, &object_type, Access::SchemaWrite).await?;
     let input: PropertyCreate = parse_json(&body)?;
-    let created = create_one(&state, &auth, &object_type, input).await?;
+    let created = create_one(&state, &auth, &schema, input).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -283,11 +283,11 @@ pub async fn batch(
     };
     match operation.as_str() {
         "create" => {
-            object_schema(&state, &auth, &object_type, Access::SchemaWrite).await?;
+            let schema = object_schema(&state, &auth, &object_type, Access::SchemaWrite).await?;
             let input: Inputs<PropertyCreate> = parse_json(&body)?;
             let mut results = Vec::new();
             for p in input.inputs {
-                results.push(create_one(&state, &auth, &object_type, p).await?);
+                results.push(create_one(&state, &auth, &schema, p).await?);
             }
             Ok(respond(StatusCode::CREATED, results))
         }
@@ -315,7 +315,7 @@ pub async fn list_groups(
     Path(object_type): Path<String>,
 ) -> ApiResult<Json<Json_>> {
     let schema = object_schema(&state, &auth, &object_type, Access::SchemaRead).await?;
-    let results: Vec<Json_> = schema.groups.iter().map(|g| group_json(g)).collect();
+    let results: Vec<Json_> = schema.groups.iter().map(group_json).collect();
     Ok(Json(json!({ "results": results })))
 }
 

@@ -28,11 +28,14 @@ use crate::domain::{ObjectType, Record};
 
 const MAX_IDLE_READERS: usize = 8;
 
+/// Parsed schemas by portal and object type; dropped when a property or group is added.
+type SchemaCache = HashMap<(PortalId, ObjectType), Arc<ObjectSchema>>;
+
 pub struct SqliteStore {
     path: std::path::PathBuf,
     writer: Arc<Mutex<Connection>>,
     readers: Arc<Mutex<Vec<Connection>>>,
-    schemas: Arc<Mutex<HashMap<(PortalId, ObjectType), Arc<ObjectSchema>>>>,
+    schemas: Arc<Mutex<SchemaCache>>,
 }
 
 impl From<rusqlite::Error> for StoreError {
