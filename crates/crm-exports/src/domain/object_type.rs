@@ -147,6 +147,21 @@ impl ObjectType {
     }
 }
 
+/// Stored and sent as the objectTypeId (`0-1`); read back from any accepted spelling.
+impl serde::Serialize for ObjectType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.type_id())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ObjectType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        ObjectType::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown object type {text:?}")))
+    }
+}
+
 impl fmt::Display for ObjectType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.plural())

@@ -6,7 +6,7 @@
 //! `NEQ`, `NOT_IN` and `NOT_CONTAINS_TOKEN` also match records with no value; on a
 //! multi-select property `EQ`/`IN` match when any selected option equals the value.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::property::{PropertyDefinition, PropertyType};
 use super::record::Value;
@@ -109,9 +109,11 @@ impl Default for SearchLimits {
 }
 
 /// A filter as clients send it. Values may arrive as strings, numbers or booleans.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct RawFilter {
+    /// The exports guide's example spells it `property`.
+    #[serde(alias = "property")]
     pub property_name: String,
     pub operator: String,
     #[serde(default)]
@@ -122,7 +124,7 @@ pub struct RawFilter {
     pub high_value: Option<serde_json::Value>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct RawFilterGroup {
     #[serde(default)]
     pub filters: Vec<RawFilter>,
@@ -130,13 +132,14 @@ pub struct RawFilterGroup {
 
 /// A sort entry: HubSpot documents objects; SDK typings make some callers send strings,
 /// either a property name or a JSON-encoded object.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(untagged)]
 pub enum RawSort {
     Object {
-        #[serde(rename = "propertyName")]
+        #[serde(rename = "propertyName", alias = "property")]
         property_name: String,
-        #[serde(default)]
+        /// CRM search spells it `direction` (`ASCENDING`); the exports guide `order` (`ASC`).
+        #[serde(default, alias = "order", skip_serializing_if = "Option::is_none")]
         direction: Option<String>,
     },
     Text(String),
@@ -232,7 +235,7 @@ pub fn parse_predicate(
         };
         let descending = match direction.as_deref().map(str::to_ascii_uppercase).as_deref() {
             None | Some("ASCENDING") | Some("ASC") => false,
-            Some("DESCENDING") | Some("DESC") => true,
+            Some("DESCENDING") | Some("DESC") | Some("DES") => true,
             Some(other) => {
                 errors.push(format!(
                     "Sort direction {other:?} is not ASCENDING or DESCENDING"

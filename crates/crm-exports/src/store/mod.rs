@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::domain::export::{ExportRequest, ExportState};
 use crate::domain::property::{PropertyDefinition, PropertyGroup};
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::Predicate;
@@ -97,6 +98,46 @@ impl Visibility {
     }
 }
 
+/// An export and its job state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportRow {
+    pub id: i64,
+    pub portal: PortalId,
+    pub request: ExportRequest,
+    pub state: ExportState,
+    /// Claims so far; the current lease is fenced on it.
+    pub attempt: i64,
+    pub record_count: Option<i64>,
+    pub file_key: Option<String>,
+    pub file_size: Option<i64>,
+    pub last_error: Option<String>,
+    pub requested_at: i64,
+    pub started_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+/// How a worker's attempt at an export ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExportOutcome {
+    Done {
+        record_count: i64,
+        file_key: String,
+        file_size: i64,
+    },
+    /// Try again at `run_at` (a retryable failure).
+    Retry {
+        error: String,
+        run_at: i64,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+/// Receives records streamed by [`Store::stream_records`], a batch at a time.
+pub type RecordSink = std::sync::mpsc::SyncSender<Vec<Record>>;
+
 #[async_trait]
 pub trait Store: Send + Sync {
     // Portals and tokens.
@@ -181,6 +222,66 @@ pub trait Store: Send + Sync {
         keys: Vec<RecordKey>,
         now: i64,
     ) -> StoreResult<usize>;
+
+    // Exports.
+    async fn create_export(
+        &self,
+        portal: PortalId,
+        request: &ExportRequest,
+        now: i64,
+    ) -> StoreResult<ExportRow>;
+    /// An export of `portal`; `None` for unknown ids and other portals' exports.
+    async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<ExportRow>>;
+    /// An export by id alone, for signed download links (the signature names the export).
+    async fn get_export_by_id(&self, id: i64) -> StoreResult<Option<ExportRow>>;
+    /// Exports `portal` requested at or after `since`, for the rolling quota.
+    async fn count_exports_since(&self, portal: PortalId, since: i64) -> StoreResult<u64>;
+    /// Claims the oldest due export of a portal with none running (or one whose lease
+    /// expired), taking a lease until `now + lease_ms`. Exports whose lease expired after
+    /// `max_attempts` claims are failed instead.
+    async fn claim_export(
+        &self,
+        worker_id: &str,
+        now: i64,
+        lease_ms: i64,
+        max_attempts: i64,
+    ) -> StoreResult<Option<ExportRow>>;
+    /// Extends a lease; `false` when the lease was lost (reclaimed, or the export canceled).
+    async fn renew_export_lease(
+        &self,
+        id: i64,
+        attempt: i64,
+        now: i64,
+        lease_ms: i64,
+    ) -> StoreResult<bool>;
+    /// Records the outcome of an attempt; `false` (and nothing written) if the lease was lost.
+    async fn finish_export(
+        &self,
+        id: i64,
+        attempt: i64,
+        outcome: ExportOutcome,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// Cancels an export that is queued or running; returns it as it now stands.
+    async fn cancel_export(
+        &self,
+        portal: PortalId,
+        id: i64,
+        now: i64,
+    ) -> StoreResult<Option<ExportRow>>;
+    /// Exports whose files are older than `before`, to be deleted with their rows.
+    async fn delete_exports_before(&self, before: i64) -> StoreResult<Vec<ExportRow>>;
+    /// Streams every live record matching `predicate`, in its sort order (id order
+    /// without sorts), in batches, with no result cap. Stops early if the sink hangs up.
+    /// Returns the number of records sent.
+    async fn stream_records(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        predicate: Predicate,
+        projection: Vec<String>,
+        sink: RecordSink,
+    ) -> StoreResult<u64>;
 }
 
 pub type SharedStore = Arc<dyn Store>;

@@ -3,7 +3,14 @@
 
 use rusqlite::Connection;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../../migrations/sqlite/0001_init.sql"))];
+/// Versions may have gaps (features land in any order); each is applied once.
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../../migrations/sqlite/0001_init.sql")),
+    (
+        5,
+        include_str!("../../../migrations/sqlite/0005_exports.sql"),
+    ),
+];
 
 pub fn apply(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.execute_batch(

@@ -3,6 +3,7 @@
 //! a blocking thread so the async runtime never waits on disk. SQLite specifics stay here.
 
 mod columns;
+mod exports;
 mod migrations;
 mod portals;
 mod records;
@@ -18,9 +19,10 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::{
-    PortalId, RecordKey, Store, StoreError, StoreResult, TokenInfo, Visibility, WriteFailure,
-    WriteOp, Written,
+    ExportOutcome, ExportRow, PortalId, RecordKey, RecordSink, Store, StoreError, StoreResult,
+    TokenInfo, Visibility, WriteFailure, WriteOp, Written,
 };
+use crate::domain::export::ExportRequest;
 use crate::domain::property::{PropertyDefinition, PropertyGroup};
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::{Predicate, contains_token};
@@ -332,5 +334,102 @@ impl Store for SqliteStore {
         let schema = self.schema(portal, object).await?;
         self.write(move |tx| records::archive(tx, portal, &schema, &keys, now))
             .await
+    }
+
+    // Exports.
+    async fn create_export(
+        &self,
+        portal: PortalId,
+        request: &ExportRequest,
+        now: i64,
+    ) -> StoreResult<ExportRow> {
+        let request = request.clone();
+        self.write(move |tx| exports::create(tx, portal, &request, now))
+            .await
+    }
+
+    async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<ExportRow>> {
+        self.read(move |c| exports::get(c, portal, id)).await
+    }
+
+    async fn get_export_by_id(&self, id: i64) -> StoreResult<Option<ExportRow>> {
+        self.read(move |c| exports::get_by_id(c, id)).await
+    }
+
+    async fn count_exports_since(&self, portal: PortalId, since: i64) -> StoreResult<u64> {
+        self.read(move |c| exports::count_since(c, portal, since))
+            .await
+    }
+
+    async fn claim_export(
+        &self,
+        worker_id: &str,
+        now: i64,
+        lease_ms: i64,
+        max_attempts: i64,
+    ) -> StoreResult<Option<ExportRow>> {
+        let worker_id = worker_id.to_string();
+        self.write(move |tx| exports::claim(tx, &worker_id, now, lease_ms, max_attempts))
+            .await
+    }
+
+    async fn renew_export_lease(
+        &self,
+        id: i64,
+        attempt: i64,
+        now: i64,
+        lease_ms: i64,
+    ) -> StoreResult<bool> {
+        self.write(move |tx| exports::renew(tx, id, attempt, now, lease_ms))
+            .await
+    }
+
+    async fn finish_export(
+        &self,
+        id: i64,
+        attempt: i64,
+        outcome: ExportOutcome,
+        now: i64,
+    ) -> StoreResult<bool> {
+        self.write(move |tx| exports::finish(tx, id, attempt, outcome, now))
+            .await
+    }
+
+    async fn cancel_export(
+        &self,
+        portal: PortalId,
+        id: i64,
+        now: i64,
+    ) -> StoreResult<Option<ExportRow>> {
+        self.write(move |tx| exports::cancel(tx, portal, id, now))
+            .await
+    }
+
+    async fn delete_exports_before(&self, before: i64) -> StoreResult<Vec<ExportRow>> {
+        self.write(move |tx| exports::delete_before(tx, before))
+            .await
+    }
+
+    async fn stream_records(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        predicate: Predicate,
+        projection: Vec<String>,
+        sink: RecordSink,
+    ) -> StoreResult<u64> {
+        let schema = self.schema(portal, object).await?;
+        // A connection of its own: the export holds its read snapshot for as long as it
+        // runs, which must not starve the pooled readers serving the API.
+        let path = self.path.clone();
+        blocking(move || {
+            let conn = Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            configure(&conn)?;
+            search::stream(&conn, portal, &schema, &predicate, &projection, &sink)
+        })
+        .await
     }
 }

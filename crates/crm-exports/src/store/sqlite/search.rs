@@ -11,7 +11,7 @@ use crate::domain::property::PropertyType;
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::{Condition, Operand, Operator, Predicate};
 use crate::domain::{ObjectType, Record, Value};
-use crate::store::{PortalId, StoreResult};
+use crate::store::{PortalId, RecordSink, StoreResult};
 
 pub fn search(
     conn: &Connection,
@@ -53,6 +53,67 @@ pub fn search(
         record_from_row(r, &columns)
     })?;
     Ok((total as u64, rows.collect::<Result<_, _>>()?))
+}
+
+/// The sorts, then id, so pages and exports have one stable order.
+fn order_clause(object: ObjectType, predicate: &Predicate) -> String {
+    let mut order = String::new();
+    for sort in &predicate.sorts {
+        let column = column_expr(object, &sort.property.name);
+        let collate = if is_text(sort.property.property_type) {
+            " COLLATE NOCASE"
+        } else {
+            ""
+        };
+        let direction = if sort.descending { "DESC" } else { "ASC" };
+        // Records without a value sort last in either direction.
+        order.push_str(&format!(
+            "{column} IS NULL, {column}{collate} {direction}, "
+        ));
+    }
+    order.push_str("id ASC");
+    order
+}
+
+/// Sends every match to `sink` in batches; one statement, so the export reads one
+/// consistent snapshot, and the bounded channel keeps memory constant.
+pub fn stream(
+    conn: &Connection,
+    portal: PortalId,
+    schema: &ObjectSchema,
+    predicate: &Predicate,
+    projection: &[String],
+    sink: &RecordSink,
+) -> StoreResult<u64> {
+    const BATCH: usize = 512;
+    let mut params = Vec::new();
+    let filter = where_clause(schema.object, predicate, &mut params);
+    let (select, columns) = select_list(schema, projection);
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {select} FROM {} WHERE {filter} ORDER BY {}",
+        table_name(portal, schema.object),
+        order_clause(schema.object, predicate)
+    ))?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut sent = 0u64;
+    while let Some(row) = rows.next()? {
+        batch.push(record_from_row(row, &columns)?);
+        if batch.len() == BATCH {
+            sent += batch.len() as u64;
+            if sink
+                .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                .is_err()
+            {
+                return Ok(sent);
+            }
+        }
+    }
+    if !batch.is_empty() {
+        sent += batch.len() as u64;
+        let _ = sink.send(batch);
+    }
+    Ok(sent)
 }
 
 fn is_text(kind: PropertyType) -> bool {

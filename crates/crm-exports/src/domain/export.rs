@@ -1,0 +1,354 @@
+//! Export requests and their lifecycle. A request is parsed leniently — the SDK generations
+//! disagree on shapes: `associatedObjectType` as a string or an array, `listId` as a number
+//! or a string, enums in any letter case, missing booleans defaulted — then checked against
+//! the portal's schema. The state machine is HubSpot's `exportState`, projected onto the
+//! four task statuses in one place.
+
+use serde::{Deserialize, Serialize};
+
+use super::ObjectType;
+use super::schema::ObjectSchema;
+use super::search::{RawFilter, RawFilterGroup, RawSort};
+
+/// Every language code any SDK generation sends, plus `PT` (the guide's alias of `PT_BR`).
+pub const LANGUAGES: &[&str] = &[
+    "AF_ZA", "AR_EG", "BG", "BN", "CA_ES", "CS", "DA_DK", "DE", "EL_GR", "EN", "EN_GB", "ES",
+    "ES_MX", "ET_EE", "FI", "FR", "FR_CA", "HE_IL", "HI_IN", "HR", "HU", "ID", "IT", "JA", "KO_KR",
+    "LT_LT", "MS", "NL", "NO", "PL", "PT_BR", "PT_PT", "RO", "RU", "SK_SK", "SL", "SV", "TH", "TL",
+    "TR", "UK", "VI_VN", "ZH_CN", "ZH_HK", "ZH_TW", "PT",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ExportType {
+    View,
+    List,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+    Xls,
+}
+
+impl ExportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+            Self::Xls => "xls",
+        }
+    }
+}
+
+/// HubSpot's `exportState`. Only the states this service enters are listed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExportState {
+    Enqueued,
+    Processing,
+    Done,
+    Failed,
+    Canceled,
+}
+
+impl ExportState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enqueued => "ENQUEUED",
+            Self::Processing => "PROCESSING",
+            Self::Done => "DONE",
+            Self::Failed => "FAILED",
+            Self::Canceled => "CANCELED",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Enqueued,
+            Self::Processing,
+            Self::Done,
+            Self::Failed,
+            Self::Canceled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
+    /// The task status HubSpot's status endpoint reports. Its enum has no failure value,
+    /// so a failed export is `CANCELED` (with `errors[]` filled by the caller).
+    pub fn task_status(self) -> &'static str {
+        match self {
+            Self::Enqueued => "PENDING",
+            Self::Processing => "PROCESSING",
+            Self::Done => "COMPLETE",
+            Self::Failed | Self::Canceled => "CANCELED",
+        }
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Done | Self::Failed | Self::Canceled)
+    }
+}
+
+/// A validated export request, stored with the export and read back by the worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportRequest {
+    pub export_type: ExportType,
+    pub export_name: String,
+    pub format: ExportFormat,
+    pub language: String,
+    pub object_type: ObjectType,
+    pub object_properties: Vec<String>,
+    /// Headers are internal names (`NAMES`).
+    pub internal_names: bool,
+    /// Values are internal values (`VALUES`).
+    pub internal_values: bool,
+    #[serde(default)]
+    pub filter_groups: Vec<RawFilterGroup>,
+    #[serde(default)]
+    pub sorts: Vec<RawSort>,
+    #[serde(default)]
+    pub query: Option<String>,
+    #[serde(default)]
+    pub list_id: Option<i64>,
+}
+
+impl ExportRequest {
+    /// The lower-case language code used to look up translated labels (`pt_br` → `pt`).
+    pub fn label_language(&self) -> String {
+        self.language
+            .split('_')
+            .next()
+            .unwrap_or("en")
+            .to_ascii_lowercase()
+    }
+}
+
+/// The request as clients send it; every field optional so that every problem is reported.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RawExportRequest {
+    pub export_type: Option<String>,
+    pub export_name: Option<String>,
+    pub format: Option<String>,
+    pub language: Option<String>,
+    pub object_type: Option<String>,
+    pub object_properties: Option<Vec<String>>,
+    pub associated_object_type: Option<OneOrMany>,
+    pub export_internal_values_options: Option<Vec<String>>,
+    pub include_labeled_associations: Option<bool>,
+    pub include_primary_display_property_for_associated_objects: Option<bool>,
+    pub override_associated_objects_per_definition_per_row_limit: Option<bool>,
+    pub public_crm_search_request: Option<RawCrmSearch>,
+    pub list_id: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RawCrmSearch {
+    #[serde(default)]
+    pub filter_groups: Vec<RawFilterGroup>,
+    #[serde(default)]
+    pub filters: Vec<RawFilter>,
+    #[serde(default)]
+    pub sorts: Vec<RawSort>,
+    #[serde(default)]
+    pub query: Option<String>,
+}
+
+/// Resolves an export's `objectType`: `CONTACT`, `contacts`, `0-1` and so on.
+pub fn parse_object_type(text: &str) -> Option<ObjectType> {
+    ObjectType::parse(text.trim())
+}
+
+/// Checks the parts that need no schema and returns the object type; every problem is
+/// collected.
+pub fn parse_request(
+    raw: RawExportRequest,
+    schema_for: impl Fn(ObjectType) -> Option<std::sync::Arc<ObjectSchema>>,
+) -> Result<ExportRequest, Vec<String>> {
+    let mut problems = Vec::new();
+    let mut required = |value: &Option<String>, field: &str| -> Option<String> {
+        match value.as_deref().map(str::trim) {
+            Some(v) if !v.is_empty() => Some(v.to_string()),
+            _ => {
+                problems.push(format!("`{field}` is required"));
+                None
+            }
+        }
+    };
+    let export_type = required(&raw.export_type, "exportType");
+    let export_name = required(&raw.export_name, "exportName");
+    let format = required(&raw.format, "format");
+    let language = required(&raw.language, "language");
+    let object_type = required(&raw.object_type, "objectType");
+
+    let export_type = export_type.and_then(|t| match t.to_ascii_uppercase().as_str() {
+        "VIEW" => Some(ExportType::View),
+        "LIST" => Some(ExportType::List),
+        _ => {
+            problems.push(format!("exportType {t:?} is not VIEW or LIST"));
+            None
+        }
+    });
+    let format = format.and_then(|f| match f.to_ascii_uppercase().as_str() {
+        "CSV" => Some(ExportFormat::Csv),
+        "XLSX" => Some(ExportFormat::Xlsx),
+        "XLS" => Some(ExportFormat::Xls),
+        _ => {
+            problems.push(format!("format {f:?} is not CSV, XLSX or XLS"));
+            None
+        }
+    });
+    let language = language.and_then(|l| {
+        let upper = l.to_ascii_uppercase().replace('-', "_");
+        if LANGUAGES.contains(&upper.as_str()) {
+            Some(if upper == "PT" {
+                "PT_BR".to_string()
+            } else {
+                upper
+            })
+        } else {
+            problems.push(format!(
+                "language {l:?} is not a language HubSpot exports in"
+            ));
+            None
+        }
+    });
+    let object = object_type.and_then(|t| {
+        let found = parse_object_type(&t);
+        if found.is_none() {
+            problems.push(format!("Unable to infer object type from: {t}"));
+        }
+        found
+    });
+
+    let mut internal_names = false;
+    let mut internal_values = false;
+    for option in raw.export_internal_values_options.unwrap_or_default() {
+        match option.to_ascii_uppercase().as_str() {
+            "NAMES" => internal_names = true,
+            "VALUES" => internal_values = true,
+            other => problems.push(format!(
+                "exportInternalValuesOptions holds {other:?}; use NAMES and/or VALUES"
+            )),
+        }
+    }
+    let associated = match raw.associated_object_type {
+        None => Vec::new(),
+        Some(OneOrMany::One(s)) if s.trim().is_empty() => Vec::new(),
+        Some(OneOrMany::One(s)) => vec![s],
+        Some(OneOrMany::Many(v)) => v,
+    };
+    if associated.len() > 4 {
+        problems.push(format!(
+            "associatedObjectType names {} object types; at most 4 are allowed",
+            associated.len()
+        ));
+    } else if !associated.is_empty() {
+        problems.push(
+            "Association columns (associatedObjectType) are not supported by this server yet"
+                .to_string(),
+        );
+    }
+
+    let list_id = match (&raw.list_id, export_type) {
+        (None | Some(serde_json::Value::Null), Some(ExportType::List)) => {
+            problems.push("`listId` is required for a LIST export".to_string());
+            None
+        }
+        (None | Some(serde_json::Value::Null), _) => None,
+        (Some(v), _) => {
+            let id = super::search::scalar_text(v).and_then(|t| t.trim().parse::<i64>().ok());
+            if id.is_none() {
+                problems.push(format!("listId {v} is not a list id"));
+            }
+            id
+        }
+    };
+    if export_type == Some(ExportType::List) {
+        problems.push("LIST exports are not supported by this server yet".to_string());
+    }
+
+    let properties = raw.object_properties.unwrap_or_default();
+    if properties.is_empty() {
+        problems.push("`objectProperties` must name at least one property".to_string());
+    }
+    if let Some(object) = object {
+        match schema_for(object) {
+            Some(schema) => {
+                for p in &properties {
+                    if schema.property(p).is_none() {
+                        problems.push(format!("Property \"{p}\" does not exist on {object}"));
+                    }
+                }
+            }
+            None => problems.push(format!("{object} cannot be exported")),
+        }
+    }
+    if format == Some(ExportFormat::Xls) {
+        // One column for the record id, one per property.
+        let columns = properties.len() + 1;
+        if columns > 256 {
+            problems.push(format!(
+                "An XLS sheet holds at most 256 columns; this export would have {columns}. Use XLSX or CSV."
+            ));
+        }
+    }
+
+    let search = raw.public_crm_search_request.unwrap_or_default();
+    let mut filter_groups = search.filter_groups;
+    if !search.filters.is_empty() {
+        // Top-level filters (the older shape) are AND-ed into every group.
+        if filter_groups.is_empty() {
+            filter_groups.push(RawFilterGroup {
+                filters: search.filters,
+            });
+        } else {
+            for group in &mut filter_groups {
+                group.filters.extend(search.filters.iter().cloned());
+            }
+        }
+    }
+
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let (Some(export_type), Some(export_name), Some(format), Some(language), Some(object)) =
+        (export_type, export_name, format, language, object)
+    else {
+        return Err(vec!["The export request is incomplete".to_string()]);
+    };
+    let mut object_properties = Vec::with_capacity(properties.len());
+    for p in properties {
+        // The record id is always the first column; asking for it again adds nothing.
+        if p != "hs_object_id" && !object_properties.contains(&p) {
+            object_properties.push(p);
+        }
+    }
+    Ok(ExportRequest {
+        export_type,
+        export_name,
+        format,
+        language,
+        object_type: object,
+        object_properties,
+        internal_names,
+        internal_values,
+        filter_groups,
+        sorts: search.sorts,
+        query: search.query.filter(|q| !q.trim().is_empty()),
+        list_id,
+    })
+}
