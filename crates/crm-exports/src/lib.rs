@@ -3,8 +3,10 @@
 //! wires them into a running process.
 
 pub mod api;
+pub mod blob;
 pub mod cli;
 pub mod domain;
+pub mod jobs;
 pub mod server;
 pub mod store;
 pub mod telemetry;

@@ -8,15 +8,23 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use tokio::sync::Notify;
+
+use crate::api::exports::ExportsContext;
 use crate::api::{self, ApiConfig, AppState, auth};
+use crate::blob::LocalBlobs;
+use crate::blob::signing::UrlSigner;
 use crate::domain::scope::ALL_SCOPES;
 use crate::domain::time::now_ms;
+use crate::jobs::{ExportConfig, Runner};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{SharedStore, Store};
 use crate::telemetry;
 
 pub const DATABASE_FILE: &str = "crm-exports.sqlite3";
 pub const DEV_TOKEN_FILE: &str = "dev-token";
+pub const EXPORTS_DIR: &str = "exports";
+pub const SIGNING_KEY_FILE: &str = "signing-key";
 
 pub fn open_store(data_dir: &Path) -> anyhow::Result<Arc<SqliteStore>> {
     std::fs::create_dir_all(data_dir)
@@ -62,12 +70,70 @@ fn write_secret(path: &PathBuf, secret: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn app_state(store: SharedStore, config: ApiConfig) -> AppState {
-    AppState {
-        store,
-        config: Arc::new(config),
-        metrics: telemetry::metrics_handle(),
+/// Everything configurable about a running service.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub api: ApiConfig,
+    pub export: ExportConfig,
+    /// Exports a portal may request in a rolling 24 hours.
+    pub daily_export_quota: u64,
+    /// Base URL for download links; by default the host the client called.
+    pub public_url: Option<String>,
+    /// Seconds a download link works.
+    pub link_ttl_secs: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            api: ApiConfig::default(),
+            export: ExportConfig::default(),
+            daily_export_quota: 30,
+            public_url: None,
+            link_ttl_secs: 300,
+        }
     }
+}
+
+/// Builds the API state and an export runner sharing one store and one files folder.
+pub fn assemble(
+    store: SharedStore,
+    data_dir: &Path,
+    settings: Settings,
+) -> anyhow::Result<(AppState, Runner)> {
+    let blobs = Arc::new(
+        LocalBlobs::open(&data_dir.join(EXPORTS_DIR)).with_context(|| {
+            format!("cannot create the exports folder in {}", data_dir.display())
+        })?,
+    );
+    let signer =
+        UrlSigner::load_or_create(&data_dir.join(SIGNING_KEY_FILE)).with_context(|| {
+            format!(
+                "cannot read or create the signing key in {}",
+                data_dir.display()
+            )
+        })?;
+    let wake = Arc::new(Notify::new());
+    let state = AppState {
+        store: store.clone(),
+        config: Arc::new(settings.api),
+        metrics: telemetry::metrics_handle(),
+        exports: Arc::new(ExportsContext {
+            blobs: blobs.clone(),
+            signer,
+            wake,
+            daily_quota: settings.daily_export_quota,
+            public_url: settings.public_url,
+            link_ttl_secs: settings.link_ttl_secs,
+        }),
+    };
+    let runner = Runner::new(
+        store,
+        blobs,
+        format!("worker-{}", std::process::id()),
+        settings.export,
+    );
+    Ok((state, runner))
 }
 
 /// Serves on an already-bound listener until `shutdown` resolves.

@@ -6,6 +6,7 @@
 pub mod auth;
 mod batch;
 pub mod error;
+pub mod exports;
 mod extract;
 mod ops;
 mod properties;
@@ -62,6 +63,7 @@ pub struct AppState {
     pub store: SharedStore,
     pub config: Arc<ApiConfig>,
     pub metrics: PrometheusHandle,
+    pub exports: Arc<exports::ExportsContext>,
 }
 
 /// What a handler needs the caller's token to allow on an object type.
@@ -130,6 +132,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/crm/objects/2026-03", objects_router())
         .nest("/crm/v3/properties", properties_router())
         .nest("/crm/properties/2026-03", properties_router())
+        .nest("/crm/v3/exports", exports::routes())
+        .nest("/crm/exports/2026-03", exports::routes())
+        .nest("/crm/exports/2026-09", exports::routes())
+        .merge(exports::download_routes())
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .fallback(ops::unknown_route)

@@ -9,7 +9,9 @@ use clap::Args;
 
 use crate::api::ApiConfig;
 use crate::domain::search::SearchLimits;
+use crate::jobs::ExportConfig;
 use crate::server;
+use crate::server::Settings;
 use crate::telemetry::{self, LogFormat};
 
 #[derive(Args, Debug)]
@@ -46,9 +48,50 @@ pub struct ServeArgs {
     /// Seconds before a request is answered with 408.
     #[arg(long, env = "CRM_EXPORTS_REQUEST_TIMEOUT_SECS", default_value_t = 60)]
     pub request_timeout_secs: u64,
+    /// Export workers in this process (0 runs the API only).
+    #[arg(long, env = "CRM_EXPORTS_EXPORT_WORKERS", default_value_t = 1)]
+    pub export_workers: usize,
+    /// Exports a portal may request in any rolling 24 hours.
+    #[arg(long, env = "CRM_EXPORTS_DAILY_EXPORT_QUOTA", default_value_t = 30)]
+    pub daily_export_quota: u64,
+    /// Base URL put in download links (default: the host the client called).
+    #[arg(long, env = "CRM_EXPORTS_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Seconds a download link works.
+    #[arg(
+        long,
+        env = "CRM_EXPORTS_DOWNLOAD_LINK_TTL_SECS",
+        default_value_t = 300
+    )]
+    pub download_link_ttl_secs: i64,
+    /// Data rows per file before an export is split into a zip of parts (default: 1,000,000
+    /// for CSV and XLSX, 65,535 for XLS).
+    #[arg(long, env = "CRM_EXPORTS_PARTITION_ROWS")]
+    pub partition_rows: Option<u64>,
+    /// A CSV export larger than this many bytes is delivered zipped.
+    #[arg(long, env = "CRM_EXPORTS_CSV_ZIP_BYTES", default_value_t = 2 * 1024 * 1024)]
+    pub csv_zip_bytes: u64,
+    /// Days export files and their records are kept.
+    #[arg(long, env = "CRM_EXPORTS_RETENTION_DAYS", default_value_t = 30)]
+    pub retention_days: u64,
 }
 
 impl ServeArgs {
+    fn settings(&self) -> Settings {
+        Settings {
+            api: self.api_config(),
+            export: ExportConfig {
+                partition_rows: self.partition_rows,
+                csv_zip_bytes: self.csv_zip_bytes,
+                retention: Duration::from_secs(self.retention_days * 24 * 3600),
+                ..ExportConfig::default()
+            },
+            daily_export_quota: self.daily_export_quota,
+            public_url: self.public_url.clone(),
+            link_ttl_secs: self.download_link_ttl_secs,
+        }
+    }
+
     fn api_config(&self) -> ApiConfig {
         ApiConfig {
             batch_limit: self.batch_limit,
@@ -87,6 +130,26 @@ pub async fn run(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
             data_dir.join(server::DEV_TOKEN_FILE).display()
         ),
     }
-    let state = server::app_state(store, args.api_config());
-    server::serve(listener, state, server::shutdown_signal()).await
+    let (state, runner) = server::assemble(store, data_dir, args.settings())?;
+    let stop = shutdown_broadcast();
+    let mut workers = Vec::new();
+    for n in 0..args.export_workers {
+        let worker = runner.with_worker_id(format!("worker-{}-{n}", std::process::id()));
+        let (wake, mut stopped) = (state.exports.wake.clone(), stop.subscribe());
+        workers.push(tokio::spawn(worker.work(wake, async move {
+            let _ = stopped.recv().await;
+        })));
+    }
+    let result = server::serve(listener, state, server::shutdown_signal()).await;
+    // Workers stop between steps; an export cut short is reclaimed when its lease expires.
+    let _ = stop.send(());
+    for w in workers {
+        let _ = w.await;
+    }
+    result
+}
+
+/// A broadcast that tells every worker to stop.
+fn shutdown_broadcast() -> tokio::sync::broadcast::Sender<()> {
+    tokio::sync::broadcast::channel(1).0
 }

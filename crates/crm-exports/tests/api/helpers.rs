@@ -5,7 +5,9 @@
 use crm_exports::api::ApiConfig;
 use crm_exports::api::auth::{generate_token, hash_token};
 use crm_exports::domain::scope::ALL_SCOPES;
+use crm_exports::jobs::{RunOutcome, Runner};
 use crm_exports::server;
+use crm_exports::server::Settings;
 use crm_exports::store::{PortalId, SharedStore};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -20,6 +22,7 @@ pub struct TestApp {
     pub token: String,
     pub portal: PortalId,
     pub store: SharedStore,
+    pub runner: Runner,
     client: reqwest::Client,
     _dir: tempfile::TempDir,
     _stop: oneshot::Sender<()>,
@@ -37,6 +40,14 @@ impl TestApp {
     }
 
     pub async fn spawn_with(config: ApiConfig) -> TestApp {
+        Self::spawn_with_settings(Settings {
+            api: config,
+            ..Settings::default()
+        })
+        .await
+    }
+
+    pub async fn spawn_with_settings(settings: Settings) -> TestApp {
         let dir = tempfile::tempdir().expect("temporary folder");
         let store: SharedStore = server::open_store(dir.path()).expect("store opens");
         let token = server::bootstrap(store.as_ref(), dir.path())
@@ -47,7 +58,8 @@ impl TestApp {
         let listener = server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
-        let state = server::app_state(store.clone(), config);
+        let (state, runner) =
+            server::assemble(store.clone(), dir.path(), settings).expect("assemble");
         tokio::spawn(server::serve(listener, state, async {
             let _ = stopped.await;
         }));
@@ -56,6 +68,7 @@ impl TestApp {
             token,
             portal,
             store,
+            runner,
             client: reqwest::Client::new(),
             _dir: dir,
             _stop: stop,
@@ -149,6 +162,33 @@ impl TestApp {
     pub async fn delete(&self, path: &str) -> Reply {
         self.send(Method::DELETE, path, Some(&self.token.clone()), None)
             .await
+    }
+
+    /// Runs queued exports until none is due, as a worker would; returns how many ran.
+    pub async fn run_exports(&self) -> usize {
+        let mut ran = 0;
+        while let RunOutcome::Ran { .. } = self
+            .runner
+            .run_once(crm_exports::domain::time::now_ms())
+            .await
+            .expect("the runner step succeeds")
+        {
+            ran += 1;
+        }
+        ran
+    }
+
+    /// Downloads a URL without a token; returns status, headers and bytes.
+    pub async fn fetch(&self, url: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let response = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .expect("download reaches the server");
+        let status = response.status();
+        let headers = response.headers().clone();
+        (status, headers, response.bytes().await.unwrap().to_vec())
     }
 
     /// Creates records through batch/create, 100 at a time; returns their ids in order.

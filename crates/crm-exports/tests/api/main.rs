@@ -5,6 +5,7 @@ mod helpers;
 mod auth;
 mod batch;
 mod errors;
+mod exports;
 mod properties;
 mod records;
 mod search;

@@ -1,0 +1,348 @@
+//! The exports API on `/crm/v3/exports/...` and `/crm/exports/2026-03/...`: start an export
+//! (202 with a task locator), its task status (HubSpot's four statuses, and a freshly signed
+//! download link when complete), its details (`exportState`, `recordCount`), and two things
+//! HubSpot's API lacks: cancelling an export (`POST …/export/{id}/cancel`, as HubSpot's UI
+//! can) and the download route the signed links point at, which needs no token.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{OriginalUri, Path, Query, Request, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HOST};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value as Json_, json};
+use tokio::sync::Notify;
+use tower::ServiceExt;
+
+use super::AppState;
+use super::auth::Auth;
+use super::error::{ApiError, ApiResult};
+use super::extract::{Body, parse_json};
+use crate::blob::LocalBlobs;
+use crate::blob::signing::{LinkError, UrlSigner};
+use crate::domain::ObjectType;
+use crate::domain::export::{ExportState, RawExportRequest, parse_request};
+use crate::domain::schema::ObjectSchema;
+use crate::domain::search::parse_predicate;
+use crate::domain::time::{format_datetime, now_ms};
+use crate::jobs::{file_kind, file_stem};
+use crate::store::ExportRow;
+
+const EXPORT_SCOPE: &[&str] = &["crm.export"];
+const DAY_MS: i64 = 86_400_000;
+
+/// What the exports API needs besides the store.
+pub struct ExportsContext {
+    pub blobs: Arc<LocalBlobs>,
+    pub signer: UrlSigner,
+    /// Wakes the workers when an export is queued.
+    pub wake: Arc<Notify>,
+    /// Exports a portal may request in any rolling 24 hours (HubSpot: 30).
+    pub daily_quota: u64,
+    /// The base URL download links use; by default the `Host` the client called.
+    pub public_url: Option<String>,
+    /// How long a download link works (HubSpot: five minutes).
+    pub link_ttl_secs: i64,
+}
+
+/// The export routes under one prefix (`/crm/v3/exports` or a dated one).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/export/async", post(start))
+        .route("/export/async/tasks/{task_id}/status", get(status))
+        .route("/export/{export_id}", get(details))
+        .route("/export/{export_id}/cancel", post(cancel))
+}
+
+pub fn download_routes() -> Router<AppState> {
+    Router::new().route("/exports-download/{export_id}", get(download))
+}
+
+fn parse_id(text: &str, name: &str) -> ApiResult<i64> {
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            ApiError::validation(format!("Unable to parse value for path parameter: {name}"))
+        })
+}
+
+/// HubSpot's answer for an export id the caller cannot see, known or not.
+fn not_permitted(id: i64, auth: &Auth) -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "FORBIDDEN",
+        format!(
+            "Permission to get export file cannot be granted for exportId {id} and portalId {}",
+            auth.portal.0
+        ),
+    )
+}
+
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.exports.public_url {
+        return url.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}")
+}
+
+async fn start(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<Json_>)> {
+    auth.require(EXPORT_SCOPE)?;
+    let raw: RawExportRequest = parse_json(&body)?;
+    let mut schemas: HashMap<ObjectType, Arc<ObjectSchema>> = HashMap::new();
+    for object in ObjectType::ALL {
+        schemas.insert(
+            object,
+            state.store.object_schema(auth.portal, object).await?,
+        );
+    }
+    let request =
+        parse_request(raw, |o| schemas.get(&o).cloned()).map_err(ApiError::validation_list)?;
+    // Filters are checked now, with the API's caps, so a bad one is a 400 and not a failed export.
+    parse_predicate(
+        &request.filter_groups,
+        &request.sorts,
+        request.query.as_deref(),
+        schemas[&request.object_type].as_ref(),
+        &state.config.search_limits,
+    )
+    .map_err(ApiError::validation_list)?;
+    let now = now_ms();
+    let recent = state
+        .store
+        .count_exports_since(auth.portal, now - DAY_MS)
+        .await?;
+    if recent >= state.exports.daily_quota {
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMITS",
+            format!(
+                "You have reached the limit of {} exports in a rolling 24 hours.",
+                state.exports.daily_quota
+            ),
+        );
+        error.status = StatusCode::TOO_MANY_REQUESTS;
+        return Err(error);
+    }
+    let row = state
+        .store
+        .create_export(auth.portal, &request, now)
+        .await?;
+    state.exports.wake.notify_waiters();
+    let prefix = uri
+        .path()
+        .trim_end_matches('/')
+        .trim_end_matches("/export/async");
+    let status_url = format!(
+        "{}{prefix}/export/async/tasks/{}/status",
+        base_url(&state, &headers),
+        row.id
+    );
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"id": row.id.to_string(), "links": {"status": status_url}})),
+    ))
+}
+
+async fn visible_export(
+    state: &AppState,
+    auth: &Auth,
+    id_text: &str,
+    name: &str,
+) -> ApiResult<ExportRow> {
+    auth.require(EXPORT_SCOPE)?;
+    let id = parse_id(id_text, name)?;
+    state
+        .store
+        .get_export(auth.portal, id)
+        .await?
+        .ok_or_else(|| not_permitted(id, auth))
+}
+
+async fn status(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(task_id): Path<String>,
+) -> ApiResult<Json<Json_>> {
+    let row = visible_export(&state, &auth, &task_id, "taskId").await?;
+    let mut body = json!({
+        "status": row.state.task_status(),
+        "requestedAt": format_datetime(row.requested_at),
+        "links": {},
+    });
+    if let Some(t) = row.started_at {
+        body["startedAt"] = json!(format_datetime(t));
+    }
+    if let Some(t) = row.completed_at {
+        body["completedAt"] = json!(format_datetime(t));
+    }
+    match row.state {
+        ExportState::Done => {
+            let expires = now_ms() / 1000 + state.exports.link_ttl_secs;
+            let signature = state.exports.signer.sign(row.id, expires);
+            body["result"] = json!(format!(
+                "{}/exports-download/{}?expires={expires}&signature={signature}",
+                base_url(&state, &headers),
+                row.id
+            ));
+            body["numErrors"] = json!(0);
+        }
+        ExportState::Failed => {
+            let message = row
+                .last_error
+                .clone()
+                .unwrap_or_else(|| "The export failed.".to_string());
+            body["numErrors"] = json!(1);
+            body["errors"] = json!([{
+                "status": "error",
+                "category": "EXPORT_FAILED",
+                "message": message,
+                "context": {"exportId": [row.id.to_string()]},
+                "links": {},
+                "errors": [],
+            }]);
+        }
+        _ => {}
+    }
+    Ok(Json(body))
+}
+
+fn details_json(row: &ExportRow) -> Json_ {
+    let mut properties = vec!["hs_object_id".to_string()];
+    properties.extend(row.request.object_properties.iter().cloned());
+    let mut body = json!({
+        "id": row.id.to_string(),
+        "exportName": row.request.export_name,
+        "exportType": row.request.export_type,
+        "exportState": row.state.as_str(),
+        "objectType": row.request.object_type.type_id(),
+        "objectProperties": properties,
+        "createdAt": format_datetime(row.requested_at),
+        "updatedAt": format_datetime(row.updated_at),
+    });
+    if let Some(n) = row.record_count {
+        body["recordCount"] = json!(n);
+    }
+    body
+}
+
+async fn details(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(export_id): Path<String>,
+) -> ApiResult<Json<Json_>> {
+    let row = visible_export(&state, &auth, &export_id, "exportId").await?;
+    Ok(Json(details_json(&row)))
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(export_id): Path<String>,
+) -> ApiResult<Json<Json_>> {
+    let row = visible_export(&state, &auth, &export_id, "exportId").await?;
+    if row.state.is_terminal() {
+        return Err(ApiError::conflict(format!(
+            "Export {} is already {} and cannot be canceled",
+            row.id,
+            row.state.as_str()
+        )));
+    }
+    let row = state
+        .store
+        .cancel_export(auth.portal, row.id, now_ms())
+        .await?
+        .ok_or_else(|| not_permitted(row.id, &auth))?;
+    Ok(Json(details_json(&row)))
+}
+
+#[derive(Deserialize)]
+struct LinkQuery {
+    #[serde(default)]
+    expires: Option<String>,
+    #[serde(default)]
+    signature: Option<String>,
+}
+
+fn link_refused(message: &str) -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "INVALID_AUTHENTICATION", message)
+}
+
+async fn download(
+    State(state): State<AppState>,
+    Path(export_id): Path<String>,
+    Query(link): Query<LinkQuery>,
+    request: Request,
+) -> ApiResult<Response> {
+    let invalid = "This download link is invalid. Request the export status again for a new link.";
+    let id = export_id
+        .parse::<i64>()
+        .map_err(|_| link_refused(invalid))?;
+    let expires = link
+        .expires
+        .as_deref()
+        .and_then(|e| e.parse::<i64>().ok())
+        .ok_or_else(|| link_refused(invalid))?;
+    let signature = link
+        .signature
+        .as_deref()
+        .ok_or_else(|| link_refused(invalid))?;
+    match state
+        .exports
+        .signer
+        .verify(id, expires, signature, now_ms() / 1000)
+    {
+        Ok(()) => {}
+        Err(LinkError::Invalid) => return Err(link_refused(invalid)),
+        Err(LinkError::Expired) => {
+            return Err(link_refused(
+                "This download link has expired. Request the export status again for a new link.",
+            ));
+        }
+    }
+    let row = state
+        .store
+        .get_export_by_id(id)
+        .await?
+        .filter(|r| r.state == ExportState::Done)
+        .ok_or_else(|| ApiError::not_found("The export file no longer exists"))?;
+    let key = row
+        .file_key
+        .clone()
+        .ok_or_else(|| ApiError::not_found("The export file no longer exists"))?;
+    let path = state.exports.blobs.path(&key).map_err(ApiError::internal)?;
+    if !path.exists() {
+        return Err(ApiError::not_found("The export file no longer exists"));
+    }
+    let (content_type, extension) = file_kind(&key);
+    // ServeFile answers Range and conditional requests, so interrupted downloads resume.
+    let served = tower_http::services::ServeFile::new(path)
+        .oneshot(request)
+        .await
+        .map_err(ApiError::internal)?;
+    let mut response = served.into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let filename = format!("{}.{extension}", file_stem(&row.request.export_name));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}

@@ -1,0 +1,419 @@
+//! The export runner: claim the next due export under a lease, stream its records from the
+//! store in constant memory, render them through the format's sheet writer (partitioned and
+//! zipped past the format's row limit, and a CSV over the zip threshold zipped), keep the
+//! lease alive by heartbeat, and record the outcome fenced on the lease. `run_once(now)` is
+//! the testable step; `work` loops it until shutdown. Imports `domain`, `store`, `blob` and
+//! `formats`; never the API.
+
+pub mod render;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use formats::{Cell, Format, PartitionOptions, Partitioner, SheetOptions};
+use tokio::sync::Notify;
+
+use self::render::{ColumnPlan, Rendered};
+use crate::blob::LocalBlobs;
+use crate::domain::export::{ExportFormat, ExportRequest, ExportState};
+use crate::domain::search::{SearchLimits, parse_predicate};
+use crate::domain::time::now_ms;
+use crate::store::{ExportOutcome, ExportRow, SharedStore, StoreError};
+
+#[derive(Clone, Debug)]
+pub struct ExportConfig {
+    /// How long a claim lasts without a heartbeat.
+    pub lease: Duration,
+    /// Claims before an export that keeps losing its worker is failed.
+    pub max_attempts: i64,
+    /// Data rows per part; `None` uses the format's limit (1,000,000 for CSV and XLSX as
+    /// HubSpot does, 65,535 for XLS).
+    pub partition_rows: Option<u64>,
+    /// A CSV larger than this is delivered zipped (HubSpot: 2 MB).
+    pub csv_zip_bytes: u64,
+    /// How long files and export rows are kept.
+    pub retention: Duration,
+}
+
+impl Default for ExportConfig {
+    fn default() -> Self {
+        Self {
+            lease: Duration::from_secs(30),
+            max_attempts: 3,
+            partition_rows: None,
+            csv_zip_bytes: 2 * 1024 * 1024,
+            retention: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+}
+
+/// HubSpot splits CSV and XLSX exports at a million rows.
+const HUBSPOT_PART_ROWS: u64 = 1_000_000;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum RunOutcome {
+    Idle,
+    Ran { id: i64, state: ExportState },
+}
+
+#[derive(Clone)]
+pub struct Runner {
+    store: SharedStore,
+    blobs: Arc<LocalBlobs>,
+    worker_id: String,
+    config: ExportConfig,
+}
+
+/// The content type and file extension of a finished export file.
+pub fn file_kind(key: &str) -> (&'static str, &'static str) {
+    match key.rsplit('.').next() {
+        Some("zip") => ("application/zip", "zip"),
+        Some("xlsx") => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        Some("xls") => ("application/vnd.ms-excel", "xls"),
+        _ => ("text/csv; charset=utf-8", "csv"),
+    }
+}
+
+fn sheet_format(format: ExportFormat) -> Format {
+    match format {
+        ExportFormat::Csv => Format::Csv,
+        ExportFormat::Xlsx => Format::Xlsx,
+        ExportFormat::Xls => Format::Xls,
+    }
+}
+
+/// Why an attempt failed, and whether trying again could help.
+enum Failure {
+    Retryable(anyhow::Error),
+    Permanent(anyhow::Error),
+    /// The lease is gone (canceled, or taken over): drop the result silently.
+    LeaseLost,
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Retryable(anyhow!(e))
+    }
+}
+
+impl Runner {
+    pub fn new(
+        store: SharedStore,
+        blobs: Arc<LocalBlobs>,
+        worker_id: String,
+        config: ExportConfig,
+    ) -> Self {
+        Self {
+            store,
+            blobs,
+            worker_id,
+            config,
+        }
+    }
+
+    /// The same runner under another worker name (several workers in one process).
+    pub fn with_worker_id(&self, worker_id: String) -> Self {
+        Self {
+            worker_id,
+            ..self.clone()
+        }
+    }
+
+    fn lease_ms(&self) -> i64 {
+        self.config.lease.as_millis() as i64
+    }
+
+    /// Claims and runs at most one export.
+    pub async fn run_once(&self, now: i64) -> anyhow::Result<RunOutcome> {
+        let Some(row) = self
+            .store
+            .claim_export(
+                &self.worker_id,
+                now,
+                self.lease_ms(),
+                self.config.max_attempts,
+            )
+            .await?
+        else {
+            return Ok(RunOutcome::Idle);
+        };
+        tracing::info!(export_id = row.id, attempt = row.attempt, "export claimed");
+        let outcome = match self.produce(&row).await {
+            Ok(done) => done,
+            Err(Failure::LeaseLost) => {
+                tracing::info!(export_id = row.id, "lease lost; result dropped");
+                return Ok(RunOutcome::Ran {
+                    id: row.id,
+                    state: self.current_state(&row).await,
+                });
+            }
+            Err(Failure::Permanent(e)) => ExportOutcome::Failed {
+                error: format!("{e:#}"),
+            },
+            Err(Failure::Retryable(e)) if row.attempt >= self.config.max_attempts => {
+                ExportOutcome::Failed {
+                    error: format!("{e:#}"),
+                }
+            }
+            Err(Failure::Retryable(e)) => {
+                // Exponential backoff: 2 s, 4 s, 8 s ... capped at five minutes.
+                let delay = (1000i64 << row.attempt.clamp(1, 8)).min(300_000);
+                ExportOutcome::Retry {
+                    error: format!("{e:#}"),
+                    run_at: now_ms() + delay,
+                }
+            }
+        };
+        if let ExportOutcome::Failed { error } | ExportOutcome::Retry { error, .. } = &outcome {
+            tracing::warn!(export_id = row.id, "export attempt failed: {error}");
+        }
+        self.store
+            .finish_export(row.id, row.attempt, outcome, now_ms())
+            .await?;
+        Ok(RunOutcome::Ran {
+            id: row.id,
+            state: self.current_state(&row).await,
+        })
+    }
+
+    async fn current_state(&self, row: &ExportRow) -> ExportState {
+        match self.store.get_export(row.portal, row.id).await {
+            Ok(Some(r)) => r.state,
+            _ => row.state,
+        }
+    }
+
+    /// Writes the file while renewing the lease; on success moves it into place.
+    async fn produce(&self, row: &ExportRow) -> Result<ExportOutcome, Failure> {
+        let request = row.request.clone();
+        let schema = self
+            .store
+            .object_schema(row.portal, request.object_type)
+            .await?;
+        // Limits were enforced when the export was requested; the worker takes what was stored.
+        let unlimited = SearchLimits {
+            max_groups: usize::MAX,
+            max_filters_per_group: usize::MAX,
+            max_filters_total: usize::MAX,
+            max_query_chars: usize::MAX,
+        };
+        let predicate = parse_predicate(
+            &request.filter_groups,
+            &request.sorts,
+            request.query.as_deref(),
+            schema.as_ref(),
+            &unlimited,
+        )
+        .map_err(|p| {
+            Failure::Permanent(anyhow!(
+                "the export's filters are no longer valid: {}",
+                p.join("; ")
+            ))
+        })?;
+        let plan = ColumnPlan::new(&request, &schema);
+        let temp = self
+            .blobs
+            .temp_path(&format!("export-{}-{}.part", row.id, row.attempt))
+            .map_err(|e| Failure::Permanent(e.into()))?;
+
+        let (sender, receiver) = std::sync::mpsc::sync_channel(4);
+        let store = self.store.clone();
+        let (portal, object, projection) = (row.portal, request.object_type, plan.projection());
+        let reader = tokio::spawn(async move {
+            store
+                .stream_records(portal, object, predicate, projection, sender)
+                .await
+        });
+        let writer = {
+            let (temp, tempdir, config) =
+                (temp.clone(), self.blobs.temp_dir(), self.config.clone());
+            tokio::task::spawn_blocking(move || {
+                write_file(&request, &plan, &temp, &tempdir, &config, receiver)
+            })
+        };
+
+        // Heartbeat until the writer is done; a lost lease abandons the work.
+        let mut beat = tokio::time::interval(self.config.lease / 3);
+        beat.tick().await;
+        tokio::pin!(writer);
+        let written = loop {
+            tokio::select! {
+                result = &mut writer => break result,
+                _ = beat.tick() => {
+                    if !self.store.renew_export_lease(row.id, row.attempt, now_ms(), self.lease_ms()).await? {
+                        reader.abort();
+                        writer.abort();
+                        let _ = std::fs::remove_file(&temp);
+                        return Err(Failure::LeaseLost);
+                    }
+                }
+            }
+        };
+        let read = reader
+            .await
+            .map_err(|e| Failure::Retryable(anyhow!("the record reader stopped: {e}")))?;
+        let written =
+            written.map_err(|e| Failure::Retryable(anyhow!("the file writer stopped: {e}")));
+        let (record_count, extension) = match (written, read) {
+            (Ok(Ok(done)), Ok(_)) => done,
+            (Ok(Err(e)), _) | (Err(Failure::Retryable(e)), _) => {
+                let _ = std::fs::remove_file(&temp);
+                return Err(Failure::Permanent(e));
+            }
+            (_, Err(e)) => {
+                let _ = std::fs::remove_file(&temp);
+                return Err(e.into());
+            }
+            (Err(other), _) => return Err(other),
+        };
+        // Check the lease once more right before the file becomes visible.
+        if !self
+            .store
+            .renew_export_lease(row.id, row.attempt, now_ms(), self.lease_ms())
+            .await?
+        {
+            let _ = std::fs::remove_file(&temp);
+            return Err(Failure::LeaseLost);
+        }
+        let key = format!("export-{}.{extension}", row.id);
+        let size = self
+            .blobs
+            .commit(&temp, &key)
+            .map_err(|e| Failure::Retryable(e.into()))?;
+        Ok(ExportOutcome::Done {
+            record_count: record_count as i64,
+            file_key: key,
+            file_size: size as i64,
+        })
+    }
+
+    /// Deletes exports (and their files) requested before the retention period.
+    pub async fn delete_expired(&self, now: i64) -> anyhow::Result<usize> {
+        let before = now - self.config.retention.as_millis() as i64;
+        let removed = self.store.delete_exports_before(before).await?;
+        for row in &removed {
+            if let Some(key) = &row.file_key {
+                self.blobs.delete(key)?;
+            }
+        }
+        Ok(removed.len())
+    }
+
+    /// Runs exports until `shutdown` resolves, waking on `wake` or every second.
+    pub async fn work(self, wake: Arc<Notify>, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut last_cleanup = 0;
+        loop {
+            let now = now_ms();
+            if now - last_cleanup > 3_600_000 {
+                last_cleanup = now;
+                if let Err(e) = self.delete_expired(now).await {
+                    tracing::warn!("retention cleanup failed: {e:#}");
+                }
+            }
+            let ran = tokio::select! {
+                _ = &mut shutdown => return,
+                outcome = self.run_once(now) => outcome,
+            };
+            match ran {
+                Ok(RunOutcome::Ran { .. }) => continue,
+                Ok(RunOutcome::Idle) => {}
+                Err(e) => tracing::warn!("export worker step failed: {e:#}"),
+            }
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = wake.notified() => {},
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {},
+            }
+        }
+    }
+}
+
+/// Writes the whole file on a blocking thread; returns the row count and the extension.
+fn write_file(
+    request: &ExportRequest,
+    plan: &ColumnPlan,
+    temp: &Path,
+    tempdir: &Path,
+    config: &ExportConfig,
+    receiver: std::sync::mpsc::Receiver<Vec<crate::domain::Record>>,
+) -> anyhow::Result<(u64, &'static str)> {
+    let format = sheet_format(request.format);
+    let headers: Vec<&str> = plan.headers.iter().map(String::as_str).collect();
+    let file = File::create(temp).with_context(|| format!("cannot create {}", temp.display()))?;
+    let part_rows = config.partition_rows.or(match format {
+        Format::Xls => None,
+        _ => Some(HUBSPOT_PART_ROWS),
+    });
+    let options = PartitionOptions {
+        max_data_rows_per_part: part_rows,
+        entry_stem: file_stem(&request.export_name),
+        sheet: SheetOptions {
+            sheet_name: "Export".to_string(),
+            tempdir: Some(tempdir.to_path_buf()),
+        },
+    };
+    let mut partitioner = Partitioner::new(format, &headers, BufWriter::new(file), options)?;
+    let mut rendered = Vec::with_capacity(headers.len());
+    for batch in receiver {
+        for record in &batch {
+            plan.render(record, &mut rendered);
+            let cells: Vec<Cell<'_>> = rendered.iter().map(Rendered::as_cell).collect();
+            partitioner.write_row(&cells)?;
+        }
+    }
+    let summary = partitioner.finish()?;
+    let mut extension = if summary.zipped {
+        "zip"
+    } else {
+        request.format.extension()
+    };
+    if extension == "csv" && std::fs::metadata(temp)?.len() > config.csv_zip_bytes {
+        zip_single(temp, &format!("{}.csv", file_stem(&request.export_name)))?;
+        extension = "zip";
+    }
+    Ok((summary.data_rows, extension))
+}
+
+/// Replaces the file at `path` with a zip holding it as `entry`.
+fn zip_single(path: &Path, entry: &str) -> anyhow::Result<()> {
+    let zipped: PathBuf = path.with_extension("zipping");
+    {
+        let mut zip = zip::ZipWriter::new(BufWriter::new(File::create(&zipped)?));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true);
+        zip.start_file(entry, options)?;
+        std::io::copy(&mut File::open(path)?, &mut zip)?;
+        zip.finish()?.flush()?;
+    }
+    std::fs::rename(&zipped, path)?;
+    Ok(())
+}
+
+/// A file name from the export name: letters, digits, `-` and `_` kept, the rest `_`.
+pub fn file_stem(export_name: &str) -> String {
+    let stem: String = export_name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    if stem.trim_matches('_').is_empty() {
+        "export".to_string()
+    } else {
+        stem
+    }
+}
