@@ -216,3 +216,43 @@ async fn reading_properties_needs_a_read_scope_and_creating_a_schema_write_scope
         json!(["crm.schemas.contacts.write"])
     );
 }
+
+#[tokio::test]
+async fn properties_and_groups_are_created_and_read_in_batches_on_both_path_families() {
+    let app = TestApp::spawn().await;
+    for (n, prefix) in PROPERTY_PREFIXES.iter().enumerate() {
+        let group = format!("batch_group_{n}");
+        let created = app
+            .post(
+                &format!("{prefix}/deals/groups"),
+                json!({"name": group, "label": "Batch"}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        let inputs: Vec<Value> = (0..3)
+            .map(|i| json!({"name": format!("batch_{n}_{i}"), "label": format!("Batch {i}"), "type": "string", "fieldType": "text", "groupName": group}))
+            .collect();
+        let batch = app
+            .post(
+                &format!("{prefix}/deals/batch/create"),
+                json!({"inputs": inputs}),
+            )
+            .await;
+        assert_eq!(batch.status, StatusCode::CREATED, "{}", batch.body);
+        assert_eq!(batch.body["results"].as_array().unwrap().len(), 3);
+        let read = app
+            .post(
+                &format!("{prefix}/deals/batch/read"),
+                json!({"inputs": [{"name": format!("batch_{n}_2")}, {"name": "dealname"}, {"name": "no_such"}], "archived": false}),
+            )
+            .await;
+        assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+        let names: Vec<&str> = read.body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, [format!("batch_{n}_2").as_str(), "dealname"]);
+    }
+}
