@@ -29,21 +29,7 @@ pub fn search(
         .prepare_cached(&format!("SELECT COUNT(*) FROM {table} WHERE {filter}"))?
         .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
     let (select, columns) = select_list(schema, projection);
-    let mut order = String::new();
-    for sort in &predicate.sorts {
-        let column = column_expr(schema.object, &sort.property.name);
-        let collate = if is_text(sort.property.property_type) {
-            " COLLATE NOCASE"
-        } else {
-            ""
-        };
-        let direction = if sort.descending { "DESC" } else { "ASC" };
-        // Records without a value sort last in either direction.
-        order.push_str(&format!(
-            "{column} IS NULL, {column}{collate} {direction}, "
-        ));
-    }
-    order.push_str("id ASC");
+    let order = order_clause(schema.object, predicate);
     params.push(SqlValue::Integer(limit as i64));
     params.push(SqlValue::Integer(offset as i64));
     let mut stmt = conn.prepare_cached(&format!(
