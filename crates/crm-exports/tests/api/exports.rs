@@ -690,3 +690,47 @@ async fn a_bad_export_request_is_400_naming_the_problem_and_queues_nothing() {
         0
     );
 }
+
+#[tokio::test]
+async fn an_xls_export_over_the_part_size_is_a_zip_of_xls_parts_with_every_row() {
+    let settings = Settings {
+        export: ExportConfig {
+            partition_rows: Some(4),
+            ..ExportConfig::default()
+        },
+        ..Settings::default()
+    };
+    let app = TestApp::spawn_with_settings(settings).await;
+    let ids = seed(&app).await;
+    let expected = expected_leads(&app, &ids).await;
+    let id = start(&app, "/crm/v3/exports", view_request("XLS", json!({}))).await;
+    let (headers, bytes) = finish_and_download(&app, "/crm/v3/exports", &id).await;
+    assert_eq!(headers["content-type"], "application/zip");
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip");
+    assert_eq!(zip.len(), 4);
+    let mut all = Vec::new();
+    for i in 0..zip.len() {
+        let mut part = Vec::new();
+        let mut entry = zip.by_index(i).unwrap();
+        let name = entry.name().expect("a zip entry name").to_string();
+        assert!(name.ends_with(".xls"), "{name}");
+        entry.read_to_end(&mut part).unwrap();
+        let mut workbook = open_workbook_auto_from_rs(Cursor::new(part)).expect("an xls part");
+        let sheet = workbook.worksheet_range_at(0).unwrap().unwrap();
+        let mut rows = sheet.rows().map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::Float(x) => format!("{x}"),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<String>>()
+        });
+        assert_eq!(
+            rows.next().unwrap()[0],
+            "Record ID",
+            "each part has the header"
+        );
+        all.extend(rows);
+    }
+    assert_eq!(all, expected);
+}
