@@ -131,25 +131,16 @@ pub async fn run(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
         ),
     }
     let (state, runner) = server::assemble(store, data_dir, args.settings())?;
-    let stop = shutdown_broadcast();
     let mut workers = Vec::new();
     for n in 0..args.export_workers {
         let worker = runner.with_worker_id(format!("worker-{}-{n}", std::process::id()));
-        let (wake, mut stopped) = (state.exports.wake.clone(), stop.subscribe());
-        workers.push(tokio::spawn(worker.work(wake, async move {
-            let _ = stopped.recv().await;
-        })));
+        workers.push(tokio::spawn(worker.work(state.exports.wake.clone())));
     }
     let result = server::serve(listener, state, server::shutdown_signal()).await;
-    // Workers stop between steps; an export cut short is reclaimed when its lease expires.
-    let _ = stop.send(());
+    // An export in progress is re-queued at once, for the next start or another worker.
+    runner.stop();
     for w in workers {
         let _ = w.await;
     }
     result
-}
-
-/// A broadcast that tells every worker to stop.
-fn shutdown_broadcast() -> tokio::sync::broadcast::Sender<()> {
-    tokio::sync::broadcast::channel(1).0
 }

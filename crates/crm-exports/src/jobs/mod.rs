@@ -66,6 +66,8 @@ pub struct Runner {
     blobs: Arc<LocalBlobs>,
     worker_id: String,
     config: ExportConfig,
+    /// Set by [`Runner::stop`]; shared by every clone, so one call stops all workers.
+    stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 /// The content type and file extension of a finished export file.
@@ -95,6 +97,8 @@ enum Failure {
     Permanent(anyhow::Error),
     /// The lease is gone (canceled, or taken over): drop the result silently.
     LeaseLost,
+    /// The worker is shutting down: hand the export back to the queue at once.
+    Interrupted,
 }
 
 impl From<StoreError> for Failure {
@@ -115,7 +119,19 @@ impl Runner {
             blobs,
             worker_id,
             config,
+            stopping: Arc::new(tokio::sync::watch::channel(false).0),
         }
+    }
+
+    /// Asks every worker sharing this runner to stop: none claims another export, and one
+    /// in progress is abandoned and re-queued at once, so another worker can take it over
+    /// without waiting for the lease to expire.
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    fn is_stopping(&self) -> bool {
+        *self.stopping.borrow()
     }
 
     /// The same runner under another worker name (several workers in one process).
@@ -132,6 +148,9 @@ impl Runner {
 
     /// Claims and runs at most one export.
     pub async fn run_once(&self, now: i64) -> anyhow::Result<RunOutcome> {
+        if self.is_stopping() {
+            return Ok(RunOutcome::Idle);
+        }
         let Some(row) = self
             .store
             .claim_export(
@@ -154,6 +173,10 @@ impl Runner {
                     state: self.current_state(&row).await,
                 });
             }
+            Err(Failure::Interrupted) => ExportOutcome::Retry {
+                error: "The worker shut down; the export was queued again.".to_string(),
+                run_at: now_ms(),
+            },
             Err(Failure::Permanent(e)) => ExportOutcome::Failed {
                 error: format!("{e:#}"),
             },
@@ -242,10 +265,17 @@ impl Runner {
         // Heartbeat until the writer is done; a lost lease abandons the work.
         let mut beat = tokio::time::interval(self.config.lease / 3);
         beat.tick().await;
+        let mut stopping = self.stopping.subscribe();
         tokio::pin!(writer);
         let written = loop {
             tokio::select! {
                 result = &mut writer => break result,
+                _ = wait_until_stopped(&mut stopping) => {
+                    reader.abort();
+                    writer.abort();
+                    let _ = std::fs::remove_file(&temp);
+                    return Err(Failure::Interrupted);
+                }
                 _ = beat.tick() => {
                     if !self.store.renew_export_lease(row.id, row.attempt, now_ms(), self.lease_ms()).await? {
                         reader.abort();
@@ -306,11 +336,11 @@ impl Runner {
         Ok(removed.len())
     }
 
-    /// Runs exports until `shutdown` resolves, waking on `wake` or every second.
-    pub async fn work(self, wake: Arc<Notify>, shutdown: impl Future<Output = ()>) {
-        tokio::pin!(shutdown);
+    /// Runs exports until [`Runner::stop`] is called, waking on `wake` or every second.
+    pub async fn work(self, wake: Arc<Notify>) {
+        let mut stopping = self.stopping.subscribe();
         let mut last_cleanup = 0;
-        loop {
+        while !self.is_stopping() {
             let now = now_ms();
             if now - last_cleanup > 3_600_000 {
                 last_cleanup = now;
@@ -318,22 +348,23 @@ impl Runner {
                     tracing::warn!("retention cleanup failed: {e:#}");
                 }
             }
-            let ran = tokio::select! {
-                _ = &mut shutdown => return,
-                outcome = self.run_once(now) => outcome,
-            };
-            match ran {
+            match self.run_once(now).await {
                 Ok(RunOutcome::Ran { .. }) => continue,
                 Ok(RunOutcome::Idle) => {}
                 Err(e) => tracing::warn!("export worker step failed: {e:#}"),
             }
             tokio::select! {
-                _ = &mut shutdown => return,
+                _ = wait_until_stopped(&mut stopping) => {},
                 _ = wake.notified() => {},
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {},
             }
         }
     }
+}
+
+/// Resolves once `stop` is set (the guard `wait_for` returns must not live across awaits).
+async fn wait_until_stopped(stopping: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = stopping.wait_for(|stop| *stop).await.map(|_| ());
 }
 
 /// Writes the whole file on a blocking thread; returns the row count and the extension.

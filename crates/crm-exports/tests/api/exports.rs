@@ -734,3 +734,25 @@ async fn an_xls_export_over_the_part_size_is_a_zip_of_xls_parts_with_every_row()
     }
     assert_eq!(all, expected);
 }
+
+#[tokio::test]
+async fn a_stopped_runner_claims_nothing_and_the_export_stays_queued() {
+    let app = TestApp::spawn().await;
+    let id = start(&app, "/crm/v3/exports", view_request("CSV", json!({}))).await;
+    app.runner.stop();
+    assert_eq!(app.run_exports().await, 0);
+    assert_eq!(
+        status(&app, "/crm/v3/exports", &id).await["status"],
+        "PENDING"
+    );
+    let claimed = app
+        .store
+        .claim_export("another", now_ms(), 30_000, 3)
+        .await
+        .unwrap();
+    assert_eq!(
+        claimed.map(|r| r.id.to_string()),
+        Some(id),
+        "another worker takes it at once"
+    );
+}
