@@ -9,6 +9,7 @@ pub mod error;
 pub mod exports;
 mod extract;
 mod ops;
+mod pipelines;
 mod properties;
 mod records;
 mod search;
@@ -132,6 +133,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/crm/objects/2026-03", objects_router())
         .nest("/crm/v3/properties", properties_router())
         .nest("/crm/properties/2026-03", properties_router())
+        .nest("/crm/v3/pipelines", pipelines::routes())
+        .nest("/crm/pipelines/2026-03", pipelines::routes())
         .nest("/crm/v3/exports", exports::routes())
         .nest("/crm/exports/2026-03", exports::routes())
         .nest("/crm/exports/2026-09", exports::routes())

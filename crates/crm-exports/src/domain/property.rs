@@ -215,8 +215,9 @@ impl PropertyDefinition {
     }
 
     fn parse_enumeration(&self, raw: &str) -> Result<String, PropertyValueError> {
-        // Options kept elsewhere (owners) are checked by their own resolver, not here.
-        if self.external_options || self.options.is_empty() {
+        // Options kept elsewhere without a copy here (owners) are checked by their own
+        // resolver; pipelines and stages carry their options, so they are checked.
+        if self.options.is_empty() {
             return Ok(raw.to_string());
         }
         let canonical = |v: &str| -> Result<String, PropertyValueError> {

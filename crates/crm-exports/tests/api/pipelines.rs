@@ -1,0 +1,77 @@
+//! Pipelines: HubSpot's default deal and ticket pipelines on both path families, stage
+//! values checked on write, and stage labels in exports.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{TestApp, assert_hubspot_error};
+
+#[tokio::test]
+async fn the_default_pipelines_and_stages_are_listed_on_both_path_families() {
+    let app = TestApp::spawn().await;
+    for prefix in ["/crm/v3/pipelines", "/crm/pipelines/2026-03"] {
+        let deals = app.get(&format!("{prefix}/deals")).await;
+        assert_eq!(deals.status, StatusCode::OK, "{}", deals.body);
+        let sales = &deals.body["results"][0];
+        assert_eq!(sales["id"], "default");
+        assert_eq!(sales["stages"].as_array().unwrap().len(), 7);
+        assert_eq!(sales["stages"][0]["id"], "appointmentscheduled");
+        assert_eq!(sales["stages"][0]["label"], "Appointment Scheduled");
+        assert_eq!(sales["createdAt"], "1970-01-01T00:00:00.000Z");
+        let one = app.get(&format!("{prefix}/0-3/default")).await;
+        assert_eq!(one.body["label"], sales["label"]);
+        let stages = app.get(&format!("{prefix}/deals/default/stages")).await;
+        assert_eq!(stages.body["results"], sales["stages"]);
+        let stage = app
+            .get(&format!("{prefix}/deals/default/stages/closedwon"))
+            .await;
+        assert_eq!(stage.body["metadata"]["isClosed"], "true");
+        let tickets = app.get(&format!("{prefix}/tickets")).await;
+        assert_eq!(tickets.body["results"][0]["id"], "0");
+        let missing = app.get(&format!("{prefix}/deals/nope")).await;
+        assert_hubspot_error(&missing, StatusCode::NOT_FOUND, "OBJECT_NOT_FOUND");
+        let contacts = app.get(&format!("{prefix}/contacts")).await;
+        assert_hubspot_error(&contacts, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+    }
+    let token = app
+        .token_for(app.portal.0, &["crm.objects.contacts.read"])
+        .await;
+    let refused = app
+        .send(Method::GET, "/crm/v3/pipelines/deals", Some(&token), None)
+        .await;
+    assert_hubspot_error(&refused, StatusCode::FORBIDDEN, "MISSING_SCOPES");
+}
+
+#[tokio::test]
+async fn a_deal_stage_must_be_a_stage_of_the_pipelines_and_exports_show_its_label() {
+    let app = TestApp::spawn().await;
+    let bad = app
+        .post(
+            "/crm/v3/objects/deals",
+            json!({"properties": {"dealname": "X", "dealstage": "wishful_thinking"}}),
+        )
+        .await;
+    assert_hubspot_error(&bad, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+    assert_eq!(bad.body["errors"][0]["code"], "INVALID_OPTION");
+    let good = app
+        .post("/crm/v3/objects/deals", json!({"properties": {"dealname": "Y", "pipeline": "default", "dealstage": "closedwon"}}))
+        .await;
+    assert_eq!(good.status, StatusCode::CREATED, "{}", good.body);
+
+    let export = app
+        .post(
+            "/crm/v3/exports/export/async",
+            json!({"exportType": "VIEW", "exportName": "deals", "format": "CSV", "language": "EN",
+                   "objectType": "DEAL", "objectProperties": ["dealname", "dealstage"]}),
+        )
+        .await;
+    assert_eq!(export.status, StatusCode::ACCEPTED, "{}", export.body);
+    app.run_exports().await;
+    let id = export.body["id"].as_str().unwrap();
+    let status = app
+        .get(&format!("/crm/v3/exports/export/async/tasks/{id}/status"))
+        .await;
+    let (_, _, bytes) = app.fetch(status.body["result"].as_str().unwrap()).await;
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.contains("Y,Closed Won"), "{text}");
+}
