@@ -86,16 +86,28 @@ pub async fn dispatch(
     };
     let schema = object_schema(&state, &auth, &object_type, access).await?;
     let query = QueryParams::parse(raw.as_deref());
-    let batch = Batch {
+    let mut batch = Batch {
         state: &state,
         auth: &auth,
         schema: &schema,
         started_at: now_ms(),
+        owners: Default::default(),
     };
     match operation.as_str() {
-        "create" => batch.create(parse_inputs(&state, &body)?).await,
-        "update" => batch.keyed(parse_inputs(&state, &body)?, false).await,
-        "upsert" => batch.keyed(parse_inputs(&state, &body)?, true).await,
+        "create" => {
+            let inputs: Vec<CreateInput> = parse_inputs(&state, &body)?;
+            batch.owners =
+                wire::owners_for(&state, &auth, &schema, inputs.iter().map(|i| &i.properties))
+                    .await?;
+            batch.create(inputs).await
+        }
+        "update" | "upsert" => {
+            let inputs: Vec<KeyedInput> = parse_inputs(&state, &body)?;
+            batch.owners =
+                wire::owners_for(&state, &auth, &schema, inputs.iter().map(|i| &i.properties))
+                    .await?;
+            batch.keyed(inputs, operation == "upsert").await
+        }
         "read" => {
             let input: ReadInputs = parse_json(&body)?;
             check_size(&state, input.inputs.len())?;
@@ -163,6 +175,8 @@ struct Batch<'a> {
     auth: &'a Auth,
     schema: &'a ObjectSchema,
     started_at: i64,
+    /// Owner ids the inputs may name (loaded only if some input sets an owner).
+    owners: std::collections::HashSet<String>,
 }
 
 /// A parsed write input: the op, what it returns, and its trace id.
@@ -253,7 +267,8 @@ impl Batch<'_> {
     }
 
     fn parse_values(&self, raw: &BTreeMap<String, Json_>) -> ApiResult<PropertyValues> {
-        wire::parse_properties(self.schema, raw).map_err(|p| ApiError::invalid_properties(&p))
+        wire::parse_properties(self.schema, raw, &self.owners)
+            .map_err(|p| ApiError::invalid_properties(&p))
     }
 
     /// Writes the valid inputs; in atomic mode the first problem fails the whole batch.

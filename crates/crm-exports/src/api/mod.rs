@@ -9,6 +9,7 @@ pub mod error;
 pub mod exports;
 mod extract;
 mod ops;
+mod owners;
 mod pipelines;
 mod properties;
 mod records;
@@ -133,6 +134,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/crm/objects/2026-03", objects_router())
         .nest("/crm/v3/properties", properties_router())
         .nest("/crm/properties/2026-03", properties_router())
+        .nest("/crm/v3/owners", owners::routes())
+        .nest("/crm/owners/2026-03", owners::routes())
         .nest("/crm/v3/pipelines", pipelines::routes())
         .nest("/crm/pipelines/2026-03", pipelines::routes())
         .nest("/crm/v3/exports", exports::routes())

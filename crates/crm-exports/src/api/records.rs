@@ -133,7 +133,8 @@ pub async fn create(
     let schema = object_schema(&state, &auth, &object_type, Access::Write).await?;
     let input: CreateInput = parse_json(&body)?;
     refuse_associations(&input.associations)?;
-    let values = wire::parse_properties(&schema, &input.properties)
+    let owners = wire::owners_for(&state, &auth, &schema, [&input.properties]).await?;
+    let values = wire::parse_properties(&schema, &input.properties, &owners)
         .map_err(|p| ApiError::invalid_properties(&p))?;
     let projection = wire::write_projection(&schema, &values);
     let written = write_one(&state, &auth, &schema, WriteOp::Create(values)).await?;
@@ -179,7 +180,8 @@ pub async fn update(
     let query = QueryParams::parse(raw.as_deref());
     let key = wire::record_key(&schema, &id, query.get("idProperty"))?;
     let input: UpdateInput = parse_json(&body)?;
-    let values = wire::parse_properties(&schema, &input.properties)
+    let owners = wire::owners_for(&state, &auth, &schema, [&input.properties]).await?;
+    let values = wire::parse_properties(&schema, &input.properties, &owners)
         .map_err(|p| ApiError::invalid_properties(&p))?;
     let projection = wire::write_projection(&schema, &values);
     let written = write_one(&state, &auth, &schema, WriteOp::Update(key, values)).await?;

@@ -2,10 +2,12 @@
 //! projection a read returns, and a client's `properties` map parsed against the schema
 //! into typed values (every bad property reported at once).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde_json::{Map, Value as Json, json};
 
+use super::AppState;
+use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
 use super::extract::QueryParams;
 use crate::domain::property::system_field;
@@ -116,6 +118,7 @@ pub fn requested_properties(query: &QueryParams) -> Option<Vec<String>> {
 pub fn parse_properties(
     schema: &ObjectSchema,
     raw: &BTreeMap<String, Json>,
+    owners: &HashSet<String>,
 ) -> Result<PropertyValues, Vec<PropertyValueError>> {
     let mut values = Vec::with_capacity(raw.len());
     let mut problems = Vec::new();
@@ -158,6 +161,14 @@ pub fn parse_properties(
             ));
             continue;
         }
+        if is_owner_reference(definition) && !text.is_empty() && !owners.contains(text.trim()) {
+            problems.push(PropertyValueError::new(
+                name,
+                "INVALID_OPTION",
+                format!("{text:?} is not the id of an owner of this portal"),
+            ));
+            continue;
+        }
         match definition.parse_value(&text) {
             Ok(v) => values.push((name.clone(), v)),
             Err(e) => problems.push(e),
@@ -168,6 +179,34 @@ pub fn parse_properties(
     } else {
         Err(problems)
     }
+}
+
+fn is_owner_reference(definition: &crate::domain::PropertyDefinition) -> bool {
+    definition.referenced_object_type.as_deref() == Some("OWNER")
+}
+
+/// The ids of the portal's live owners, loaded only when some input sets an owner property.
+pub async fn owners_for<'a>(
+    state: &AppState,
+    auth: &Auth,
+    schema: &ObjectSchema,
+    raws: impl IntoIterator<Item = &'a BTreeMap<String, Json>>,
+) -> ApiResult<HashSet<String>> {
+    let needed = raws.into_iter().any(|raw| {
+        raw.keys()
+            .any(|name| schema.property(name).is_some_and(is_owner_reference))
+    });
+    if !needed {
+        return Ok(HashSet::new());
+    }
+    Ok(state
+        .store
+        .list_owners(auth.portal)
+        .await?
+        .into_iter()
+        .filter(|o| !o.archived)
+        .map(|o| o.id.to_string())
+        .collect())
 }
 
 fn looks_like_email(text: &str) -> bool {

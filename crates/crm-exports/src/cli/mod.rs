@@ -1,6 +1,7 @@
 //! The command line: `serve` runs the service; `token create|list|revoke` manage API
 //! tokens. Every option is a flag and a `CRM_EXPORTS_*` environment variable.
 
+mod owner;
 mod serve;
 mod token;
 
@@ -36,6 +37,9 @@ pub enum Command {
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Create owners (the people `hubspot_owner_id` names).
+    #[command(subcommand)]
+    Owner(owner::OwnerCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -54,6 +58,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve::run(&cli.data_dir, args).await,
             Command::Token(command) => token::run(&cli.data_dir, command).await,
+            Command::Owner(command) => owner::run(&cli.data_dir, command).await,
         }
     });
     match result {

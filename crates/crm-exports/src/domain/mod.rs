@@ -5,6 +5,7 @@
 pub mod defaults;
 pub mod export;
 pub mod object_type;
+pub mod owner;
 pub mod pipeline;
 pub mod property;
 pub mod record;

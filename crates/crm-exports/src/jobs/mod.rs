@@ -240,7 +240,17 @@ impl Runner {
                 p.join("; ")
             ))
         })?;
-        let plan = ColumnPlan::new(&request, &schema);
+        let owner_names = if ColumnPlan::needs_owner_names(&request, &schema) {
+            self.store
+                .list_owners(row.portal)
+                .await?
+                .into_iter()
+                .map(|o| (o.id.to_string(), o.display_name()))
+                .collect()
+        } else {
+            Default::default()
+        };
+        let plan = ColumnPlan::new(&request, &schema, owner_names);
         let temp = self
             .blobs
             .temp_path(&format!("export-{}-{}.part", row.id, row.attempt))

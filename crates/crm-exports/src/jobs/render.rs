@@ -3,6 +3,8 @@
 //! values human-readable (option labels, `YYYY-MM-DD` dates, `YYYY-MM-DD HH:MM` datetimes)
 //! or internal with `VALUES`.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use formats::Cell;
 
@@ -37,10 +39,26 @@ pub struct ColumnPlan {
     /// The property read for each column after the record id.
     pub properties: Vec<PropertyDefinition>,
     pub internal_values: bool,
+    /// Owner names by owner id, for properties that reference owners.
+    pub owner_names: HashMap<String, String>,
 }
 
 impl ColumnPlan {
-    pub fn new(request: &ExportRequest, schema: &ObjectSchema) -> Self {
+    /// Whether some exported property names owners (so their names must be loaded).
+    pub fn needs_owner_names(request: &ExportRequest, schema: &ObjectSchema) -> bool {
+        !request.internal_values
+            && request
+                .object_properties
+                .iter()
+                .filter_map(|n| schema.property(n))
+                .any(references_owner)
+    }
+
+    pub fn new(
+        request: &ExportRequest,
+        schema: &ObjectSchema,
+        owner_names: HashMap<String, String>,
+    ) -> Self {
         let language = request.label_language();
         let header = |p: &PropertyDefinition| {
             if request.internal_names {
@@ -64,6 +82,7 @@ impl ColumnPlan {
             headers,
             properties,
             internal_values: request.internal_values,
+            owner_names,
         }
     }
 
@@ -78,10 +97,22 @@ impl ColumnPlan {
         for (property, (_, value)) in self.properties.iter().zip(&record.properties) {
             out.push(match value {
                 None => Rendered::Empty,
+                Some(Value::Text(id)) if !self.internal_values && references_owner(property) => {
+                    Rendered::Text(
+                        self.owner_names
+                            .get(id)
+                            .cloned()
+                            .unwrap_or_else(|| id.clone()),
+                    )
+                }
                 Some(v) => render_value(v, property, self.internal_values),
             });
         }
     }
+}
+
+fn references_owner(property: &PropertyDefinition) -> bool {
+    property.referenced_object_type.as_deref() == Some("OWNER")
 }
 
 fn render_value(value: &Value, property: &PropertyDefinition, internal: bool) -> Rendered {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::domain::export::{ExportRequest, ExportState};
+use crate::domain::owner::Owner;
 use crate::domain::property::{PropertyDefinition, PropertyGroup};
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::Predicate;
@@ -282,6 +283,19 @@ pub trait Store: Send + Sync {
         projection: Vec<String>,
         sink: RecordSink,
     ) -> StoreResult<u64>;
+
+    // Owners.
+    async fn create_owner(
+        &self,
+        portal: PortalId,
+        email: &str,
+        first_name: &str,
+        last_name: &str,
+        now: i64,
+    ) -> StoreResult<Owner>;
+    /// Every owner of the portal, archived ones included, in id order.
+    async fn list_owners(&self, portal: PortalId) -> StoreResult<Vec<Owner>>;
+    async fn get_owner(&self, portal: PortalId, id: i64) -> StoreResult<Option<Owner>>;
 }
 
 pub type SharedStore = Arc<dyn Store>;

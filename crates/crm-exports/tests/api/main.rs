@@ -1,6 +1,7 @@
 //! End-to-end tests over HTTP against the real app on a random port.
 
 mod helpers;
+mod owners;
 mod pipelines;
 
 mod auth;

@@ -7,6 +7,10 @@ use rusqlite::Connection;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../../migrations/sqlite/0001_init.sql")),
     (
+        3,
+        include_str!("../../../migrations/sqlite/0003_owners.sql"),
+    ),
+    (
         5,
         include_str!("../../../migrations/sqlite/0005_exports.sql"),
     ),

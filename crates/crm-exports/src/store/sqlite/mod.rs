@@ -5,6 +5,7 @@
 mod columns;
 mod exports;
 mod migrations;
+mod owners;
 mod portals;
 mod records;
 mod search;
@@ -23,6 +24,7 @@ use super::{
     TokenInfo, Visibility, WriteFailure, WriteOp, Written,
 };
 use crate::domain::export::ExportRequest;
+use crate::domain::owner::Owner;
 use crate::domain::property::{PropertyDefinition, PropertyGroup};
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::{Predicate, contains_token};
@@ -433,5 +435,31 @@ impl Store for SqliteStore {
             search::stream(&conn, portal, &schema, &predicate, &projection, &sink)
         })
         .await
+    }
+
+    // Owners.
+    async fn create_owner(
+        &self,
+        portal: PortalId,
+        email: &str,
+        first_name: &str,
+        last_name: &str,
+        now: i64,
+    ) -> StoreResult<Owner> {
+        let (email, first, last) = (
+            email.to_string(),
+            first_name.to_string(),
+            last_name.to_string(),
+        );
+        self.write(move |tx| owners::create(tx, portal, &email, &first, &last, now))
+            .await
+    }
+
+    async fn list_owners(&self, portal: PortalId) -> StoreResult<Vec<Owner>> {
+        self.read(move |c| owners::list(c, portal)).await
+    }
+
+    async fn get_owner(&self, portal: PortalId, id: i64) -> StoreResult<Option<Owner>> {
+        self.read(move |c| owners::get(c, portal, id)).await
     }
 }
