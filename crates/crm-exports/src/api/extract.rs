@@ -117,6 +117,16 @@ impl QueryParams {
         found.then_some(values)
     }
 
+    /// An `after` cursor over ids: the last id seen, 0 when absent.
+    pub fn id_cursor(&self) -> ApiResult<i64> {
+        match self.get("after").filter(|a| !a.is_empty()) {
+            None => Ok(0),
+            Some(a) => a
+                .parse::<i64>()
+                .map_err(|_| ApiError::validation(format!("{a:?} is not a valid paging cursor"))),
+        }
+    }
+
     pub fn bool(&self, name: &str) -> ApiResult<bool> {
         match self.get(name).map(str::to_ascii_lowercase).as_deref() {
             None | Some("") | Some("false") => Ok(false),

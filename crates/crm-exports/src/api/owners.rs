@@ -43,12 +43,7 @@ async fn list(
         .number::<usize>("limit")?
         .unwrap_or(100)
         .clamp(1, MAX_OWNER_PAGE);
-    let after = match query.get("after").filter(|a| !a.is_empty()) {
-        None => 0,
-        Some(a) => a
-            .parse::<i64>()
-            .map_err(|_| ApiError::validation(format!("{a:?} is not a valid paging cursor")))?,
-    };
+    let after = query.id_cursor()?;
     let archived = query.bool("archived")?;
     let email = query.get("email").filter(|e| !e.is_empty());
     let matching: Vec<Owner> = state

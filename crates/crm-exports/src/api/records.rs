@@ -91,12 +91,7 @@ pub async fn list(
         .number::<usize>("limit")?
         .unwrap_or(10)
         .clamp(1, MAX_PAGE_SIZE);
-    let after = match query.get("after").filter(|a| !a.is_empty()) {
-        None => 0,
-        Some(a) => a
-            .parse::<i64>()
-            .map_err(|_| ApiError::validation(format!("{a:?} is not a valid paging cursor")))?,
-    };
+    let after = query.id_cursor()?;
     let visibility = Visibility::from_archived_flag(query.bool("archived")?);
     let projection = wire::read_projection(&schema, wire::requested_properties(&query));
     let mut records = state

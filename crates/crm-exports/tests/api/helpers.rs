@@ -178,6 +178,21 @@ impl TestApp {
         ran
     }
 
+    /// Starts an export, runs the queue, and returns the downloaded file as text.
+    pub async fn export_text(&self, request: Value) -> String {
+        let started = self.post("/crm/v3/exports/export/async", request).await;
+        assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
+        self.run_exports().await;
+        let id = started.body["id"].as_str().unwrap();
+        let status = self
+            .get(&format!("/crm/v3/exports/export/async/tasks/{id}/status"))
+            .await;
+        let (_, _, bytes) = self
+            .fetch(status.body["result"].as_str().expect("a finished export"))
+            .await;
+        String::from_utf8(bytes).expect("a UTF-8 file")
+    }
+
     /// Downloads a URL without a token; returns status, headers and bytes.
     pub async fn fetch(&self, url: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
         let response = self

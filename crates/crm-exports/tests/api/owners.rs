@@ -85,19 +85,11 @@ async fn owners_are_paged_found_by_id_or_user_id_and_named_in_exports() {
         .await;
     assert_eq!(owned.status, StatusCode::CREATED, "{}", owned.body);
 
-    let export = app
-        .post(
-            "/crm/v3/exports/export/async",
+    let text = app
+        .export_text(
             json!({"exportType": "VIEW", "exportName": "owned", "format": "CSV", "language": "EN",
                    "objectType": "0-1", "objectProperties": ["email", "hubspot_owner_id"]}),
         )
         .await;
-    app.run_exports().await;
-    let id = export.body["id"].as_str().unwrap();
-    let status = app
-        .get(&format!("/crm/v3/exports/export/async/tasks/{id}/status"))
-        .await;
-    let (_, _, bytes) = app.fetch(status.body["result"].as_str().unwrap()).await;
-    let text = String::from_utf8(bytes).unwrap();
     assert!(text.contains("y@owned.example,Olive1 Owner"), "{text}");
 }
