@@ -273,7 +273,9 @@ impl Runner {
         };
 
         // Heartbeat until the writer is done; a lost lease abandons the work.
-        let mut beat = tokio::time::interval(self.config.lease / 3);
+        // Beat every second (or faster for short leases): a cancel is noticed within a
+        // second, and the lease never comes close to expiring while the worker is alive.
+        let mut beat = tokio::time::interval((self.config.lease / 3).min(Duration::from_secs(1)));
         beat.tick().await;
         let mut stopping = self.stopping.subscribe();
         tokio::pin!(writer);
