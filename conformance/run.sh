@@ -55,6 +55,30 @@ for script in legacy_client.py dated_sdk.py exports.py; do
     fi
 done
 
+# HubSpot's Node SDK (13.x runs on Node 20) for the exports endpoints.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    echo "== conformance/node/exports.mjs"
+    if [ ! -d "$here/node/node_modules/@hubspot/api-client" ]; then
+        (cd "$here/node" && npm install --no-audit --no-fund --no-package-lock --loglevel=error) || exit 1
+    fi
+    timeout "$SCRIPT_TIMEOUT" node "$here/node/exports.mjs" 2>&1 | tee "$out"
+    rc=${PIPESTATUS[0]}
+    line="$(grep -E '^conformance: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)"
+    if [ -n "$line" ]; then
+        passed=$((passed + $(echo "$line" | sed -E 's/^conformance: ([0-9]+) passed.*/\1/')))
+        failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')))
+    else
+        echo "conformance/node/exports.mjs ended without a summary (exit $rc)"
+        failed=$((failed + 1))
+    fi
+    [ "$rc" -eq 0 ] || status=1
+elif [ -n "${CI+set}" ]; then
+    echo "conformance: Node.js is required under CI for the Node SDK check" >&2
+    failed=$((failed + 1))
+else
+    echo "SKIPPED: Node SDK check (node/npm not installed)"
+fi
+
 echo "conformance: $passed passed, $failed failed"
 if [ "$failed" -ne 0 ]; then
     status=1
