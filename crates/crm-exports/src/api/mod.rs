@@ -3,6 +3,7 @@
 //! body, and the middleware every response passes through (correlation id, metrics, body
 //! limit, panic guard). It reads and writes only through the `Store` trait.
 
+pub(crate) mod associations;
 pub mod auth;
 mod batch;
 pub mod error;
@@ -96,6 +97,7 @@ pub async fn object_schema(
 
 fn objects_router() -> Router<AppState> {
     Router::new()
+        .merge(associations::record_routes())
         .route("/{object_type}", get(records::list).post(records::create))
         .route("/{object_type}/search", post(search::search))
         .route("/{object_type}/batch/{operation}", post(batch::dispatch))
@@ -134,6 +136,9 @@ pub fn router(state: AppState) -> Router {
         .nest("/crm/objects/2026-03", objects_router())
         .nest("/crm/v3/properties", properties_router())
         .nest("/crm/properties/2026-03", properties_router())
+        .nest("/crm/v4/objects", associations::record_routes())
+        .nest("/crm/v4/associations", associations::batch_routes())
+        .nest("/crm/associations/2026-03", associations::batch_routes())
         .nest("/crm/v3/owners", owners::routes())
         .nest("/crm/owners/2026-03", owners::routes())
         .nest("/crm/v3/pipelines", pipelines::routes())

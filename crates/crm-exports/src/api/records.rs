@@ -107,10 +107,18 @@ pub async fn list(
         .await?;
     let more = records.len() > limit;
     records.truncate(limit);
-    let results: Vec<Json_> = records
+    let mut results: Vec<Json_> = records
         .iter()
         .map(|r| record_json(r, &schema, Nulls::Include))
         .collect();
+    super::associations::attach_to_records(
+        &state,
+        &auth,
+        schema.object,
+        &mut results,
+        query.list("associations"),
+    )
+    .await?;
     let mut body = json!({ "results": results });
     if more && let Some(last) = records.last() {
         body["paging"] =
@@ -161,7 +169,17 @@ pub async fn read(
         .pop()
         .flatten()
         .ok_or_else(|| ApiError::not_found("resource not found"))?;
-    Ok(Json(record_json(&found, &schema, Nulls::Include)))
+    let mut one = [record_json(&found, &schema, Nulls::Include)];
+    super::associations::attach_to_records(
+        &state,
+        &auth,
+        schema.object,
+        &mut one,
+        query.list("associations"),
+    )
+    .await?;
+    let [body] = one;
+    Ok(Json(body))
 }
 
 pub async fn update(

@@ -2,6 +2,7 @@
 //! normalised, records, search requests and scopes. Everything here is pure — no I/O, no
 //! axum, no database crates — so the store and the API share one set of rules.
 
+pub mod association;
 pub mod defaults;
 pub mod export;
 pub mod object_type;

@@ -136,6 +136,15 @@ pub enum ExportOutcome {
     },
 }
 
+/// One directional edge to create, with the inverse type stored on the reverse row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Edge {
+    pub from_id: i64,
+    pub to_id: i64,
+    pub type_id: i64,
+    pub inverse_id: i64,
+}
+
 /// Receives records streamed by [`Store::stream_records`], a batch at a time.
 pub type RecordSink = std::sync::mpsc::SyncSender<Vec<Record>>;
 
@@ -296,6 +305,36 @@ pub trait Store: Send + Sync {
     /// Every owner of the portal, archived ones included, in id order.
     async fn list_owners(&self, portal: PortalId) -> StoreResult<Vec<Owner>>;
     async fn get_owner(&self, portal: PortalId, id: i64) -> StoreResult<Option<Owner>>;
+
+    // Associations.
+    /// Creates the edges whose two records are live in the portal; the others come back
+    /// as the ids that are missing.
+    async fn associate(
+        &self,
+        portal: PortalId,
+        from: ObjectType,
+        to: ObjectType,
+        edges: Vec<Edge>,
+        now: i64,
+    ) -> StoreResult<Vec<Result<(), Vec<i64>>>>;
+    /// `(from_id, to_id, type_id)` for each of `from_ids`, ordered by from, to and type.
+    async fn read_associations(
+        &self,
+        portal: PortalId,
+        from: ObjectType,
+        to: ObjectType,
+        from_ids: Vec<i64>,
+    ) -> StoreResult<Vec<(i64, i64, i64)>>;
+    /// Removes the edges between each `(from_id, to_id)` pair in both directions: all types,
+    /// or only the given `(type_id, inverse_id)` types. Returns how many were removed.
+    async fn dissociate(
+        &self,
+        portal: PortalId,
+        from: ObjectType,
+        to: ObjectType,
+        pairs: Vec<(i64, i64)>,
+        types: Option<Vec<(i64, i64)>>,
+    ) -> StoreResult<usize>;
 }
 
 pub type SharedStore = Arc<dyn Store>;

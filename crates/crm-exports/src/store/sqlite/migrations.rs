@@ -7,6 +7,10 @@ use rusqlite::Connection;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../../migrations/sqlite/0001_init.sql")),
     (
+        2,
+        include_str!("../../../migrations/sqlite/0002_associations.sql"),
+    ),
+    (
         3,
         include_str!("../../../migrations/sqlite/0003_owners.sql"),
     ),
@@ -37,4 +41,29 @@ pub fn apply(conn: &mut Connection) -> rusqlite::Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MIGRATIONS;
+
+    #[test]
+    fn every_migration_file_is_registered_once_under_its_number() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite");
+        let mut on_disk: Vec<i64> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| {
+                e.ok()?
+                    .file_name()
+                    .to_str()?
+                    .split('_')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .collect();
+        on_disk.sort();
+        let registered: Vec<i64> = MIGRATIONS.iter().map(|(v, _)| *v).collect();
+        assert_eq!(registered, on_disk);
+    }
 }

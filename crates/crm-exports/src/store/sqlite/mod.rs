@@ -2,6 +2,7 @@
 //! `BEGIN IMMEDIATE`, a small pool of reader connections in WAL mode, and every call run on
 //! a blocking thread so the async runtime never waits on disk. SQLite specifics stay here.
 
+mod associations;
 mod columns;
 mod exports;
 mod migrations;
@@ -20,8 +21,8 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::{
-    ExportOutcome, ExportRow, PortalId, RecordKey, RecordSink, Store, StoreError, StoreResult,
-    TokenInfo, Visibility, WriteFailure, WriteOp, Written,
+    Edge, ExportOutcome, ExportRow, PortalId, RecordKey, RecordSink, Store, StoreError,
+    StoreResult, TokenInfo, Visibility, WriteFailure, WriteOp, Written,
 };
 use crate::domain::export::ExportRequest;
 use crate::domain::owner::Owner;
@@ -461,5 +462,43 @@ impl Store for SqliteStore {
 
     async fn get_owner(&self, portal: PortalId, id: i64) -> StoreResult<Option<Owner>> {
         self.read(move |c| owners::get(c, portal, id)).await
+    }
+
+    // Associations.
+    async fn associate(
+        &self,
+        portal: PortalId,
+        from: ObjectType,
+        to: ObjectType,
+        edges: Vec<Edge>,
+        now: i64,
+    ) -> StoreResult<Vec<Result<(), Vec<i64>>>> {
+        self.write(move |tx| associations::associate(tx, portal, from, to, &edges, now))
+            .await
+    }
+
+    async fn read_associations(
+        &self,
+        portal: PortalId,
+        from: ObjectType,
+        to: ObjectType,
+        from_ids: Vec<i64>,
+    ) -> StoreResult<Vec<(i64, i64, i64)>> {
+        self.read(move |c| associations::read(c, portal, from, to, &from_ids))
+            .await
+    }
+
+    async fn dissociate(
+        &self,
+        portal: PortalId,
+        from: ObjectType,
+        to: ObjectType,
+        pairs: Vec<(i64, i64)>,
+        types: Option<Vec<(i64, i64)>>,
+    ) -> StoreResult<usize> {
+        self.write(move |tx| {
+            associations::dissociate(tx, portal, from, to, &pairs, types.as_deref())
+        })
+        .await
     }
 }

@@ -1,0 +1,552 @@
+//! Associations (v4 and date-versioned): batch create, associate-default, read, archive and
+//! labels/archive under `/crm/v4/associations/{from}/{to}` and
+//! `/crm/associations/2026-03/{from}/{to}`; per-record PUT (default or typed), GET and DELETE
+//! under `/crm/v4/objects/...` and `/crm/objects/2026-03/...`; labels. Reading needs the read
+//! scope of both object types; writing the write scope of the from-type and the read scope of
+//! the to-type. Records of another portal are never found, so they cannot be linked.
+
+use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value as Json_, json};
+
+use super::auth::Auth;
+use super::error::{ApiError, ApiResult};
+use super::extract::{Body, QueryParams, parse_json};
+use super::{AppState, wire};
+use crate::domain::ObjectType;
+use crate::domain::association::{AssociationType, default_type, find_type, types_between};
+use crate::domain::time::{format_datetime, now_ms};
+use crate::store::Edge;
+
+const MAX_BATCH_CREATE: usize = 2_000;
+const MAX_BATCH_READ: usize = 1_000;
+const PAGE: usize = 500;
+
+pub fn batch_routes() -> Router<AppState> {
+    Router::new()
+        .route("/{from}/{to}/labels", get(labels))
+        .route("/{from}/{to}/batch/associate/default", post(batch_default))
+        .route(
+            "/{from}/{to}/batch/labels/archive",
+            post(batch_labels_archive),
+        )
+        .route("/{from}/{to}/batch/{operation}", post(batch))
+}
+
+pub fn record_routes() -> Router<AppState> {
+    Router::new()
+        .route("/{from}/{from_id}/associations/{to}", get(list_for_record))
+        .route(
+            "/{from}/{from_id}/associations/{to}/{to_id}",
+            put(put_typed).delete(delete_pair),
+        )
+        .route(
+            "/{from}/{from_id}/associations/default/{to}/{to_id}",
+            put(put_default),
+        )
+}
+
+fn spec_json(t: &AssociationType) -> Json_ {
+    json!({"category": "HUBSPOT_DEFINED", "typeId": t.type_id, "label": t.label})
+}
+
+/// Resolves both object types and checks the caller's scopes for reading or writing.
+fn pair(auth: &Auth, from: &str, to: &str, write: bool) -> ApiResult<(ObjectType, ObjectType)> {
+    let (from, to) = (wire::resolve_object(from)?, wire::resolve_object(to)?);
+    if write {
+        auth.require(from.write_scopes())?;
+    } else {
+        auth.require(from.read_scopes())?;
+    }
+    auth.require(to.read_scopes())?;
+    if types_between(from, to).is_empty() {
+        return Err(ApiError::validation(format!(
+            "{from} and {to} cannot be associated"
+        )));
+    }
+    Ok((from, to))
+}
+
+fn id_of(text: &str) -> ApiResult<i64> {
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::validation(format!("{text:?} is not a valid record id")))
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum IdText {
+    Text(String),
+    Number(i64),
+}
+
+impl IdText {
+    fn id(&self) -> ApiResult<i64> {
+        match self {
+            IdText::Text(t) => id_of(t),
+            IdText::Number(n) => id_of(&n.to_string()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ObjectId {
+    id: IdText,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Spec {
+    #[serde(default)]
+    association_category: Option<String>,
+    association_type_id: i64,
+}
+
+#[derive(Deserialize)]
+struct Inputs<T> {
+    inputs: Vec<T>,
+}
+
+#[derive(Deserialize)]
+struct CreateInput {
+    from: ObjectId,
+    to: ObjectId,
+    #[serde(default)]
+    types: Vec<Spec>,
+}
+
+#[derive(Deserialize)]
+struct PairInput {
+    from: ObjectId,
+    to: ObjectId,
+}
+
+#[derive(Deserialize)]
+struct ArchiveInput {
+    from: ObjectId,
+    to: Vec<ObjectId>,
+}
+
+/// Checks every spec names a type of this pair; unknown types fail the request.
+fn resolve_specs(
+    from: ObjectType,
+    to: ObjectType,
+    specs: &[Spec],
+) -> ApiResult<Vec<AssociationType>> {
+    if specs.is_empty() {
+        return Err(ApiError::validation(
+            "Each input needs at least one association type",
+        ));
+    }
+    specs
+        .iter()
+        .map(|s| {
+            if let Some(c) = &s.association_category
+                && c != "HUBSPOT_DEFINED"
+            {
+                return Err(ApiError::validation(format!(
+                    "associationCategory {c:?} has no types between {from} and {to}"
+                )));
+            }
+            find_type(from, to, s.association_type_id).ok_or_else(|| {
+                ApiError::validation(format!(
+                    "associationTypeId {} is not a type from {from} to {to}",
+                    s.association_type_id
+                ))
+            })
+        })
+        .collect()
+}
+
+fn batch_body(results: Vec<Json_>, errors: Vec<Json_>, started: i64) -> (bool, Json_) {
+    let mut body = json!({
+        "status": "COMPLETE", "results": results,
+        "startedAt": format_datetime(started), "completedAt": format_datetime(now_ms()),
+    });
+    let partial = !errors.is_empty();
+    if partial {
+        body["numErrors"] = json!(errors.len());
+        body["errors"] = Json_::Array(errors);
+    }
+    (partial, body)
+}
+
+fn missing_error(ids: &[i64]) -> Json_ {
+    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    json!({"status": "error", "category": "OBJECT_NOT_FOUND",
+           "message": "One or more records do not exist in this portal", "context": {"ids": ids},
+           "links": {}, "errors": []})
+}
+
+/// Creates edges of the given types and answers with each pair's labels.
+async fn create_edges(
+    state: &AppState,
+    auth: &Auth,
+    from: ObjectType,
+    to: ObjectType,
+    pairs: Vec<(i64, i64, Vec<AssociationType>)>,
+) -> ApiResult<(Vec<Json_>, Vec<Json_>)> {
+    let mut edges = Vec::new();
+    let mut owners = Vec::new();
+    for (index, (a, b, types)) in pairs.iter().enumerate() {
+        for t in types {
+            edges.push(Edge {
+                from_id: *a,
+                to_id: *b,
+                type_id: t.type_id,
+                inverse_id: t.inverse_id,
+            });
+            owners.push(index);
+        }
+    }
+    let outcomes = state
+        .store
+        .associate(auth.portal, from, to, edges, now_ms())
+        .await?;
+    let mut failed: Vec<Option<Vec<i64>>> = vec![None; pairs.len()];
+    for (index, outcome) in owners.into_iter().zip(outcomes) {
+        if let Err(missing) = outcome {
+            failed[index] = Some(missing);
+        }
+    }
+    let mut results = Vec::new();
+    let mut errors = Vec::new();
+    for ((a, b, types), failure) in pairs.iter().zip(failed) {
+        match failure {
+            Some(missing) => errors.push(missing_error(&missing)),
+            None => results.push(json!({
+                "fromObjectTypeId": from.type_id(), "fromObjectId": a,
+                "toObjectTypeId": to.type_id(), "toObjectId": b,
+                "labels": types.iter().filter_map(|t| t.label).collect::<Vec<_>>(),
+            })),
+        }
+    }
+    Ok((results, errors))
+}
+
+async fn batch(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((from, to, operation)): Path<(String, String, String)>,
+    OriginalUri(uri): OriginalUri,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let started = now_ms();
+    match operation.as_str() {
+        "create" => {
+            let (from, to) = pair(&auth, &from, &to, true)?;
+            let input: Inputs<CreateInput> = parse_json(&body)?;
+            check_size(input.inputs.len(), MAX_BATCH_CREATE)?;
+            let mut pairs = Vec::new();
+            for i in &input.inputs {
+                pairs.push((
+                    i.from.id.id()?,
+                    i.to.id.id()?,
+                    resolve_specs(from, to, &i.types)?,
+                ));
+            }
+            let (results, errors) = create_edges(&state, &auth, from, to, pairs).await?;
+            let (partial, body) = batch_body(results, errors, started);
+            let status = if partial {
+                StatusCode::MULTI_STATUS
+            } else {
+                StatusCode::CREATED
+            };
+            Ok((status, Json(body)).into_response())
+        }
+        "read" => {
+            let (from, to) = pair(&auth, &from, &to, false)?;
+            let input: Inputs<ObjectId> = parse_json(&body)?;
+            check_size(input.inputs.len(), MAX_BATCH_READ)?;
+            let ids = input
+                .inputs
+                .iter()
+                .map(|i| i.id.id())
+                .collect::<ApiResult<Vec<_>>>()?;
+            let edges = state
+                .store
+                .read_associations(auth.portal, from, to, ids.clone())
+                .await?;
+            let mut results = Vec::new();
+            let mut without = Vec::new();
+            for id in ids {
+                let to_list = grouped(from, to, edges.iter().filter(|e| e.0 == id));
+                if to_list.is_empty() {
+                    without.push(id);
+                } else {
+                    results.push(json!({"from": {"id": id.to_string()}, "to": to_list}));
+                }
+            }
+            let errors = if without.is_empty() {
+                Vec::new()
+            } else {
+                vec![missing_error(&without)]
+            };
+            let (partial, body) = batch_body(results, errors, started);
+            let status = if partial {
+                StatusCode::MULTI_STATUS
+            } else {
+                StatusCode::OK
+            };
+            Ok((status, Json(body)).into_response())
+        }
+        "archive" => {
+            let (from, to) = pair(&auth, &from, &to, true)?;
+            let input: Inputs<ArchiveInput> = parse_json(&body)?;
+            let mut pairs = Vec::new();
+            for i in &input.inputs {
+                let a = i.from.id.id()?;
+                for t in &i.to {
+                    pairs.push((a, t.id.id()?));
+                }
+            }
+            state
+                .store
+                .dissociate(auth.portal, from, to, pairs, None)
+                .await?;
+            Ok(archive_answer(uri.path(), started))
+        }
+        other => Err(ApiError::not_found(format!(
+            "Unknown association batch operation {other:?}"
+        ))),
+    }
+}
+
+fn check_size(count: usize, max: usize) -> ApiResult<()> {
+    if count > max {
+        return Err(ApiError::validation(format!(
+            "Batch has {count} inputs; at most {max} are allowed per request"
+        )));
+    }
+    Ok(())
+}
+
+/// v4 answers batch archives with 204; the date-versioned API with a 200 batch response.
+fn archive_answer(path: &str, started: i64) -> Response {
+    if path.starts_with("/crm/v4/") {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        (
+            StatusCode::OK,
+            Json(batch_body(Vec::new(), Vec::new(), started).1),
+        )
+            .into_response()
+    }
+}
+
+/// Groups `(from, to, type)` edges of one record into `[{toObjectId, associationTypes}]`.
+fn grouped<'a>(
+    from: ObjectType,
+    to: ObjectType,
+    edges: impl Iterator<Item = &'a (i64, i64, i64)>,
+) -> Vec<Json_> {
+    let mut out: Vec<(i64, Vec<Json_>)> = Vec::new();
+    for &(_, to_id, type_id) in edges {
+        let spec = find_type(from, to, type_id)
+            .map(|t| spec_json(&t))
+            .unwrap_or_else(
+                || json!({"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": null}),
+            );
+        match out.last_mut() {
+            Some((id, types)) if *id == to_id => types.push(spec),
+            _ => out.push((to_id, vec![spec])),
+        }
+    }
+    out.into_iter()
+        .map(|(id, types)| json!({"toObjectId": id, "associationTypes": types}))
+        .collect()
+}
+
+async fn batch_default(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((from, to)): Path<(String, String)>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let started = now_ms();
+    let (from, to) = pair(&auth, &from, &to, true)?;
+    let input: Inputs<PairInput> = parse_json(&body)?;
+    check_size(input.inputs.len(), MAX_BATCH_CREATE)?;
+    let default = default_type(from, to).ok_or_else(|| ApiError::validation("no default type"))?;
+    let mut pairs = Vec::new();
+    for i in &input.inputs {
+        pairs.push((i.from.id.id()?, i.to.id.id()?, vec![default]));
+    }
+    let (created, errors) = create_edges(&state, &auth, from, to, pairs).await?;
+    let results = created
+        .iter()
+        .map(|r| {
+            json!({"from": {"id": r["fromObjectId"].to_string()}, "to": {"id": r["toObjectId"].to_string()},
+                   "associationSpec": {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": default.type_id}})
+        })
+        .collect();
+    let (_, body) = batch_body(results, errors, started);
+    Ok((StatusCode::OK, Json(body)).into_response())
+}
+
+async fn batch_labels_archive(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((from, to)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let started = now_ms();
+    let (from, to) = pair(&auth, &from, &to, true)?;
+    let input: Inputs<CreateInput> = parse_json(&body)?;
+    for i in &input.inputs {
+        let types = resolve_specs(from, to, &i.types)?;
+        let pairs = vec![(i.from.id.id()?, i.to.id.id()?)];
+        let list: Vec<(i64, i64)> = types.iter().map(|t| (t.type_id, t.inverse_id)).collect();
+        state
+            .store
+            .dissociate(auth.portal, from, to, pairs, Some(list))
+            .await?;
+    }
+    Ok(archive_answer(uri.path(), started))
+}
+
+async fn labels(
+    State(_): State<AppState>,
+    auth: Auth,
+    Path((from, to)): Path<(String, String)>,
+) -> ApiResult<Json<Json_>> {
+    let (from, to) = pair(&auth, &from, &to, false)?;
+    let results: Vec<Json_> = types_between(from, to).iter().map(spec_json).collect();
+    Ok(Json(json!({ "results": results })))
+}
+
+async fn list_for_record(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((from, from_id, to)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Json_>> {
+    let (from, to) = pair(&auth, &from, &to, false)?;
+    let id = id_of(&from_id)?;
+    let query = QueryParams::parse(raw.as_deref());
+    let limit = query
+        .number::<usize>("limit")?
+        .unwrap_or(PAGE)
+        .clamp(1, PAGE);
+    let after = query.id_cursor()?;
+    let edges = state
+        .store
+        .read_associations(auth.portal, from, to, vec![id])
+        .await?;
+    let all = grouped(from, to, edges.iter().filter(|e| e.1 > after));
+    let page: Vec<Json_> = all.iter().take(limit).cloned().collect();
+    let mut body = json!({ "results": page });
+    if all.len() > limit
+        && let Some(last) = page.last()
+    {
+        let next = last["toObjectId"].to_string();
+        body["paging"] = json!({"next": {"after": next, "link": format!("?after={next}")}});
+    }
+    Ok(Json(body))
+}
+
+async fn put_default(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((from, from_id, to, to_id)): Path<(String, String, String, String)>,
+) -> ApiResult<Json<Json_>> {
+    let started = now_ms();
+    let (from, to) = pair(&auth, &from, &to, true)?;
+    let default = default_type(from, to).ok_or_else(|| ApiError::validation("no default type"))?;
+    let (a, b) = (id_of(&from_id)?, id_of(&to_id)?);
+    let (created, _) = create_edges(&state, &auth, from, to, vec![(a, b, vec![default])]).await?;
+    if created.is_empty() {
+        return Err(ApiError::not_found(format!(
+            "Record {a} or {b} does not exist"
+        )));
+    }
+    let result = json!({"from": {"id": a.to_string()}, "to": {"id": b.to_string()},
+                        "associationSpec": {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": default.type_id}});
+    Ok(Json(batch_body(vec![result], Vec::new(), started).1))
+}
+
+async fn put_typed(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((from, from_id, to, to_id)): Path<(String, String, String, String)>,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<Json_>)> {
+    let (from, to) = pair(&auth, &from, &to, true)?;
+    let (a, b) = (id_of(&from_id)?, id_of(&to_id)?);
+    let specs: Vec<Spec> = parse_json(&body)?;
+    let types = resolve_specs(from, to, &specs)?;
+    let (mut created, _) = create_edges(&state, &auth, from, to, vec![(a, b, types)]).await?;
+    match created.pop() {
+        Some(result) => Ok((StatusCode::CREATED, Json(result))),
+        None => Err(ApiError::not_found(format!(
+            "Record {a} or {b} does not exist"
+        ))),
+    }
+}
+
+async fn delete_pair(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((from, from_id, to, to_id)): Path<(String, String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let (from, to) = pair(&auth, &from, &to, true)?;
+    let pairs = vec![(id_of(&from_id)?, id_of(&to_id)?)];
+    state
+        .store
+        .dissociate(auth.portal, from, to, pairs, None)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Adds each record's `associations` map for the object types named in `associations=`:
+/// `{"companies": {"results": [{"id": "…", "type": "contact_to_company"}]}}`, one entry per
+/// association type, as HubSpot's record reads show them.
+pub async fn attach_to_records(
+    state: &AppState,
+    auth: &Auth,
+    from: ObjectType,
+    records: &mut [Json_],
+    requested: Option<Vec<String>>,
+) -> ApiResult<()> {
+    let Some(names) = requested.filter(|n| !n.is_empty()) else {
+        return Ok(());
+    };
+    let ids: Vec<i64> = records
+        .iter()
+        .filter_map(|r| r["id"].as_str()?.parse().ok())
+        .collect();
+    for name in names {
+        let to = wire::resolve_object(&name)?;
+        auth.require(to.read_scopes())?;
+        let edges = state
+            .store
+            .read_associations(auth.portal, from, to, ids.clone())
+            .await?;
+        for record in records.iter_mut() {
+            let Some(id) = record["id"].as_str().and_then(|s| s.parse::<i64>().ok()) else {
+                continue;
+            };
+            let results: Vec<Json_> = edges
+                .iter()
+                .filter(|e| e.0 == id)
+                .map(|&(_, to_id, type_id)| {
+                    let kind = find_type(from, to, type_id)
+                        .map(|t| crate::domain::association::type_name(&t))
+                        .unwrap_or_else(|| type_id.to_string());
+                    json!({"id": to_id.to_string(), "type": kind})
+                })
+                .collect();
+            if !results.is_empty() {
+                record["associations"][to.plural()] = json!({ "results": results });
+            }
+        }
+    }
+    Ok(())
+}
