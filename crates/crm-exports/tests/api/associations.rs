@@ -386,4 +386,14 @@ async fn record_reads_list_associations_by_plural_name_with_one_entry_per_type()
     );
     let plain = app.get(&format!("/crm/v3/objects/contacts/{c}")).await;
     assert!(plain.body.get("associations").is_none());
+    app.delete(&format!("/crm/v3/objects/companies/{f}")).await;
+    let after_archive = app
+        .get(&format!(
+            "/crm/v3/objects/contacts/{c}?associations=companies"
+        ))
+        .await;
+    assert!(
+        after_archive.body.get("associations").is_none(),
+        "an archived company is not listed"
+    );
 }

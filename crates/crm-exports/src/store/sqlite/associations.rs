@@ -68,7 +68,7 @@ pub fn associate(
     Ok(outcomes)
 }
 
-/// `(from_id, to_id, type_id)` for each of `from_ids`, in from, to, type order.
+/// `(from_id, to_id, type_id)` for each of `from_ids` to live records, in from, to, type order.
 pub fn read(
     conn: &Connection,
     portal: PortalId,
@@ -76,10 +76,13 @@ pub fn read(
     to: ObjectType,
     from_ids: &[i64],
 ) -> StoreResult<Vec<(i64, i64, i64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT to_id, type_id FROM associations \
-         WHERE portal_id = ?1 AND from_type = ?2 AND from_id = ?3 AND to_type = ?4 ORDER BY to_id, type_id",
-    )?;
+    // Edges to archived records stay stored (a restore brings them back) but are not shown.
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT a.to_id, a.type_id FROM associations a JOIN {} r ON r.id = a.to_id AND r.archived = 0 \
+         WHERE a.portal_id = ?1 AND a.from_type = ?2 AND a.from_id = ?3 AND a.to_type = ?4 \
+         ORDER BY a.to_id, a.type_id",
+        table_name(portal, to)
+    ))?;
     let mut found = Vec::new();
     for &id in from_ids {
         let rows = stmt.query_map(params![portal.0, from.type_id(), id, to.type_id()], |r| {
