@@ -755,3 +755,48 @@ async fn a_stopped_runner_claims_nothing_and_the_export_stays_queued() {
         "another worker takes it at once"
     );
 }
+
+#[tokio::test]
+async fn an_xls_export_of_65536_rows_is_split_at_hubspots_65535_row_limit() {
+    use crm_exports::domain::{ObjectType, Value as Typed};
+    use crm_exports::store::WriteOp;
+    let app = TestApp::spawn().await;
+    // Loaded through the store in large transactions: the point is the export, not the load.
+    for chunk in 0..66 {
+        let ops: Vec<WriteOp> = (0..1000)
+            .map(|i| chunk * 1000 + i)
+            .filter(|n| *n < 65_536)
+            .map(|n| {
+                WriteOp::Create(vec![(
+                    "firstname".into(),
+                    Some(Typed::Text(format!("R{n}"))),
+                )])
+            })
+            .collect();
+        let written = app
+            .store
+            .write_records(app.portal, ObjectType::Contacts, ops, true, now_ms())
+            .await
+            .unwrap();
+        assert!(written.iter().all(Result::is_ok));
+    }
+    let body = json!({"exportType": "VIEW", "exportName": "big", "format": "XLS", "language": "EN",
+                      "objectType": "CONTACT", "objectProperties": ["firstname"]});
+    let id = start(&app, "/crm/v3/exports", body).await;
+    let (headers, bytes) = finish_and_download(&app, "/crm/v3/exports", &id).await;
+    assert_eq!(headers["content-type"], "application/zip");
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip");
+    assert_eq!(zip.len(), 2);
+    let mut counts = Vec::new();
+    let mut last = String::new();
+    for i in 0..2 {
+        let mut part = Vec::new();
+        zip.by_index(i).unwrap().read_to_end(&mut part).unwrap();
+        let rows = sheet_rows(part);
+        assert_eq!(rows[0], ["Record ID", "First Name"]);
+        counts.push(rows.len() - 1);
+        last = rows.last().unwrap()[1].clone();
+    }
+    assert_eq!(counts, [65_535, 1]);
+    assert_eq!(last, "R65535");
+}
