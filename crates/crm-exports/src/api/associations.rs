@@ -20,7 +20,7 @@ use super::{AppState, wire};
 use crate::domain::ObjectType;
 use crate::domain::association::{AssociationType, default_type, find_type, types_between};
 use crate::domain::time::{format_datetime, now_ms};
-use crate::store::Edge;
+use crate::store::{Edge, NewEdge};
 
 const MAX_BATCH_CREATE: usize = 2_000;
 const MAX_BATCH_READ: usize = 1_000;
@@ -549,4 +549,48 @@ pub async fn attach_to_records(
         }
     }
     Ok(())
+}
+
+#[derive(Deserialize)]
+struct InlineAssociation {
+    to: ObjectId,
+    types: Vec<Spec>,
+}
+
+/// Parses the `associations` of a record create: each names a target record and type ids;
+/// the target object type follows from the type id, as in HubSpot's API.
+pub fn inline_edges(auth: &Auth, from: ObjectType, raw: &[Json_]) -> ApiResult<Vec<NewEdge>> {
+    let mut edges = Vec::new();
+    for (index, item) in raw.iter().enumerate() {
+        let parsed: InlineAssociation = serde_json::from_value(item.clone()).map_err(|e| {
+            ApiError::validation(format!(
+                "Invalid input JSON: field `associations[{index}]`: {e}"
+            ))
+        })?;
+        let to_id = parsed.to.id.id()?;
+        if parsed.types.is_empty() {
+            return Err(ApiError::validation(format!(
+                "associations[{index}] needs at least one type"
+            )));
+        }
+        for spec in &parsed.types {
+            let found = ObjectType::ALL
+                .into_iter()
+                .find_map(|to| find_type(from, to, spec.association_type_id))
+                .ok_or_else(|| {
+                    ApiError::validation(format!(
+                        "associationTypeId {} is not a type from {from}",
+                        spec.association_type_id
+                    ))
+                })?;
+            auth.require(found.to.read_scopes())?;
+            edges.push(NewEdge {
+                to: found.to,
+                to_id,
+                type_id: found.type_id,
+                inverse_id: found.inverse_id,
+            });
+        }
+    }
+    Ok(edges)
 }

@@ -16,7 +16,7 @@ use serde_json::{Map, Value as Json_, json};
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult, ErrorDetail};
 use super::extract::{Body, QueryParams, parse_json};
-use super::records::{CreateInput, refuse_associations, write_failure_error};
+use super::records::{CreateInput, write_failure_error};
 use super::wire::{self, Nulls, record_json};
 use super::{Access, AppState, object_schema};
 use crate::domain::schema::ObjectSchema;
@@ -224,13 +224,17 @@ impl Batch<'_> {
         let multi = Self::multi_status(inputs.iter().map(|i| i.object_write_trace_id.clone()));
         let planned = inputs.into_iter().map(|input| {
             let trace_id = input.object_write_trace_id.clone();
-            let plan = refuse_associations(&input.associations)
-                .and_then(|()| self.parse_values(&input.properties))
-                .map(|values| PlannedWrite {
-                    projection: wire::write_projection(self.schema, &values),
-                    op: WriteOp::Create(values),
-                    trace_id: input.object_write_trace_id,
-                });
+            let plan = super::associations::inline_edges(
+                self.auth,
+                self.schema.object,
+                &input.associations,
+            )
+            .and_then(|edges| Ok((edges, self.parse_values(&input.properties)?)))
+            .map(|(edges, values)| PlannedWrite {
+                projection: wire::write_projection(self.schema, &values),
+                op: WriteOp::Create(values, edges),
+                trace_id: input.object_write_trace_id,
+            });
             (trace_id, plan)
         });
         self.apply(planned.collect(), multi, false, StatusCode::CREATED)
@@ -333,6 +337,7 @@ impl Batch<'_> {
                 Err(failure) => {
                     let ids = match &failure {
                         WriteFailure::NotFound(key) => vec![key.display()],
+                        WriteFailure::MissingAssociationTarget(id) => vec![id.to_string()],
                         WriteFailure::Duplicate { existing_id, .. } => {
                             vec![existing_id.to_string()]
                         }

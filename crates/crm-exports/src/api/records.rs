@@ -41,17 +41,6 @@ pub struct UpdateInput {
     pub properties: BTreeMap<String, Json_>,
 }
 
-/// Inline associations belong to the associations issue; refuse them rather than drop them.
-pub fn refuse_associations(associations: &[Json_]) -> ApiResult<()> {
-    if associations.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::validation(
-            "Associations on record create are not supported by this server yet; create the records, then associate them.",
-        ))
-    }
-}
-
 /// HubSpot's message for a unique value already taken.
 pub fn write_failure_error(schema: &ObjectSchema, failure: &WriteFailure) -> ApiError {
     match failure {
@@ -71,6 +60,10 @@ pub fn write_failure_error(schema: &ObjectSchema, failure: &WriteFailure) -> Api
                 };
             ApiError::conflict(message)
         }
+        WriteFailure::MissingAssociationTarget(id) => ApiError::validation(format!(
+            "Cannot associate: record {id} does not exist in this portal"
+        ))
+        .with_context("ids", vec![id.to_string()]),
         WriteFailure::NotFound(key) => ApiError::not_found(format!(
             "No {} with id {} exists",
             schema.object.singular(),
@@ -135,12 +128,12 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Json_>)> {
     let schema = object_schema(&state, &auth, &object_type, Access::Write).await?;
     let input: CreateInput = parse_json(&body)?;
-    refuse_associations(&input.associations)?;
+    let edges = super::associations::inline_edges(&auth, schema.object, &input.associations)?;
     let owners = wire::owners_for(&state, &auth, &schema, [&input.properties]).await?;
     let values = wire::parse_properties(&schema, &input.properties, &owners)
         .map_err(|p| ApiError::invalid_properties(&p))?;
     let projection = wire::write_projection(&schema, &values);
-    let written = write_one(&state, &auth, &schema, WriteOp::Create(values)).await?;
+    let written = write_one(&state, &auth, &schema, WriteOp::Create(values, edges)).await?;
     let record = read_written(&state, &auth, &schema, written, projection).await?;
     Ok((StatusCode::CREATED, Json(record)))
 }

@@ -63,14 +63,26 @@ pub type PropertyValues = Vec<(String, Option<Value>)>;
 
 #[derive(Clone, Debug)]
 pub enum WriteOp {
-    Create(PropertyValues),
+    /// A new record, and associations to make with it in the same transaction.
+    Create(PropertyValues, Vec<NewEdge>),
     Update(RecordKey, PropertyValues),
     /// Update the record with this unique value, or create it with the value set.
     Upsert(RecordKey, PropertyValues),
 }
 
+/// An association made together with a new record (the new record is the from side).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewEdge {
+    pub to: ObjectType,
+    pub to_id: i64,
+    pub type_id: i64,
+    pub inverse_id: i64,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum WriteFailure {
+    /// An inline association names a record that is not live in the portal.
+    MissingAssociationTarget(i64),
     NotFound(RecordKey),
     /// A unique property already holds this value on another record.
     Duplicate {

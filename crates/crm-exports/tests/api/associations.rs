@@ -397,3 +397,69 @@ async fn record_reads_list_associations_by_plural_name_with_one_entry_per_type()
         "an archived company is not listed"
     );
 }
+
+#[tokio::test]
+async fn associations_given_on_create_are_made_with_the_record_or_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    let firm = app
+        .create_many("companies", vec![json!({"name": "Acme"})])
+        .await
+        .remove(0);
+    let link = |type_id: i64, to: &str| json!([{"to": {"id": to}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}]}]);
+    let created = app
+        .post(
+            "/crm/v3/objects/contacts",
+            json!({"properties": {"firstname": "Linked"}, "associations": link(279, &firm)}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap();
+    let read = app
+        .get(&format!(
+            "/crm/v3/objects/companies/{firm}?associations=contacts"
+        ))
+        .await;
+    assert_eq!(
+        read.body["associations"]["contacts"]["results"][0]["id"],
+        json!(id)
+    );
+
+    let batch = app
+        .post(
+            "/crm/objects/2026-03/deals/batch/create",
+            json!({"inputs": [{"properties": {"dealname": "D"}, "associations": link(341, &firm)}]}),
+        )
+        .await;
+    assert_eq!(batch.status, StatusCode::CREATED, "{}", batch.body);
+    let deals = app
+        .post(
+            "/crm/v4/associations/companies/deals/batch/read",
+            json!({"inputs": [{"id": firm}]}),
+        )
+        .await;
+    assert_eq!(
+        deals.body["results"][0]["to"][0]["associationTypes"][0]["typeId"],
+        342
+    );
+
+    let missing = app
+        .post(
+            "/crm/v3/objects/contacts",
+            json!({"properties": {"firstname": "Orphan"}, "associations": link(279, "999999")}),
+        )
+        .await;
+    assert_hubspot_error(&missing, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+    let wrong_type = app
+        .post(
+            "/crm/v3/objects/contacts",
+            json!({"properties": {"firstname": "Odd"}, "associations": link(341, &firm)}),
+        )
+        .await;
+    assert_hubspot_error(&wrong_type, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+    let ids = app.all_ids("contacts").await;
+    assert_eq!(
+        ids,
+        vec![id.to_string()],
+        "refused creates stored no record"
+    );
+}

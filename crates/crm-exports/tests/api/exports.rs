@@ -767,10 +767,10 @@ async fn an_xls_export_of_65536_rows_is_split_at_hubspots_65535_row_limit() {
             .map(|i| chunk * 1000 + i)
             .filter(|n| *n < 65_536)
             .map(|n| {
-                WriteOp::Create(vec![(
-                    "firstname".into(),
-                    Some(Typed::Text(format!("R{n}"))),
-                )])
+                WriteOp::Create(
+                    vec![("firstname".into(), Some(Typed::Text(format!("R{n}"))))],
+                    Vec::new(),
+                )
             })
             .collect();
         let written = app

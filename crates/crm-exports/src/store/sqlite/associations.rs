@@ -7,7 +7,12 @@ use super::columns::table_name;
 use crate::domain::ObjectType;
 use crate::store::{Edge, PortalId, StoreResult};
 
-fn live(conn: &Connection, portal: PortalId, object: ObjectType, id: i64) -> StoreResult<bool> {
+pub(super) fn live(
+    conn: &Connection,
+    portal: PortalId,
+    object: ObjectType,
+    id: i64,
+) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT 1 FROM {} WHERE id = ?1 AND archived = 0",

@@ -5,12 +5,13 @@
 use rusqlite::types::{ToSql, Value as SqlValue};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params_from_iter};
 
+use super::associations;
 use super::columns::{self, column_expr, table_name};
 use crate::domain::property::PropertyDefinition;
 use crate::domain::schema::ObjectSchema;
 use crate::domain::{Record, Value};
 use crate::store::{
-    PortalId, PropertyValues, RecordKey, StoreError, StoreResult, Visibility, WriteFailure,
+    Edge, PortalId, PropertyValues, RecordKey, StoreError, StoreResult, Visibility, WriteFailure,
     WriteOp, Written,
 };
 
@@ -29,7 +30,36 @@ pub fn write(
     let mut outcomes = Vec::with_capacity(ops.len());
     for op in ops {
         let outcome = match op {
-            WriteOp::Create(values) => create(tx, portal, schema, values, now)?,
+            WriteOp::Create(values, edges) => {
+                match edges
+                    .iter()
+                    .find(|e| !matches!(associations::live(tx, portal, e.to, e.to_id), Ok(true)))
+                {
+                    Some(missing) => Err(WriteFailure::MissingAssociationTarget(missing.to_id)),
+                    None => {
+                        let created = create(tx, portal, schema, values, now)?;
+                        if let Ok(written) = &created {
+                            for e in &edges {
+                                let edge = Edge {
+                                    from_id: written.id,
+                                    to_id: e.to_id,
+                                    type_id: e.type_id,
+                                    inverse_id: e.inverse_id,
+                                };
+                                associations::associate(
+                                    tx,
+                                    portal,
+                                    schema.object,
+                                    e.to,
+                                    &[edge],
+                                    now,
+                                )?;
+                            }
+                        }
+                        created
+                    }
+                }
+            }
             WriteOp::Update(key, values) => match resolve_live(tx, portal, schema, &key)? {
                 Some(id) => update(tx, portal, schema, id, values, now)?,
                 None => Err(WriteFailure::NotFound(key)),
