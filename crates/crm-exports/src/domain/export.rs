@@ -115,6 +115,15 @@ pub struct ExportRequest {
     pub query: Option<String>,
     #[serde(default)]
     pub list_id: Option<i64>,
+    /// Object types whose associated record ids get a column each.
+    #[serde(default)]
+    pub associated_object_types: Vec<ObjectType>,
+    /// Also a column of each associated record's primary display value.
+    #[serde(default)]
+    pub include_primary_display: bool,
+    /// Lift the cap of 1,000 associated records per type per row.
+    #[serde(default)]
+    pub unlimited_associations: bool,
 }
 
 impl ExportRequest {
@@ -256,12 +265,21 @@ pub fn parse_request(
             "associatedObjectType names {} object types; at most 4 are allowed",
             associated.len()
         ));
-    } else if !associated.is_empty() {
-        problems.push(
-            "Association columns (associatedObjectType) are not supported by this server yet"
-                .to_string(),
-        );
     }
+    let mut associated_object_types = Vec::new();
+    for name in &associated {
+        match parse_object_type(name) {
+            Some(t) if !associated_object_types.contains(&t) => associated_object_types.push(t),
+            Some(_) => {}
+            None => problems.push(format!(
+                "Unable to infer associated object type from: {name}"
+            )),
+        }
+    }
+    // HubSpot's default: the display column comes with exactly one associated type.
+    let include_primary_display = raw
+        .include_primary_display_property_for_associated_objects
+        .unwrap_or(associated_object_types.len() == 1);
 
     let list_id = match (&raw.list_id, export_type) {
         (None | Some(serde_json::Value::Null), Some(ExportType::List)) => {
@@ -298,8 +316,8 @@ pub fn parse_request(
         }
     }
     if format == Some(ExportFormat::Xls) {
-        // One column for the record id, one per property.
-        let columns = properties.len() + 1;
+        // The record id, one per property, and up to two per associated object type.
+        let columns = properties.len() + 1 + 2 * associated.len();
         if columns > 256 {
             problems.push(format!(
                 "An XLS sheet holds at most 256 columns; this export would have {columns}. Use XLSX or CSV."
@@ -350,5 +368,10 @@ pub fn parse_request(
         sorts: search.sorts,
         query: search.query.filter(|q| !q.trim().is_empty()),
         list_id,
+        associated_object_types,
+        include_primary_display,
+        unlimited_associations: raw
+            .override_associated_objects_per_definition_per_row_limit
+            .unwrap_or(false),
     })
 }

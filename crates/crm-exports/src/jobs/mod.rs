@@ -5,6 +5,7 @@
 //! the testable step; `work` loops it until shutdown. Imports `domain`, `store`, `blob` and
 //! `formats`; never the API.
 
+pub mod associated;
 pub mod render;
 
 use std::fs::File;
@@ -17,6 +18,7 @@ use anyhow::{Context, anyhow};
 use formats::{Cell, Format, PartitionOptions, Partitioner, SheetOptions};
 use tokio::sync::Notify;
 
+use self::associated::AssociationColumns;
 use self::render::{ColumnPlan, Rendered};
 use crate::blob::LocalBlobs;
 use crate::domain::export::{ExportFormat, ExportRequest, ExportState};
@@ -264,11 +266,29 @@ impl Runner {
                 .stream_records(portal, object, predicate, projection, sender)
                 .await
         });
+        let associations =
+            (!request.associated_object_types.is_empty()).then(|| AssociationColumns {
+                store: self.store.clone(),
+                runtime: tokio::runtime::Handle::current(),
+                portal: row.portal,
+                from: request.object_type,
+                types: request.associated_object_types.clone(),
+                display: request.include_primary_display,
+                cap: (!request.unlimited_associations).then_some(associated::PER_ROW_CAP),
+            });
         let writer = {
             let (temp, tempdir, config) =
                 (temp.clone(), self.blobs.temp_dir(), self.config.clone());
             tokio::task::spawn_blocking(move || {
-                write_file(&request, &plan, &temp, &tempdir, &config, receiver)
+                write_file(
+                    &request,
+                    &plan,
+                    associations.as_ref(),
+                    &temp,
+                    &tempdir,
+                    &config,
+                    receiver,
+                )
             })
         };
 
@@ -383,13 +403,18 @@ async fn wait_until_stopped(stopping: &mut tokio::sync::watch::Receiver<bool>) {
 fn write_file(
     request: &ExportRequest,
     plan: &ColumnPlan,
+    associations: Option<&AssociationColumns>,
     temp: &Path,
     tempdir: &Path,
     config: &ExportConfig,
     receiver: std::sync::mpsc::Receiver<Vec<crate::domain::Record>>,
 ) -> anyhow::Result<(u64, &'static str)> {
     let format = sheet_format(request.format);
-    let headers: Vec<&str> = plan.headers.iter().map(String::as_str).collect();
+    let mut header_names = plan.headers.clone();
+    if let Some(a) = associations {
+        header_names.extend(a.headers());
+    }
+    let headers: Vec<&str> = header_names.iter().map(String::as_str).collect();
     let file = File::create(temp).with_context(|| format!("cannot create {}", temp.display()))?;
     let part_rows = config.partition_rows.or(match format {
         Format::Xls => None,
@@ -406,8 +431,13 @@ fn write_file(
     let mut partitioner = Partitioner::new(format, &headers, BufWriter::new(file), options)?;
     let mut rendered = Vec::with_capacity(headers.len());
     for batch in receiver {
-        for record in &batch {
+        let extra = match associations {
+            Some(a) => a.cells(&batch)?,
+            None => vec![Vec::new(); batch.len()],
+        };
+        for (record, extra) in batch.iter().zip(extra) {
             plan.render(record, &mut rendered);
+            rendered.extend(extra);
             let cells: Vec<Cell<'_>> = rendered.iter().map(Rendered::as_cell).collect();
             partitioner.write_row(&cells)?;
         }

@@ -800,3 +800,131 @@ async fn an_xls_export_of_65536_rows_is_split_at_hubspots_65535_row_limit() {
     assert_eq!(counts, [65_535, 1]);
     assert_eq!(last, "R65535");
 }
+
+#[tokio::test]
+async fn association_columns_list_associated_ids_and_names() {
+    let app = TestApp::spawn().await;
+    let firms = app
+        .create_many(
+            "companies",
+            vec![json!({"name": "Acme"}), json!({"name": "Globex, Inc."})],
+        )
+        .await;
+    let link = |firm: &str| json!([{"to": {"id": firm}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}]}]);
+    let mut inputs = vec![
+        json!({"properties": {"email": "one@assoc.example"}, "associations": link(&firms[0])}),
+        json!({"properties": {"email": "none@assoc.example"}}),
+    ];
+    let mut both = link(&firms[0]);
+    both.as_array_mut()
+        .unwrap()
+        .extend(link(&firms[1]).as_array().unwrap().clone());
+    inputs.push(json!({"properties": {"email": "two@assoc.example"}, "associations": both}));
+    let created = app
+        .post(
+            "/crm/v3/objects/contacts/batch/create",
+            json!({"inputs": inputs}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let ids = crate::helpers::ids_of(&created.body);
+
+    for (associated, want_display) in [
+        (json!(["COMPANY"]), true),
+        (json!("companies"), true),
+        (json!(["COMPANY", "DEAL"]), false),
+    ] {
+        let body = json!({"exportType": "VIEW", "exportName": "assoc", "format": "CSV", "language": "EN",
+                          "objectType": "CONTACT", "objectProperties": ["email"], "associatedObjectType": associated});
+        let id = start(&app, "/crm/v3/exports", body).await;
+        let (_, bytes) = finish_and_download(&app, "/crm/v3/exports", &id).await;
+        let rows = parse_csv(&bytes);
+        if want_display {
+            assert_eq!(
+                rows[0],
+                [
+                    "Record ID",
+                    "Email",
+                    "Associated Company IDs",
+                    "Associated Company"
+                ]
+            );
+            assert_eq!(
+                rows[1],
+                [
+                    ids[0].as_str(),
+                    "one@assoc.example",
+                    firms[0].as_str(),
+                    "Acme"
+                ]
+            );
+            assert_eq!(rows[2], [ids[1].as_str(), "none@assoc.example", "", ""]);
+            let two_ids = format!("{};{}", firms[0], firms[1]);
+            assert_eq!(
+                rows[3],
+                [
+                    ids[2].as_str(),
+                    "two@assoc.example",
+                    two_ids.as_str(),
+                    "Acme;Globex, Inc."
+                ]
+            );
+        } else {
+            assert_eq!(
+                rows[0],
+                [
+                    "Record ID",
+                    "Email",
+                    "Associated Company IDs",
+                    "Associated Deal IDs"
+                ]
+            );
+            assert_eq!(rows[1][2], firms[0]);
+            assert_eq!(rows[1][3], "");
+        }
+    }
+}
+
+#[tokio::test]
+async fn association_columns_hold_at_most_1000_ids_unless_the_cap_is_lifted() {
+    let app = TestApp::spawn().await;
+    let firm = app
+        .create_many("companies", vec![json!({"name": "Big"})])
+        .await
+        .remove(0);
+    let people = app
+        .create_many(
+            "contacts",
+            (0..1001)
+                .map(|i| json!({"firstname": format!("P{i}")}))
+                .collect(),
+        )
+        .await;
+    for chunk in people.chunks(1000) {
+        let inputs: Vec<Value> = chunk
+            .iter()
+            .map(|p| json!({"from": {"id": firm}, "to": {"id": p}}))
+            .collect();
+        let linked = app
+            .post(
+                "/crm/v4/associations/companies/contacts/batch/associate/default",
+                json!({"inputs": inputs}),
+            )
+            .await;
+        assert_eq!(linked.status, StatusCode::OK);
+    }
+    for (lifted, want) in [(false, 1000), (true, 1001)] {
+        let body = json!({"exportType": "VIEW", "exportName": "cap", "format": "CSV", "language": "EN",
+                          "objectType": "COMPANY", "objectProperties": ["name"], "associatedObjectType": ["CONTACT"],
+                          "includePrimaryDisplayPropertyForAssociatedObjects": false,
+                          "overrideAssociatedObjectsPerDefinitionPerRowLimit": lifted});
+        let id = start(&app, "/crm/v3/exports", body).await;
+        let (_, bytes) = finish_and_download(&app, "/crm/v3/exports", &id).await;
+        let rows = parse_csv(&bytes);
+        assert_eq!(
+            rows[0],
+            ["Record ID", "Company name", "Associated Contact IDs"]
+        );
+        assert_eq!(rows[1][2].split(';').count(), want, "lifted: {lifted}");
+    }
+}
