@@ -9,6 +9,7 @@ mod batch;
 pub mod error;
 pub mod exports;
 mod extract;
+mod lists;
 mod ops;
 mod owners;
 mod pipelines;
@@ -139,6 +140,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/crm/v4/objects", associations::record_routes())
         .nest("/crm/v4/associations", associations::batch_routes())
         .nest("/crm/associations/2026-03", associations::batch_routes())
+        .nest("/crm/v3/lists", lists::routes())
+        .nest("/crm/lists/2026-03", lists::routes())
         .nest("/crm/v3/owners", owners::routes())
         .nest("/crm/owners/2026-03", owners::routes())
         .nest("/crm/v3/pipelines", pipelines::routes())

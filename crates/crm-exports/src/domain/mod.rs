@@ -5,6 +5,7 @@
 pub mod association;
 pub mod defaults;
 pub mod export;
+pub mod list;
 pub mod object_type;
 pub mod owner;
 pub mod pipeline;

@@ -157,6 +157,39 @@ pub struct Edge {
     pub inverse_id: i64,
 }
 
+/// A list as stored. `filter_groups` is the search predicate of a DYNAMIC (or SNAPSHOT) list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListRow {
+    pub id: i64,
+    pub portal: PortalId,
+    pub name: String,
+    pub object: ObjectType,
+    pub processing_type: String,
+    pub filter_branch: Option<serde_json::Value>,
+    pub filter_groups: Vec<crate::domain::search::RawFilterGroup>,
+    pub list_version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A list to create, with the members it starts with (a SNAPSHOT's evaluated filters).
+#[derive(Clone, Debug)]
+pub struct ListDraft {
+    pub name: String,
+    pub object: ObjectType,
+    pub processing_type: String,
+    pub filter_branch: Option<serde_json::Value>,
+    pub filter_groups: Vec<crate::domain::search::RawFilterGroup>,
+    pub initial_members: Vec<i64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MembershipChange {
+    pub added: Vec<i64>,
+    pub removed: Vec<i64>,
+    pub missing: Vec<i64>,
+}
+
 /// Receives records streamed by [`Store::stream_records`], a batch at a time.
 pub type RecordSink = std::sync::mpsc::SyncSender<Vec<Record>>;
 
@@ -347,6 +380,46 @@ pub trait Store: Send + Sync {
         pairs: Vec<(i64, i64)>,
         types: Option<Vec<(i64, i64)>>,
     ) -> StoreResult<usize>;
+
+    // Lists.
+    async fn create_list(
+        &self,
+        portal: PortalId,
+        draft: ListDraft,
+        now: i64,
+    ) -> StoreResult<ListRow>;
+    async fn get_list(&self, portal: PortalId, id: i64) -> StoreResult<Option<ListRow>>;
+    async fn find_list(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        name: &str,
+    ) -> StoreResult<Option<ListRow>>;
+    async fn delete_list(&self, portal: PortalId, id: i64) -> StoreResult<bool>;
+    async fn update_list_filters(
+        &self,
+        portal: PortalId,
+        id: i64,
+        branch: serde_json::Value,
+        groups: Vec<crate::domain::search::RawFilterGroup>,
+        now: i64,
+    ) -> StoreResult<Option<ListRow>>;
+    /// Adds and removes members of a MANUAL or SNAPSHOT list.
+    async fn change_list_members(
+        &self,
+        list: ListRow,
+        add: Vec<i64>,
+        remove: Vec<i64>,
+        now: i64,
+    ) -> StoreResult<MembershipChange>;
+    /// `(record_id, added_at)` of a MANUAL or SNAPSHOT list's live members after `after`.
+    async fn list_members(
+        &self,
+        list: ListRow,
+        after: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, i64)>>;
+    async fn count_list_members(&self, list: ListRow) -> StoreResult<u64>;
 }
 
 pub type SharedStore = Arc<dyn Store>;

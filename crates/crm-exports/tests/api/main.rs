@@ -2,6 +2,7 @@
 
 mod associations;
 mod helpers;
+mod lists;
 mod owners;
 mod pipelines;
 

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../../../migrations/sqlite/0003_owners.sql"),
     ),
+    (4, include_str!("../../../migrations/sqlite/0004_lists.sql")),
     (
         5,
         include_str!("../../../migrations/sqlite/0005_exports.sql"),

@@ -5,6 +5,7 @@
 mod associations;
 mod columns;
 mod exports;
+mod lists;
 mod migrations;
 mod owners;
 mod portals;
@@ -21,8 +22,9 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::{
-    Edge, ExportOutcome, ExportRow, PortalId, RecordKey, RecordSink, Store, StoreError,
-    StoreResult, TokenInfo, Visibility, WriteFailure, WriteOp, Written,
+    Edge, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange, PortalId, RecordKey,
+    RecordSink, Store, StoreError, StoreResult, TokenInfo, Visibility, WriteFailure, WriteOp,
+    Written,
 };
 use crate::domain::export::ExportRequest;
 use crate::domain::owner::Owner;
@@ -500,5 +502,72 @@ impl Store for SqliteStore {
             associations::dissociate(tx, portal, from, to, &pairs, types.as_deref())
         })
         .await
+    }
+
+    // Lists.
+    async fn create_list(
+        &self,
+        portal: PortalId,
+        draft: ListDraft,
+        now: i64,
+    ) -> StoreResult<ListRow> {
+        self.write(move |tx| lists::create(tx, portal, &draft, now))
+            .await
+    }
+
+    async fn get_list(&self, portal: PortalId, id: i64) -> StoreResult<Option<ListRow>> {
+        self.read(move |c| lists::get(c, portal, id)).await
+    }
+
+    async fn find_list(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        name: &str,
+    ) -> StoreResult<Option<ListRow>> {
+        let name = name.to_string();
+        self.read(move |c| lists::find(c, portal, object, &name))
+            .await
+    }
+
+    async fn delete_list(&self, portal: PortalId, id: i64) -> StoreResult<bool> {
+        self.write(move |tx| lists::delete(tx, portal, id)).await
+    }
+
+    async fn update_list_filters(
+        &self,
+        portal: PortalId,
+        id: i64,
+        branch: serde_json::Value,
+        groups: Vec<crate::domain::search::RawFilterGroup>,
+        now: i64,
+    ) -> StoreResult<Option<ListRow>> {
+        self.write(move |tx| lists::update_filters(tx, portal, id, &branch, &groups, now))
+            .await
+    }
+
+    async fn change_list_members(
+        &self,
+        list: ListRow,
+        add: Vec<i64>,
+        remove: Vec<i64>,
+        now: i64,
+    ) -> StoreResult<MembershipChange> {
+        self.write(move |tx| lists::change(tx, &list, &add, &remove, now))
+            .await
+    }
+
+    async fn list_members(
+        &self,
+        list: ListRow,
+        after: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, i64)>> {
+        self.read(move |c| lists::members(c, &list, after, limit))
+            .await
+    }
+
+    async fn count_list_members(&self, list: ListRow) -> StoreResult<u64> {
+        self.read(move |c| lists::count(c, &list)).await
     }
 }

@@ -1,0 +1,420 @@
+//! The lists API on `/crm/v3/lists` and `/crm/lists/2026-03`: create MANUAL, SNAPSHOT and
+//! DYNAMIC lists, read by id, ids or name, delete, change memberships (MANUAL and SNAPSHOT
+//! only; the response key `recordsIdsAdded` is HubSpot's spelling), page members, and
+//! replace a DYNAMIC list's filters. A DYNAMIC list is evaluated when read, with the
+//! search predicate its filters translate to, so members and `size` follow the records.
+//! Scopes `crm.lists.read` / `crm.lists.write`.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value as Json_, json};
+
+use super::auth::Auth;
+use super::error::{ApiError, ApiResult};
+use super::extract::{Body, QueryParams, parse_json};
+use super::{AppState, wire};
+use crate::domain::ObjectType;
+use crate::domain::list::{ProcessingType, filter_groups};
+use crate::domain::search::{Predicate, RawFilter, RawFilterGroup, SearchLimits, parse_predicate};
+use crate::domain::time::{format_datetime, now_ms};
+use crate::store::{ListDraft, ListRow};
+
+const READ: &[&str] = &["crm.lists.read", "crm.lists.write"];
+const WRITE: &[&str] = &["crm.lists.write"];
+const MAX_MEMBER_PAGE: usize = 250;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(many).post(create))
+        .route(
+            "/object-type-id/{object_type_id}/name/{list_name}",
+            get(by_name),
+        )
+        .route("/{list_id}", get(one).delete(delete))
+        .route("/{list_id}/memberships", get(members))
+        .route("/{list_id}/memberships/add", put(add))
+        .route("/{list_id}/memberships/remove", put(remove))
+        .route("/{list_id}/memberships/add-and-remove", put(add_and_remove))
+        .route("/{list_id}/update-list-filters", put(update_filters))
+}
+
+fn list_id(text: &str) -> ApiResult<i64> {
+    text.parse::<i64>()
+        .map_err(|_| ApiError::validation(format!("{text:?} is not a list id")))
+}
+
+async fn load(state: &AppState, auth: &Auth, id: &str) -> ApiResult<ListRow> {
+    let id = list_id(id)?;
+    state
+        .store
+        .get_list(auth.portal, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("List {id} does not exist")))
+}
+
+fn is_dynamic(list: &ListRow) -> bool {
+    list.processing_type == ProcessingType::Dynamic.as_str()
+}
+
+/// The predicate of a DYNAMIC list, optionally restricted to ids above `after`.
+async fn predicate(state: &AppState, list: &ListRow, after: Option<i64>) -> ApiResult<Predicate> {
+    let schema = state.store.object_schema(list.portal, list.object).await?;
+    let mut groups = list.filter_groups.clone();
+    if let Some(after) = after {
+        let floor = RawFilter {
+            property_name: "hs_object_id".into(),
+            operator: "GT".into(),
+            value: Some(json!(after.to_string())),
+            values: None,
+            high_value: None,
+        };
+        if groups.is_empty() {
+            groups.push(RawFilterGroup { filters: vec![] });
+        }
+        for g in &mut groups {
+            g.filters.push(floor.clone());
+        }
+    }
+    let unlimited = SearchLimits {
+        max_groups: usize::MAX,
+        max_filters_per_group: usize::MAX,
+        max_filters_total: usize::MAX,
+        max_query_chars: usize::MAX,
+    };
+    parse_predicate(&groups, &[], None, schema.as_ref(), &unlimited)
+        .map_err(ApiError::validation_list)
+}
+
+async fn size(state: &AppState, list: &ListRow) -> ApiResult<u64> {
+    if is_dynamic(list) {
+        let p = predicate(state, list, None).await?;
+        Ok(state
+            .store
+            .search_records(list.portal, list.object, p, 0, 0, vec![])
+            .await?
+            .0)
+    } else {
+        Ok(state.store.count_list_members(list.clone()).await?)
+    }
+}
+
+async fn list_json(state: &AppState, list: &ListRow, include_filters: bool) -> ApiResult<Json_> {
+    let mut body = json!({
+        "listId": list.id.to_string(), "listVersion": list.list_version, "name": list.name,
+        "objectTypeId": list.object.type_id(), "processingType": list.processing_type,
+        "processingStatus": "COMPLETE", "size": size(state, list).await?,
+        "createdAt": format_datetime(list.created_at), "updatedAt": format_datetime(list.updated_at),
+    });
+    if include_filters && let Some(branch) = &list.filter_branch {
+        body["filterBranch"] = branch.clone();
+        body["filtersUpdatedAt"] = json!(format_datetime(list.updated_at));
+    }
+    Ok(body)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateRequest {
+    name: String,
+    object_type_id: String,
+    processing_type: String,
+    #[serde(default)]
+    filter_branch: Option<Json_>,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    Body(body): Body,
+) -> ApiResult<Json<Json_>> {
+    auth.require(WRITE)?;
+    let input: CreateRequest = parse_json(&body)?;
+    if input.name.trim().is_empty() {
+        return Err(ApiError::validation("A list needs a name"));
+    }
+    let object = ObjectType::parse(&input.object_type_id).ok_or_else(|| {
+        ApiError::validation(format!("Unknown objectTypeId {:?}", input.object_type_id))
+    })?;
+    auth.require(object.read_scopes())?;
+    let processing = ProcessingType::parse(&input.processing_type).ok_or_else(|| {
+        ApiError::validation(format!(
+            "processingType {:?} is not MANUAL, SNAPSHOT or DYNAMIC",
+            input.processing_type
+        ))
+    })?;
+    let (branch, groups) = match (processing, input.filter_branch) {
+        (ProcessingType::Manual, _) => (None, Vec::new()),
+        (_, None) => {
+            return Err(ApiError::validation(
+                "DYNAMIC and SNAPSHOT lists need a filterBranch",
+            ));
+        }
+        (_, Some(branch)) => {
+            let groups = filter_groups(&branch).map_err(ApiError::validation)?;
+            (Some(branch), groups)
+        }
+    };
+    let mut draft = ListDraft {
+        name: input.name.trim().to_string(),
+        object,
+        processing_type: processing.as_str().to_string(),
+        filter_branch: branch,
+        filter_groups: groups,
+        initial_members: Vec::new(),
+    };
+    // Check the filters against the schema now, so a bad one is a 400 on create.
+    let probe = ListRow {
+        id: 0,
+        portal: auth.portal,
+        name: draft.name.clone(),
+        object,
+        processing_type: draft.processing_type.clone(),
+        filter_branch: None,
+        filter_groups: draft.filter_groups.clone(),
+        list_version: 1,
+        created_at: 0,
+        updated_at: 0,
+    };
+    let p = predicate(&state, &probe, None).await?;
+    if processing == ProcessingType::Snapshot {
+        let (_, records) = state
+            .store
+            .search_records(auth.portal, object, p, 0, usize::MAX >> 1, vec![])
+            .await?;
+        draft.initial_members = records.iter().map(|r| r.id).collect();
+    }
+    let list = state
+        .store
+        .create_list(auth.portal, draft, now_ms())
+        .await?;
+    Ok(Json(
+        json!({ "list": list_json(&state, &list, true).await? }),
+    ))
+}
+
+async fn one(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Json_>> {
+    auth.require(READ)?;
+    let list = load(&state, &auth, &id).await?;
+    let include = QueryParams::parse(raw.as_deref()).bool("includeFilters")?;
+    Ok(Json(
+        json!({ "list": list_json(&state, &list, include).await? }),
+    ))
+}
+
+async fn many(
+    State(state): State<AppState>,
+    auth: Auth,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Json_>> {
+    auth.require(READ)?;
+    let query = QueryParams::parse(raw.as_deref());
+    let include = query.bool("includeFilters")?;
+    let mut lists = Vec::new();
+    for id in query.list("listIds").unwrap_or_default() {
+        if let Some(list) = state.store.get_list(auth.portal, list_id(&id)?).await? {
+            lists.push(list_json(&state, &list, include).await?);
+        }
+    }
+    Ok(Json(json!({ "lists": lists })))
+}
+
+async fn by_name(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((object_type_id, name)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Json_>> {
+    auth.require(READ)?;
+    let object = wire::resolve_object(&object_type_id)?;
+    let include = QueryParams::parse(raw.as_deref()).bool("includeFilters")?;
+    let list = state
+        .store
+        .find_list(auth.portal, object, &name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("No {object} list is named {name:?}")))?;
+    Ok(Json(
+        json!({ "list": list_json(&state, &list, include).await? }),
+    ))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<axum::http::StatusCode> {
+    auth.require(WRITE)?;
+    let list = load(&state, &auth, &id).await?;
+    state.store.delete_list(auth.portal, list.id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+fn ids(values: &[Json_]) -> ApiResult<Vec<i64>> {
+    values
+        .iter()
+        .map(|v| {
+            crate::domain::search::scalar_text(v)
+                .and_then(|t| t.parse().ok())
+                .ok_or_else(|| ApiError::validation(format!("{v} is not a record id")))
+        })
+        .collect()
+}
+
+async fn change(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    add: Vec<i64>,
+    remove: Vec<i64>,
+) -> ApiResult<Json<Json_>> {
+    auth.require(WRITE)?;
+    let list = load(state, auth, id).await?;
+    if is_dynamic(&list) {
+        return Err(ApiError::validation(format!(
+            "List {} is DYNAMIC: its members follow its filters and cannot be added or removed",
+            list.id
+        )));
+    }
+    let change = state
+        .store
+        .change_list_members(list, add, remove, now_ms())
+        .await?;
+    let text = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>();
+    Ok(Json(json!({
+        "recordsIdsAdded": text(&change.added),
+        "recordIdsRemoved": text(&change.removed),
+        "recordIdsMissing": text(&change.missing),
+    })))
+}
+
+async fn add(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<Json_>> {
+    let values: Vec<Json_> = parse_json(&body)?;
+    change(&state, &auth, &id, ids(&values)?, Vec::new()).await
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<Json_>> {
+    let values: Vec<Json_> = parse_json(&body)?;
+    change(&state, &auth, &id, Vec::new(), ids(&values)?).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AddAndRemove {
+    #[serde(default)]
+    record_ids_to_add: Vec<Json_>,
+    #[serde(default)]
+    record_ids_to_remove: Vec<Json_>,
+}
+
+async fn add_and_remove(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<Json_>> {
+    let input: AddAndRemove = parse_json(&body)?;
+    change(
+        &state,
+        &auth,
+        &id,
+        ids(&input.record_ids_to_add)?,
+        ids(&input.record_ids_to_remove)?,
+    )
+    .await
+}
+
+async fn members(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Json_>> {
+    auth.require(READ)?;
+    let list = load(&state, &auth, &id).await?;
+    let query = QueryParams::parse(raw.as_deref());
+    let limit = query
+        .number::<usize>("limit")?
+        .unwrap_or(100)
+        .clamp(1, MAX_MEMBER_PAGE);
+    let after = query.id_cursor()?;
+    let mut page: Vec<(i64, i64)> = if is_dynamic(&list) {
+        let p = predicate(&state, &list, Some(after)).await?;
+        let (_, records) = state
+            .store
+            .search_records(list.portal, list.object, p, 0, limit + 1, vec![])
+            .await?;
+        records
+            .iter()
+            .map(|r| (r.id, list.updated_at.max(r.updated_at)))
+            .collect()
+    } else {
+        state
+            .store
+            .list_members(list.clone(), after, limit + 1)
+            .await?
+    };
+    let more = page.len() > limit;
+    page.truncate(limit);
+    let results: Vec<Json_> = page
+        .iter()
+        .map(|(id, at)| json!({"recordId": id.to_string(), "membershipTimestamp": format_datetime(*at)}))
+        .collect();
+    let mut body = json!({ "results": results });
+    if more && let Some((last, _)) = page.last() {
+        body["paging"] =
+            json!({"next": {"after": last.to_string(), "link": format!("?after={last}")}});
+    }
+    Ok(Json(body))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateFilters {
+    filter_branch: Json_,
+}
+
+async fn update_filters(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Json<Json_>> {
+    auth.require(WRITE)?;
+    let list = load(&state, &auth, &id).await?;
+    if !is_dynamic(&list) {
+        return Err(ApiError::validation(
+            "Only a DYNAMIC list's filters can be replaced",
+        ));
+    }
+    let input: UpdateFilters = parse_json(&body)?;
+    let groups = filter_groups(&input.filter_branch).map_err(ApiError::validation)?;
+    let probe = ListRow {
+        filter_groups: groups.clone(),
+        ..list.clone()
+    };
+    predicate(&state, &probe, None).await?;
+    let updated = state
+        .store
+        .update_list_filters(auth.portal, list.id, input.filter_branch, groups, now_ms())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("List {} does not exist", list.id)))?;
+    Ok(Json(
+        json!({ "updatedList": list_json(&state, &updated, true).await? }),
+    ))
+}
