@@ -26,7 +26,7 @@ use super::extract::{Body, parse_json};
 use crate::blob::LocalBlobs;
 use crate::blob::signing::{LinkError, UrlSigner};
 use crate::domain::ObjectType;
-use crate::domain::export::{ExportState, RawExportRequest, parse_request};
+use crate::domain::export::{ExportState, ExportType, RawExportRequest, parse_request};
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::parse_predicate;
 use crate::domain::time::{format_datetime, now_ms};
@@ -123,6 +123,26 @@ async fn start(
         &state.config.search_limits,
     )
     .map_err(ApiError::validation_list)?;
+    if let Some(list_id) = request
+        .list_id
+        .filter(|_| request.export_type == ExportType::List)
+    {
+        let list = state.store.get_list(auth.portal, list_id).await?;
+        match list {
+            Some(l) if l.object == request.object_type => {}
+            Some(l) => {
+                return Err(ApiError::validation(format!(
+                    "List {list_id} holds {} records, not {}",
+                    l.object, request.object_type
+                )));
+            }
+            None => {
+                return Err(ApiError::validation(format!(
+                    "List {list_id} does not exist"
+                )));
+            }
+        }
+    }
     let now = now_ms();
     let recent = state
         .store

@@ -295,9 +295,6 @@ pub fn parse_request(
             id
         }
     };
-    if export_type == Some(ExportType::List) {
-        problems.push("LIST exports are not supported by this server yet".to_string());
-    }
 
     let properties = raw.object_properties.unwrap_or_default();
     if properties.is_empty() {

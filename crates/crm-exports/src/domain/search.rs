@@ -85,6 +85,8 @@ pub struct Predicate {
     pub sorts: Vec<Sort>,
     pub query: Option<String>,
     pub query_properties: Vec<PropertyDefinition>,
+    /// Only records that are stored members of this (MANUAL or SNAPSHOT) list.
+    pub members_of_list: Option<i64>,
 }
 
 /// Caps on a search request's shape. HubSpot's documented figures conflict, so they are
@@ -272,6 +274,7 @@ pub fn parse_predicate(
         } else {
             Vec::new()
         },
+        members_of_list: None,
     })
 }
 

@@ -21,7 +21,7 @@ use tokio::sync::Notify;
 use self::associated::AssociationColumns;
 use self::render::{ColumnPlan, Rendered};
 use crate::blob::LocalBlobs;
-use crate::domain::export::{ExportFormat, ExportRequest, ExportState};
+use crate::domain::export::{ExportFormat, ExportRequest, ExportState, ExportType};
 use crate::domain::search::{SearchLimits, parse_predicate};
 use crate::domain::time::now_ms;
 use crate::store::{ExportOutcome, ExportRow, SharedStore, StoreError};
@@ -229,10 +229,35 @@ impl Runner {
             max_filters_total: usize::MAX,
             max_query_chars: usize::MAX,
         };
-        let predicate = parse_predicate(
-            &request.filter_groups,
-            &request.sorts,
-            request.query.as_deref(),
+        // A LIST export selects the list's members: a DYNAMIC list by its filters, the
+        // others by their stored members. A VIEW export uses its own search request.
+        let list = match request
+            .list_id
+            .filter(|_| request.export_type == ExportType::List)
+        {
+            Some(id) => Some(
+                self.store
+                    .get_list(row.portal, id)
+                    .await?
+                    .ok_or_else(|| Failure::Permanent(anyhow!("list {id} no longer exists")))?,
+            ),
+            None => None,
+        };
+        let (groups, sorts, query) = match &list {
+            Some(l) if l.processing_type == "DYNAMIC" => {
+                (l.filter_groups.clone(), Vec::new(), None)
+            }
+            Some(_) => (Vec::new(), Vec::new(), None),
+            None => (
+                request.filter_groups.clone(),
+                request.sorts.clone(),
+                request.query.clone(),
+            ),
+        };
+        let mut predicate = parse_predicate(
+            &groups,
+            &sorts,
+            query.as_deref(),
             schema.as_ref(),
             &unlimited,
         )
@@ -242,6 +267,9 @@ impl Runner {
                 p.join("; ")
             ))
         })?;
+        if let Some(l) = list.filter(|l| l.processing_type != "DYNAMIC") {
+            predicate.members_of_list = Some(l.id);
+        }
         let owner_names = if ColumnPlan::needs_owner_names(&request, &schema) {
             self.store
                 .list_owners(row.portal)

@@ -928,3 +928,56 @@ async fn association_columns_hold_at_most_1000_ids_unless_the_cap_is_lifted() {
         assert_eq!(rows[1][2].split(';').count(), want, "lifted: {lifted}");
     }
 }
+
+#[tokio::test]
+async fn a_list_export_holds_the_lists_members_for_manual_and_dynamic_lists() {
+    let app = TestApp::spawn().await;
+    let ids = seed(&app).await;
+    let manual = app
+        .post(
+            "/crm/v3/lists",
+            json!({"name": "Picked", "objectTypeId": "0-1", "processingType": "MANUAL"}),
+        )
+        .await;
+    let manual_id = manual.body["list"]["listId"].as_str().unwrap().to_string();
+    let picked = vec![ids[3].clone(), ids[7].clone(), ids[20].clone()];
+    let added = app
+        .send(
+            Method::PUT,
+            &format!("/crm/v3/lists/{manual_id}/memberships/add"),
+            Some(&app.token),
+            Some(crate::helpers::Body::Json(json!(picked))),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK);
+    let branch = json!({"filterBranchType": "OR", "filters": [], "filterBranches": [{"filterBranchType": "AND", "filterBranches": [], "filters": [
+        {"filterType": "PROPERTY", "property": "lifecyclestage", "operation": {"operationType": "ENUMERATION", "operator": "IS_ANY_OF", "values": ["customer"]}}]}]});
+    let dynamic = app.post("/crm/lists/2026-03", json!({"name": "Customers", "objectTypeId": "0-1", "processingType": "DYNAMIC", "filterBranch": branch})).await;
+    let dynamic_id = dynamic.body["list"]["listId"].as_str().unwrap().to_string();
+    let customers: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 1)
+        .map(|(_, id)| id.clone())
+        .collect();
+
+    for (list, want, prefix) in [
+        (manual_id, picked, "/crm/v3/exports"),
+        (dynamic_id, customers, "/crm/exports/2026-03"),
+    ] {
+        let body = json!({"exportType": "LIST", "listId": list.parse::<i64>().unwrap(), "exportName": "members", "format": "xlsx",
+                          "language": "EN", "objectType": "CONTACT", "objectProperties": ["email"]});
+        let id = start(&app, prefix, body).await;
+        let (_, bytes) = finish_and_download(&app, prefix, &id).await;
+        let rows = sheet_rows(bytes);
+        let exported: Vec<String> = rows[1..].iter().map(|r| r[0].clone()).collect();
+        assert_eq!(exported, want);
+        let details = app.get(&format!("{prefix}/export/{id}")).await;
+        assert_eq!(details.body["exportType"], "LIST");
+    }
+    let wrong_type = app
+        .post("/crm/v3/exports/export/async", json!({"exportType": "LIST", "listId": "424242", "exportName": "x", "format": "CSV",
+                                                      "language": "EN", "objectType": "CONTACT", "objectProperties": ["email"]}))
+        .await;
+    assert_hubspot_error(&wrong_type, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+}

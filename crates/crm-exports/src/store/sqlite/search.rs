@@ -116,6 +116,10 @@ pub fn where_clause(
     params: &mut Vec<SqlValue>,
 ) -> String {
     let mut clause = String::from("archived = 0");
+    if let Some(list) = predicate.members_of_list {
+        params.push(SqlValue::Integer(list));
+        clause.push_str(" AND id IN (SELECT record_id FROM list_members WHERE list_id = ?)");
+    }
     if !predicate.groups.is_empty() {
         let groups: Vec<String> = predicate
             .groups
