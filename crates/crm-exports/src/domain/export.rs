@@ -121,6 +121,9 @@ pub struct ExportRequest {
     /// Also a column of each associated record's primary display value.
     #[serde(default)]
     pub include_primary_display: bool,
+    /// Also a column of associated ids per labeled association type (e.g. Primary).
+    #[serde(default)]
+    pub include_labeled: bool,
     /// Lift the cap of 1,000 associated records per type per row.
     #[serde(default)]
     pub unlimited_associations: bool,
@@ -313,8 +316,8 @@ pub fn parse_request(
         }
     }
     if format == Some(ExportFormat::Xls) {
-        // The record id, one per property, and up to two per associated object type.
-        let columns = properties.len() + 1 + 2 * associated.len();
+        // The record id, one per property, and up to three per associated object type.
+        let columns = properties.len() + 1 + 3 * associated.len();
         if columns > 256 {
             problems.push(format!(
                 "An XLS sheet holds at most 256 columns; this export would have {columns}. Use XLSX or CSV."
@@ -367,6 +370,7 @@ pub fn parse_request(
         list_id,
         associated_object_types,
         include_primary_display,
+        include_labeled: raw.include_labeled_associations.unwrap_or(false),
         unlimited_associations: raw
             .override_associated_objects_per_definition_per_row_limit
             .unwrap_or(false),

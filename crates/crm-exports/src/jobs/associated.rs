@@ -1,10 +1,12 @@
 //! Association columns of an export: for each associated object type, the associated record
 //! ids (`Associated Company IDs`) and, when asked, their primary display values
-//! (`Associated Company`), each `;`-joined and capped at 1,000 per row unless the request
+//! (`Associated Company`), and per labeled type with `includeLabeledAssociations` the ids
+//! holding that label (`Associated Company IDs (Primary)`), each `;`-joined and capped at 1,000 per row unless the request
 //! lifts the cap. Looked up a batch of rows at a time from the export's blocking thread.
 
 use std::collections::HashMap;
 
+use crate::domain::association::{AssociationType, types_between};
 use crate::domain::{ObjectType, Record};
 use crate::jobs::render::Rendered;
 use crate::store::{PortalId, RecordKey, SharedStore, Visibility};
@@ -39,6 +41,8 @@ pub struct AssociationColumns {
     pub from: ObjectType,
     pub types: Vec<ObjectType>,
     pub display: bool,
+    /// Adds `Associated Company IDs (Primary)`-style columns per labeled type.
+    pub labeled: bool,
     pub cap: Option<usize>,
 }
 
@@ -50,8 +54,25 @@ impl AssociationColumns {
             if self.display {
                 headers.push(format!("Associated {}", label(*t)));
             }
+            for labeled in self.labeled_types(*t) {
+                headers.push(format!(
+                    "Associated {} IDs ({})",
+                    label(*t),
+                    labeled.label.unwrap_or_default()
+                ));
+            }
         }
         headers
+    }
+
+    fn labeled_types(&self, to: ObjectType) -> Vec<AssociationType> {
+        if !self.labeled {
+            return Vec::new();
+        }
+        types_between(self.from, to)
+            .into_iter()
+            .filter(|t| t.label.is_some())
+            .collect()
     }
 
     /// The extra cells of every record of `batch`, in order.
@@ -67,6 +88,14 @@ impl AssociationColumns {
             ))?;
             // Distinct targets per record, in id order (several types can link one pair).
             let mut targets: HashMap<i64, Vec<i64>> = HashMap::new();
+            let mut by_type: HashMap<(i64, i64), Vec<i64>> = HashMap::new();
+            for &(from_id, to_id, type_id) in &edges {
+                by_type.entry((from_id, type_id)).or_default().push(to_id);
+            }
+            let mut by_type: HashMap<(i64, i64), Vec<i64>> = HashMap::new();
+            for &(from_id, to_id, type_id) in &edges {
+                by_type.entry((from_id, type_id)).or_default().push(to_id);
+            }
             for (from_id, to_id, _) in edges {
                 let list = targets.entry(from_id).or_default();
                 if list.last() != Some(&to_id) && self.cap.is_none_or(|cap| list.len() < cap) {
@@ -85,6 +114,14 @@ impl AssociationColumns {
                     row.push(joined(
                         linked.iter().filter_map(|id| names.get(id).cloned()),
                     ));
+                }
+                for labeled in self.labeled_types(to) {
+                    let ids = by_type
+                        .get(&(record.id, labeled.type_id))
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]);
+                    let capped = &ids[..self.cap.map_or(ids.len(), |cap| ids.len().min(cap))];
+                    row.push(joined(capped.iter().map(i64::to_string)));
                 }
             }
         }

@@ -302,6 +302,7 @@ impl Runner {
                 from: request.object_type,
                 types: request.associated_object_types.clone(),
                 display: request.include_primary_display,
+                labeled: request.include_labeled,
                 cap: (!request.unlimited_associations).then_some(associated::PER_ROW_CAP),
             });
         let writer = {

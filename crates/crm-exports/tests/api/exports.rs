@@ -981,3 +981,137 @@ async fn a_list_export_holds_the_lists_members_for_manual_and_dynamic_lists() {
         .await;
     assert_hubspot_error(&wrong_type, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
 }
+
+/// 20 companies and 2,000 contacts loaded through the API, each contact associated with
+/// company `i % 20` as its primary company; returns (contact ids, company ids).
+async fn load_two_thousand(app: &TestApp) -> (Vec<String>, Vec<String>) {
+    let firms = app
+        .create_many(
+            "companies",
+            (0..20)
+                .map(|i| json!({"name": format!("Firm {i:02}")}))
+                .collect(),
+        )
+        .await;
+    let mut contacts = Vec::new();
+    for chunk in (0..2000).collect::<Vec<usize>>().chunks(100) {
+        let inputs: Vec<Value> = chunk
+            .iter()
+            .map(|i| {
+                json!({"properties": {"email": format!("c{i:04}@big.example"), "lifecyclestage": if i % 4 == 0 { "lead" } else { "customer" }},
+                       "associations": [{"to": {"id": firms[i % 20]}, "types": [
+                           {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279},
+                           {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}]}]})
+            })
+            .collect();
+        let reply = app
+            .post(
+                "/crm/v3/objects/contacts/batch/create",
+                json!({"inputs": inputs}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        contacts.extend(crate::helpers::ids_of(&reply.body));
+    }
+    (contacts, firms)
+}
+
+#[tokio::test]
+async fn two_thousand_contacts_with_companies_export_with_association_columns_in_parts_of_500() {
+    let settings = Settings {
+        export: ExportConfig {
+            partition_rows: Some(500),
+            ..ExportConfig::default()
+        },
+        ..Settings::default()
+    };
+    let app = TestApp::spawn_with_settings(settings).await;
+    let (contacts, firms) = load_two_thousand(&app).await;
+    let row = |i: usize| -> Vec<String> {
+        vec![
+            contacts[i].clone(),
+            format!("c{i:04}@big.example"),
+            firms[i % 20].clone(),
+            format!("Firm {:02}", i % 20),
+            firms[i % 20].clone(),
+        ]
+    };
+    let header = [
+        "Record ID",
+        "Email",
+        "Associated Company IDs",
+        "Associated Company",
+        "Associated Company IDs (Primary)",
+    ];
+
+    // Every contact, newest email first, in four CSV parts of 500.
+    let all = json!({"exportType": "VIEW", "exportName": "everyone", "format": "CSV", "language": "EN",
+                     "objectType": "CONTACT", "objectProperties": ["email"], "associatedObjectType": ["COMPANY"],
+                     "includeLabeledAssociations": true,
+                     "publicCrmSearchRequest": {"filterGroups": [], "sorts": [{"propertyName": "email", "direction": "DESCENDING"}]}});
+    let id = start(&app, "/crm/v3/exports", all).await;
+    let (headers, bytes) = finish_and_download(&app, "/crm/v3/exports", &id).await;
+    assert_eq!(headers["content-type"], "application/zip");
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip");
+    assert_eq!(zip.len(), 4);
+    let mut rows = Vec::new();
+    for i in 0..4 {
+        let mut part = String::new();
+        zip.by_index(i).unwrap().read_to_string(&mut part).unwrap();
+        let parsed = parse_csv(part.as_bytes());
+        assert_eq!(parsed[0], header);
+        assert_eq!(parsed.len(), 501, "part {i} holds 500 rows");
+        rows.extend(parsed.into_iter().skip(1));
+    }
+    let expected: Vec<Vec<String>> = (0..2000).rev().map(row).collect();
+    assert_eq!(rows, expected);
+
+    // The leads only, as XLSX, by email ascending: exactly one part of 500.
+    let leads = json!({"exportType": "VIEW", "exportName": "leads", "format": "XLSX", "language": "EN",
+                       "objectType": "CONTACT", "objectProperties": ["email"], "associatedObjectType": "COMPANY",
+                       "includeLabeledAssociations": true,
+                       "publicCrmSearchRequest": {"filterGroups": [{"filters": [{"propertyName": "lifecyclestage", "operator": "EQ", "value": "lead"}]}],
+                                                  "sorts": [{"propertyName": "email", "direction": "ASCENDING"}]}});
+    let id = start(&app, "/crm/exports/2026-03", leads).await;
+    let (headers, bytes) = finish_and_download(&app, "/crm/exports/2026-03", &id).await;
+    assert_eq!(
+        headers["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let sheet = sheet_rows(bytes);
+    assert_eq!(sheet[0], header);
+    let expected: Vec<Vec<String>> = (0..2000).filter(|i| i % 4 == 0).map(row).collect();
+    assert_eq!(&sheet[1..], expected.as_slice());
+}
+
+#[tokio::test]
+async fn exports_older_than_the_retention_period_are_deleted_with_their_files() {
+    let app = TestApp::spawn().await;
+    seed(&app).await;
+    let id = start(&app, "/crm/v3/exports", view_request("CSV", json!({}))).await;
+    app.run_exports().await;
+    let url = status(&app, "/crm/v3/exports", &id).await["result"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        app.runner.delete_expired(now_ms()).await.unwrap(),
+        0,
+        "a fresh export is kept"
+    );
+    let thirty_one_days = 31 * 86_400_000;
+    assert_eq!(
+        app.runner
+            .delete_expired(now_ms() + thirty_one_days)
+            .await
+            .unwrap(),
+        1
+    );
+    let gone = app.get(&format!("/crm/v3/exports/export/{id}")).await;
+    assert_hubspot_error(&gone, StatusCode::FORBIDDEN, "FORBIDDEN");
+    assert_eq!(
+        app.fetch(&url).await.0,
+        StatusCode::NOT_FOUND,
+        "the file is gone"
+    );
+}
