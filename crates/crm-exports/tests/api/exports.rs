@@ -1115,3 +1115,81 @@ async fn exports_older_than_the_retention_period_are_deleted_with_their_files() 
         "the file is gone"
     );
 }
+
+#[tokio::test]
+async fn canceling_a_running_export_stops_its_worker_and_leaves_no_file() {
+    use crm_exports::domain::{ObjectType, Value as Typed};
+    use crm_exports::jobs::RunOutcome;
+    use crm_exports::store::WriteOp;
+    let app = TestApp::spawn().await;
+    // Enough rows that writing the XLSX takes well over the one-second heartbeat.
+    for chunk in 0..150 {
+        let ops: Vec<WriteOp> = (0..1000)
+            .map(|i| {
+                let n = chunk * 1000 + i;
+                WriteOp::Create(
+                    vec![(
+                        "firstname".into(),
+                        Some(Typed::Text(format!("Row {n} of many"))),
+                    )],
+                    Vec::new(),
+                )
+            })
+            .collect();
+        app.store
+            .write_records(app.portal, ObjectType::Contacts, ops, true, now_ms())
+            .await
+            .unwrap();
+    }
+    let body = json!({"exportType": "VIEW", "exportName": "long", "format": "XLSX", "language": "EN",
+                      "objectType": "CONTACT", "objectProperties": ["firstname", "createdate", "lastmodifieddate"]});
+    let id = start(&app, "/crm/v3/exports", body).await;
+    let runner = app.runner.clone();
+    let run = tokio::spawn(async move { runner.run_once(now_ms()).await });
+    // Wait (without sleeping) until the worker has claimed it, then cancel.
+    while status(&app, "/crm/v3/exports", &id).await["status"] != "PROCESSING" {
+        tokio::task::yield_now().await;
+    }
+    let canceled = app
+        .post(&format!("/crm/v3/exports/export/{id}/cancel"), json!({}))
+        .await;
+    assert_eq!(canceled.status, StatusCode::OK, "{}", canceled.body);
+    let started = std::time::Instant::now();
+    let outcome = run.await.unwrap().unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "the worker stopped at its next heartbeat"
+    );
+    assert!(
+        matches!(
+            outcome,
+            RunOutcome::Ran {
+                state: crm_exports::domain::export::ExportState::Canceled,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+    let leftovers: Vec<String> = walk(&app.data_dir().join("exports"))
+        .into_iter()
+        .filter(|name| name.contains(&format!("export-{id}")))
+        .collect();
+    assert!(leftovers.is_empty(), "files left behind: {leftovers:?}");
+    assert_eq!(
+        status(&app, "/crm/v3/exports", &id).await["status"],
+        "CANCELED"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            names.extend(walk(&path));
+        } else {
+            names.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    names
+}

@@ -164,6 +164,11 @@ impl TestApp {
             .await
     }
 
+    /// The server's data folder (database, export files).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// Runs queued exports until none is due, as a worker would; returns how many ran.
     pub async fn run_exports(&self) -> usize {
         let mut ran = 0;
