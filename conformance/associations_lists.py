@@ -112,7 +112,7 @@ def main():
         task = dated.crm.exports.create_async(
             export_type="LIST",
             list_id=str(list_id),
-            format="XLSX",
+            format="CSV",
             export_name=f"dated list {marker}",
             language="EN",
             object_type="0-1",
@@ -125,10 +125,14 @@ def main():
         )
         status = wait_until_done(lambda: dated.crm.exports.get_status(int(task.id)).to_dict())
         assert status["status"] == "COMPLETE", f"status {status}"
+        rows = download_csv(status["result"])
+        assert rows[0] == ["Record ID", "Email", "Associated Company IDs", "Associated Company"], f"header {rows[0]}"
+        assert sorted(r[0] for r in rows[1:]) == contact_ids, f"rows {rows}"
+        assert all(r[2] == company_id and r[3] == marker for r in rows[1:]), f"association columns {rows}"
         details = dated.crm.exports.get(int(task.id)).to_dict()
         assert details["exportType"] == "LIST" and details["recordCount"] == len(contact_ids), f"details {details}"
 
-    c.check("hubspot-sdk: a LIST export with an association column completes", dated_list_export)
+    c.check("hubspot-sdk: a LIST export with association columns, downloaded and compared", dated_list_export)
     c.finish()
 
 
