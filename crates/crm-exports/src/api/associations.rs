@@ -15,7 +15,7 @@ use serde_json::{Value as Json_, json};
 
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
-use super::extract::{Body, QueryParams, parse_json};
+use super::extract::{Body, IdText, QueryParams, parse_json};
 use super::{AppState, wire};
 use crate::domain::ObjectType;
 use crate::domain::association::{AssociationType, default_type, find_type, types_between};
@@ -79,25 +79,20 @@ fn id_of(text: &str) -> ApiResult<i64> {
         .ok_or_else(|| ApiError::validation(format!("{text:?} is not a valid record id")))
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum IdText {
-    Text(String),
-    Number(i64),
-}
-
-impl IdText {
-    fn id(&self) -> ApiResult<i64> {
-        match self {
-            IdText::Text(t) => id_of(t),
-            IdText::Number(n) => id_of(&n.to_string()),
-        }
-    }
+/// Parses a body id as a record id.
+fn body_id(id: &IdText) -> ApiResult<i64> {
+    id_of(&id.text())
 }
 
 #[derive(Deserialize)]
 struct ObjectId {
     id: IdText,
+}
+
+impl ObjectId {
+    fn id_value(&self) -> ApiResult<i64> {
+        body_id(&self.id)
+    }
 }
 
 #[derive(Deserialize)]
@@ -246,8 +241,8 @@ async fn batch(
             let mut pairs = Vec::new();
             for i in &input.inputs {
                 pairs.push((
-                    i.from.id.id()?,
-                    i.to.id.id()?,
+                    i.from.id_value()?,
+                    i.to.id_value()?,
                     resolve_specs(from, to, &i.types)?,
                 ));
             }
@@ -267,7 +262,7 @@ async fn batch(
             let ids = input
                 .inputs
                 .iter()
-                .map(|i| i.id.id())
+                .map(|i| i.id_value())
                 .collect::<ApiResult<Vec<_>>>()?;
             let edges = state
                 .store
@@ -301,9 +296,9 @@ async fn batch(
             let input: Inputs<ArchiveInput> = parse_json(&body)?;
             let mut pairs = Vec::new();
             for i in &input.inputs {
-                let a = i.from.id.id()?;
+                let a = i.from.id_value()?;
                 for t in &i.to {
-                    pairs.push((a, t.id.id()?));
+                    pairs.push((a, t.id_value()?));
                 }
             }
             state
@@ -376,7 +371,7 @@ async fn batch_default(
     let default = default_type(from, to).ok_or_else(|| ApiError::validation("no default type"))?;
     let mut pairs = Vec::new();
     for i in &input.inputs {
-        pairs.push((i.from.id.id()?, i.to.id.id()?, vec![default]));
+        pairs.push((i.from.id_value()?, i.to.id_value()?, vec![default]));
     }
     let (created, errors) = create_edges(&state, &auth, from, to, pairs).await?;
     let results = created
@@ -402,7 +397,7 @@ async fn batch_labels_archive(
     let input: Inputs<CreateInput> = parse_json(&body)?;
     for i in &input.inputs {
         let types = resolve_specs(from, to, &i.types)?;
-        let pairs = vec![(i.from.id.id()?, i.to.id.id()?)];
+        let pairs = vec![(i.from.id_value()?, i.to.id_value()?)];
         let list: Vec<(i64, i64)> = types.iter().map(|t| (t.type_id, t.inverse_id)).collect();
         state
             .store
@@ -567,7 +562,7 @@ pub fn inline_edges(auth: &Auth, from: ObjectType, raw: &[Json_]) -> ApiResult<V
                 "Invalid input JSON: field `associations[{index}]`: {e}"
             ))
         })?;
-        let to_id = parsed.to.id.id()?;
+        let to_id = parsed.to.id_value()?;
         if parsed.types.is_empty() {
             return Err(ApiError::validation(format!(
                 "associations[{index}] needs at least one type"

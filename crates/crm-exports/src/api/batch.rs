@@ -15,7 +15,7 @@ use serde_json::{Map, Value as Json_, json};
 
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult, ErrorDetail};
-use super::extract::{Body, QueryParams, parse_json};
+use super::extract::{Body, IdText, QueryParams, parse_json};
 use super::records::{CreateInput, write_failure_error};
 use super::wire::{self, Nulls, record_json};
 use super::{Access, AppState, object_schema};
@@ -53,23 +53,6 @@ struct ReadInputs {
 #[derive(Deserialize)]
 struct IdOnly {
     id: IdText,
-}
-
-/// Ids arrive as strings, and from some clients as numbers.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum IdText {
-    Text(String),
-    Number(i64),
-}
-
-impl IdText {
-    fn text(&self) -> String {
-        match self {
-            IdText::Text(s) => s.clone(),
-            IdText::Number(n) => n.to_string(),
-        }
-    }
 }
 
 pub async fn dispatch(

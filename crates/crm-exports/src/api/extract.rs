@@ -79,6 +79,23 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     }
 }
 
+/// A record id in a JSON body: a string, or from some clients a number.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+pub enum IdText {
+    Text(String),
+    Number(i64),
+}
+
+impl IdText {
+    pub fn text(&self) -> String {
+        match self {
+            IdText::Text(s) => s.clone(),
+            IdText::Number(n) => n.to_string(),
+        }
+    }
+}
+
 /// Decoded query parameters, in order.
 #[derive(Debug, Default)]
 pub struct QueryParams(Vec<(String, String)>);

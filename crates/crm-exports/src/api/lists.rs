@@ -77,12 +77,7 @@ async fn predicate(state: &AppState, list: &ListRow, after: Option<i64>) -> ApiR
             g.filters.push(floor.clone());
         }
     }
-    let unlimited = SearchLimits {
-        max_groups: usize::MAX,
-        max_filters_per_group: usize::MAX,
-        max_filters_total: usize::MAX,
-        max_query_chars: usize::MAX,
-    };
+    let unlimited = SearchLimits::unlimited();
     parse_predicate(&groups, &[], None, schema.as_ref(), &unlimited)
         .map_err(ApiError::validation_list)
 }

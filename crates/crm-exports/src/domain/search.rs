@@ -99,6 +99,18 @@ pub struct SearchLimits {
     pub max_query_chars: usize,
 }
 
+impl SearchLimits {
+    /// No caps: for predicates that were checked when they were stored (exports, lists).
+    pub fn unlimited() -> Self {
+        Self {
+            max_groups: usize::MAX,
+            max_filters_per_group: usize::MAX,
+            max_filters_total: usize::MAX,
+            max_query_chars: usize::MAX,
+        }
+    }
+}
+
 impl Default for SearchLimits {
     fn default() -> Self {
         Self {

@@ -223,12 +223,7 @@ impl Runner {
             .object_schema(row.portal, request.object_type)
             .await?;
         // Limits were enforced when the export was requested; the worker takes what was stored.
-        let unlimited = SearchLimits {
-            max_groups: usize::MAX,
-            max_filters_per_group: usize::MAX,
-            max_filters_total: usize::MAX,
-            max_query_chars: usize::MAX,
-        };
+        let unlimited = SearchLimits::unlimited();
         // A LIST export selects the list's members: a DYNAMIC list by its filters, the
         // others by their stored members. A VIEW export uses its own search request.
         let list = match request

@@ -1,27 +1,11 @@
 //! Associations in SQLite: each edge stored twice, once per direction with its inverse type
 //! id, so a read from either side is a primary-key range scan.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 
 use super::columns::table_name;
 use crate::domain::ObjectType;
 use crate::store::{Edge, PortalId, StoreResult};
-
-pub(super) fn live(
-    conn: &Connection,
-    portal: PortalId,
-    object: ObjectType,
-    id: i64,
-) -> StoreResult<bool> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT 1 FROM {} WHERE id = ?1 AND archived = 0",
-            table_name(portal, object)
-        ))?
-        .query_row([id], |_| Ok(()))
-        .optional()?
-        .is_some())
-}
 
 /// Creates each edge whose two records are live in the portal; the others report the ids
 /// that are missing.
@@ -40,10 +24,10 @@ pub fn associate(
     )?;
     for e in edges {
         let mut missing = Vec::new();
-        if !live(tx, portal, from, e.from_id)? {
+        if !super::records::is_live(tx, portal, from, e.from_id)? {
             missing.push(e.from_id);
         }
-        if !live(tx, portal, to, e.to_id)? {
+        if !super::records::is_live(tx, portal, to, e.to_id)? {
             missing.push(e.to_id);
         }
         if !missing.is_empty() {

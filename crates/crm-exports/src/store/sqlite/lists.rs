@@ -120,17 +120,6 @@ pub fn update_filters(
     get(tx, portal, id)
 }
 
-fn live(tx: &Connection, portal: PortalId, object: ObjectType, id: i64) -> StoreResult<bool> {
-    Ok(tx
-        .prepare_cached(&format!(
-            "SELECT 1 FROM {} WHERE id = ?1 AND archived = 0",
-            table_name(portal, object)
-        ))?
-        .query_row([id], |_| Ok(()))
-        .optional()?
-        .is_some())
-}
-
 /// Adds live records; returns (added, missing).
 fn add(
     tx: &Transaction<'_>,
@@ -142,7 +131,7 @@ fn add(
 ) -> StoreResult<(Vec<i64>, Vec<i64>)> {
     let (mut added, mut missing) = (Vec::new(), Vec::new());
     for &id in ids {
-        if !live(tx, portal, object, id)? {
+        if !super::records::is_live(tx, portal, object, id)? {
             missing.push(id);
         } else if tx.execute(
             "INSERT OR IGNORE INTO list_members (list_id, record_id, added_at) VALUES (?1, ?2, ?3)",
@@ -171,7 +160,7 @@ pub fn change(
         )? == 1
         {
             removed.push(id);
-        } else if !live(tx, list.portal, list.object, id)? {
+        } else if !super::records::is_live(tx, list.portal, list.object, id)? {
             missing.push(id);
         }
     }

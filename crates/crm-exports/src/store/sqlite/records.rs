@@ -31,11 +31,15 @@ pub fn write(
     for op in ops {
         let outcome = match op {
             WriteOp::Create(values, edges) => {
-                match edges
-                    .iter()
-                    .find(|e| !matches!(associations::live(tx, portal, e.to, e.to_id), Ok(true)))
-                {
-                    Some(missing) => Err(WriteFailure::MissingAssociationTarget(missing.to_id)),
+                let mut missing = None;
+                for e in &edges {
+                    if !is_live(tx, portal, e.to, e.to_id)? {
+                        missing = Some(e.to_id);
+                        break;
+                    }
+                }
+                match missing {
+                    Some(id) => Err(WriteFailure::MissingAssociationTarget(id)),
                     None => {
                         let created = create(tx, portal, schema, values, now)?;
                         if let Ok(written) = &created {
@@ -182,6 +186,23 @@ fn update(
     bound.push(SqlValue::Integer(id));
     tx.prepare_cached(&sql)?.execute(params_from_iter(bound))?;
     Ok(Ok(Written { id, created: false }))
+}
+
+/// Whether record `id` of `object` exists in the portal and is not archived.
+pub fn is_live(
+    conn: &Connection,
+    portal: PortalId,
+    object: crate::domain::ObjectType,
+    id: i64,
+) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT 1 FROM {} WHERE id = ?1 AND archived = 0",
+            table_name(portal, object)
+        ))?
+        .query_row([id], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 /// The id of the live record a key names, if any.
