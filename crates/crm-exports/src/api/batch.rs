@@ -212,7 +212,7 @@ impl Batch<'_> {
                 self.schema.object,
                 &input.associations,
             )
-            .and_then(|edges| Ok((edges, self.parse_values(&input.properties)?)))
+            .and_then(|edges| Ok((edges, self.parse_values(&input.properties, true)?)))
             .map(|(edges, values)| PlannedWrite {
                 projection: wire::write_projection(self.schema, &values),
                 op: WriteOp::Create(values, edges),
@@ -241,7 +241,7 @@ impl Batch<'_> {
         if upsert && let RecordKey::Unique { property, value } = &key {
             raw.entry(property.clone()).or_insert_with(|| json!(value));
         }
-        let values = self.parse_values(&raw)?;
+        let values = self.parse_values(&raw, false)?;
         Ok(PlannedWrite {
             projection: wire::write_projection(self.schema, &values),
             op: if upsert {
@@ -253,8 +253,12 @@ impl Batch<'_> {
         })
     }
 
-    fn parse_values(&self, raw: &BTreeMap<String, Json_>) -> ApiResult<PropertyValues> {
-        wire::parse_properties(self.schema, raw, &self.owners)
+    fn parse_values(
+        &self,
+        raw: &BTreeMap<String, Json_>,
+        creating: bool,
+    ) -> ApiResult<PropertyValues> {
+        wire::parse_properties(self.schema, raw, &self.owners, creating)
             .map_err(|p| ApiError::invalid_properties(&p))
     }
 

@@ -24,6 +24,9 @@ use crate::store::{RecordKey, Visibility, WriteFailure, WriteOp, Written};
 /// paging helpers expect.
 pub const MAX_PAGE_SIZE: usize = 100;
 
+/// Whether a write creates its record (defaults such as a ticket's pipeline then apply).
+const CREATING: bool = true;
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateInput {
@@ -130,7 +133,7 @@ pub async fn create(
     let input: CreateInput = parse_json(&body)?;
     let edges = super::associations::inline_edges(&auth, schema.object, &input.associations)?;
     let owners = wire::owners_for(&state, &auth, &schema, [&input.properties]).await?;
-    let values = wire::parse_properties(&schema, &input.properties, &owners)
+    let values = wire::parse_properties(&schema, &input.properties, &owners, CREATING)
         .map_err(|p| ApiError::invalid_properties(&p))?;
     let projection = wire::write_projection(&schema, &values);
     let written = write_one(&state, &auth, &schema, WriteOp::Create(values, edges)).await?;
@@ -187,7 +190,7 @@ pub async fn update(
     let key = wire::record_key(&schema, &id, query.get("idProperty"))?;
     let input: UpdateInput = parse_json(&body)?;
     let owners = wire::owners_for(&state, &auth, &schema, [&input.properties]).await?;
-    let values = wire::parse_properties(&schema, &input.properties, &owners)
+    let values = wire::parse_properties(&schema, &input.properties, &owners, !CREATING)
         .map_err(|p| ApiError::invalid_properties(&p))?;
     let projection = wire::write_projection(&schema, &values);
     let written = write_one(&state, &auth, &schema, WriteOp::Update(key, values)).await?;

@@ -10,6 +10,7 @@ use super::AppState;
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
 use super::extract::QueryParams;
+use crate::domain::pipeline::place_in_pipeline;
 use crate::domain::property::system_field;
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::scalar_text;
@@ -119,6 +120,7 @@ pub fn parse_properties(
     schema: &ObjectSchema,
     raw: &BTreeMap<String, Json>,
     owners: &HashSet<String>,
+    creating: bool,
 ) -> Result<PropertyValues, Vec<PropertyValueError>> {
     let mut values = Vec::with_capacity(raw.len());
     let mut problems = Vec::new();
@@ -173,6 +175,11 @@ pub fn parse_properties(
             Ok(v) => values.push((name.clone(), v)),
             Err(e) => problems.push(e),
         }
+    }
+    if problems.is_empty()
+        && let Err(e) = place_in_pipeline(schema.object, &mut values, creating)
+    {
+        problems.push(e);
     }
     if problems.is_empty() {
         Ok(values)

@@ -75,3 +75,67 @@ mod tests {
         assert!(pipelines(ObjectType::Contacts).is_none());
     }
 }
+
+/// The pipeline and stage properties of an object type, if it has pipelines.
+pub fn pipeline_properties(object: ObjectType) -> Option<(&'static str, &'static str)> {
+    match object {
+        ObjectType::Deals => Some(("pipeline", "dealstage")),
+        ObjectType::Tickets => Some(("hs_pipeline", "hs_pipeline_stage")),
+        _ => None,
+    }
+}
+
+/// For a new record: a ticket without pipeline or stage lands in the default pipeline's first
+/// stage, as HubSpot places it; and for any write naming both, the stage must belong to the
+/// pipeline. `values` are (property, value) pairs as parsed from the request.
+pub fn place_in_pipeline(
+    object: ObjectType,
+    values: &mut Vec<(String, Option<super::Value>)>,
+    creating: bool,
+) -> Result<(), super::value_error::PropertyValueError> {
+    let (Some((pipeline_prop, stage_prop)), Some(all)) =
+        (pipeline_properties(object), pipelines(object))
+    else {
+        return Ok(());
+    };
+    let text = |name: &str, values: &Vec<(String, Option<super::Value>)>| -> Option<String> {
+        values
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| match v {
+                Some(super::Value::Text(t)) => Some(t.clone()),
+                _ => None,
+            })
+    };
+    if creating && object == ObjectType::Tickets {
+        let pipeline = text(pipeline_prop, values).unwrap_or_else(|| all[0].id.clone());
+        if text(pipeline_prop, values).is_none() {
+            values.push((
+                pipeline_prop.to_string(),
+                Some(super::Value::Text(pipeline.clone())),
+            ));
+        }
+        if text(stage_prop, values).is_none()
+            && let Some(first) = all
+                .iter()
+                .find(|p| p.id == pipeline)
+                .and_then(|p| p.stages.first())
+        {
+            values.push((
+                stage_prop.to_string(),
+                Some(super::Value::Text(first.id.clone())),
+            ));
+        }
+    }
+    if let (Some(pipeline), Some(stage)) = (text(pipeline_prop, values), text(stage_prop, values))
+        && let Some(p) = all.iter().find(|p| p.id == pipeline)
+        && !p.stages.iter().any(|s| s.id == stage)
+    {
+        return Err(super::value_error::PropertyValueError::new(
+            stage_prop,
+            "INVALID_OPTION",
+            format!("Stage {stage:?} is not a stage of pipeline {pipeline:?}"),
+        ));
+    }
+    Ok(())
+}

@@ -66,3 +66,38 @@ async fn a_deal_stage_must_be_a_stage_of_the_pipelines_and_exports_show_its_labe
         .await;
     assert!(text.contains("Y,Closed Won"), "{text}");
 }
+
+#[tokio::test]
+async fn a_ticket_without_a_pipeline_lands_in_the_first_stage_and_stages_must_fit_their_pipeline() {
+    let app = TestApp::spawn().await;
+    let ticket = app
+        .post(
+            "/crm/v3/objects/tickets",
+            json!({"properties": {"subject": "Help"}}),
+        )
+        .await;
+    assert_eq!(ticket.status, StatusCode::CREATED, "{}", ticket.body);
+    assert_eq!(ticket.body["properties"]["hs_pipeline"], "0");
+    assert_eq!(ticket.body["properties"]["hs_pipeline_stage"], "1");
+    let batch = app
+        .post(
+            "/crm/objects/2026-03/tickets/batch/create",
+            json!({"inputs": [{"properties": {"subject": "More help"}}]}),
+        )
+        .await;
+    assert_eq!(
+        batch.body["results"][0]["properties"]["hs_pipeline_stage"],
+        "1"
+    );
+    let mismatch = app
+        .post("/crm/v3/objects/tickets", json!({"properties": {"subject": "X", "hs_pipeline": "0", "hs_pipeline_stage": "closedwon"}}))
+        .await;
+    assert_hubspot_error(&mismatch, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+    let deal = app
+        .post(
+            "/crm/v3/objects/deals",
+            json!({"properties": {"dealname": "D", "pipeline": "default", "dealstage": "4"}}),
+        )
+        .await;
+    assert_hubspot_error(&deal, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+}
