@@ -47,35 +47,6 @@ pub fn pipelines(object: ObjectType) -> Option<&'static [Pipeline]> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::defaults;
-
-    #[test]
-    fn stage_properties_offer_exactly_the_pipelines_stages() {
-        for (object, pipeline_property, stage_property) in [
-            (ObjectType::Deals, "pipeline", "dealstage"),
-            (ObjectType::Tickets, "hs_pipeline", "hs_pipeline_stage"),
-        ] {
-            let all = pipelines(object).unwrap();
-            let props = &defaults::for_object(object).properties;
-            let options = |name: &str| -> Vec<String> {
-                let p = props.iter().find(|p| p.name == name).unwrap();
-                p.options.iter().map(|o| o.value.clone()).collect()
-            };
-            let ids: Vec<String> = all.iter().map(|p| p.id.clone()).collect();
-            let stages: Vec<String> = all
-                .iter()
-                .flat_map(|p| p.stages.iter().map(|s| s.id.clone()))
-                .collect();
-            assert_eq!(options(pipeline_property), ids);
-            assert_eq!(options(stage_property), stages);
-        }
-        assert!(pipelines(ObjectType::Contacts).is_none());
-    }
-}
-
 /// The pipeline and stage properties of an object type, if it has pipelines.
 pub fn pipeline_properties(object: ObjectType) -> Option<(&'static str, &'static str)> {
     match object {
@@ -138,4 +109,33 @@ pub fn place_in_pipeline(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::defaults;
+
+    #[test]
+    fn stage_properties_offer_exactly_the_pipelines_stages() {
+        for (object, pipeline_property, stage_property) in [
+            (ObjectType::Deals, "pipeline", "dealstage"),
+            (ObjectType::Tickets, "hs_pipeline", "hs_pipeline_stage"),
+        ] {
+            let all = pipelines(object).unwrap();
+            let props = &defaults::for_object(object).properties;
+            let options = |name: &str| -> Vec<String> {
+                let p = props.iter().find(|p| p.name == name).unwrap();
+                p.options.iter().map(|o| o.value.clone()).collect()
+            };
+            let ids: Vec<String> = all.iter().map(|p| p.id.clone()).collect();
+            let stages: Vec<String> = all
+                .iter()
+                .flat_map(|p| p.stages.iter().map(|s| s.id.clone()))
+                .collect();
+            assert_eq!(options(pipeline_property), ids);
+            assert_eq!(options(stage_property), stages);
+        }
+        assert!(pipelines(ObjectType::Contacts).is_none());
+    }
 }
