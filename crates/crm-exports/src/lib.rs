@@ -1,12 +1,15 @@
 //! crm-exports: a self-hostable, HubSpot-compatible CRM service. `domain` holds the pure
-//! rules, `store` the persistence, `api` the HTTP surface, `cli` the commands, and `server`
-//! wires them into a running process.
+//! rules, `store` the persistence, `api` the HTTP surface, `jobs` the export workers,
+//! `client` an HTTP client for the same API, `seed` the demo data, `cli` the commands, and
+//! `server` wires them into a running process.
 
 pub mod api;
 pub mod blob;
 pub mod cli;
+pub mod client;
 pub mod domain;
 pub mod jobs;
+pub mod seed;
 pub mod server;
 pub mod store;
 pub mod telemetry;

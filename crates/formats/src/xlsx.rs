@@ -1,10 +1,11 @@
 //! XLSX writer on rust_xlsxwriter in constant-memory mode: each finished row goes to a
 //! temp file, so memory stays flat however many rows a part has. Text is always written
-//! as a string (never a formula or a hyperlink), numbers as numbers.
+//! as a string (never a formula or a hyperlink), numbers as numbers. The same rows always
+//! give the same bytes.
 
 use std::io::{Seek, Write};
 
-use rust_xlsxwriter::{Workbook, Worksheet};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, Worksheet};
 
 use crate::cell::{MAX_TEXT_UTF16_UNITS, number_text, truncate_utf16};
 use crate::sheet::validate_sheet_name;
@@ -26,6 +27,11 @@ impl<W: Write + Seek + Send> XlsxWriter<W> {
         validate_sheet_name(&options.sheet_name)?;
         let mut workbook = Workbook::new();
         workbook.set_zip_compression_level(ZIP_LEVEL);
+        // The workbook's creation time would otherwise be the moment of writing; a fixed
+        // one (the zip format's own epoch, as the zip entries carry) makes the same rows
+        // give the same bytes, so exports can be compared and checksummed.
+        let epoch = ExcelDateTime::from_ymd(1980, 1, 1)?;
+        workbook.set_properties(&DocProperties::new().set_creation_datetime(&epoch));
         if let Some(dir) = &options.tempdir {
             workbook.set_tempdir(dir)?;
         }

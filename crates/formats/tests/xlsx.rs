@@ -29,6 +29,14 @@ fn mixed_cells_read_back_with_their_types() {
 }
 
 #[test]
+fn the_same_rows_give_the_same_bytes() {
+    let rows = vec![text_row(&["name", "city"]), text_row(&["Zoë", "Paris"])];
+    let first = write_sheet(XLSX, &rows);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(first, write_sheet(XLSX, &rows));
+}
+
+#[test]
 fn formula_and_url_lookalikes_stay_plain_text() {
     let rows = vec![text_row(&[
         "=SUM(A1:A2)",

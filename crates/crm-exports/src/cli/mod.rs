@@ -1,7 +1,11 @@
-//! The command line: `serve` runs the service; `token create|list|revoke` manage API
-//! tokens. Every option is a flag and a `CRM_EXPORTS_*` environment variable.
+//! The command line: `serve` runs the service; `token` and `owner` manage a local data
+//! folder; `seed` fills it with demo data; `export` is a client of the exports API. Every
+//! option is a flag, and most are also a `CRM_EXPORTS_*` environment variable.
 
+mod connection;
+mod export;
 mod owner;
+mod seed;
 mod serve;
 mod token;
 
@@ -40,6 +44,10 @@ pub enum Command {
     /// Create owners (the people `hubspot_owner_id` names).
     #[command(subcommand)]
     Owner(owner::OwnerCommand),
+    /// Fill a portal with realistic, reproducible demo data.
+    Seed(seed::SeedArgs),
+    /// Start, follow, download and cancel exports through the HTTP API.
+    Export(export::ExportArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -59,6 +67,8 @@ pub fn main() -> ExitCode {
             Command::Serve(args) => serve::run(&cli.data_dir, args).await,
             Command::Token(command) => token::run(&cli.data_dir, command).await,
             Command::Owner(command) => owner::run(&cli.data_dir, command).await,
+            Command::Seed(args) => seed::run(&cli.data_dir, args).await,
+            Command::Export(args) => export::run(&cli.data_dir, args).await,
         }
     });
     match result {

@@ -614,12 +614,15 @@ async fn a_download_resumes_with_a_range_request() {
         .as_str()
         .unwrap()
         .to_string();
-    let response = reqwest::Client::new()
-        .get(&url)
-        .header("range", "bytes=10-")
-        .send()
-        .await
-        .unwrap();
+    let response = {
+        crm_exports::client::install_tls_provider();
+        reqwest::Client::new()
+    }
+    .get(&url)
+    .header("range", "bytes=10-")
+    .send()
+    .await
+    .unwrap();
     assert_eq!(response.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(response.bytes().await.unwrap().as_ref(), &whole[10..]);
 }

@@ -69,7 +69,10 @@ impl TestApp {
             portal,
             store,
             runner,
-            client: reqwest::Client::new(),
+            client: {
+                crm_exports::client::install_tls_provider();
+                reqwest::Client::new()
+            },
             _dir: dir,
             _stop: stop,
         }

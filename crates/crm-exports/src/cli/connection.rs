@@ -1,0 +1,51 @@
+//! Where the client commands send their requests: `--base-url` (default the local server)
+//! and a token from `--token`, `CRM_EXPORTS_TOKEN`, or the local server's `dev-token`.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use crate::client::Client;
+
+#[derive(Args, Debug, Clone)]
+pub struct ConnectionArgs {
+    /// The API's base URL: this service, or `https://api.hubapi.com`.
+    #[arg(
+        long,
+        env = "CRM_EXPORTS_BASE_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub base_url: String,
+    /// A private-app token (default: the local server's `<data-dir>/dev-token`).
+    #[arg(long, env = "CRM_EXPORTS_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
+}
+
+impl ConnectionArgs {
+    pub fn client(&self, data_dir: &Path) -> anyhow::Result<Client> {
+        let token = match &self.token {
+            Some(token) => token.trim().to_owned(),
+            None => read_dev_token(data_dir)?,
+        };
+        if token.is_empty() {
+            bail!("the token is empty");
+        }
+        Ok(Client::new(&self.base_url, &token)?)
+    }
+}
+
+fn read_dev_token(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join("dev-token");
+    if !path.exists() {
+        bail!(
+            "no token: pass --token, set CRM_EXPORTS_TOKEN, or start `crm-exports serve` once \
+             so that it writes {}",
+            path.display()
+        );
+    }
+    let token = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read the token in {}", path.display()))?;
+    Ok(token.trim().to_owned())
+}

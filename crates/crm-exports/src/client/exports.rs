@@ -1,0 +1,83 @@
+//! The exports API as the client sees it: start, task status, details and cancel, on the
+//! legacy `/crm/v3/exports` paths, which HubSpot and this service both answer.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Client, ClientError, ClientResult};
+
+const BASE: &str = "/crm/v3/exports/export";
+
+/// `GET …/tasks/{id}/status`: the task's state and, once COMPLETE, the signed link.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportStatus {
+    pub status: String,
+    #[serde(default)]
+    pub result: Option<String>,
+    #[serde(default)]
+    pub num_errors: Option<i64>,
+    #[serde(default)]
+    pub errors: Vec<Value>,
+}
+
+impl ExportStatus {
+    pub fn is_finished(&self) -> bool {
+        matches!(self.status.as_str(), "COMPLETE" | "CANCELED")
+    }
+
+    /// The first error's message, for a CANCELED export that failed.
+    pub fn error_message(&self) -> Option<String> {
+        self.errors
+            .first()
+            .and_then(|e| e.get("message"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }
+}
+
+/// `GET …/export/{id}`: what was asked for and, while or after it runs, how many rows.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportDetails {
+    pub id: String,
+    #[serde(default)]
+    pub export_name: Option<String>,
+    #[serde(default)]
+    pub export_state: Option<String>,
+    #[serde(default)]
+    pub record_count: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct Started {
+    id: Value,
+}
+
+impl Client {
+    /// Starts an export; returns its id.
+    pub async fn start_export(&self, request: &Value) -> ClientResult<String> {
+        let started: Started = self.post(&format!("{BASE}/async"), request).await?;
+        match started.id {
+            Value::String(id) => Ok(id),
+            Value::Number(id) => Ok(id.to_string()),
+            other => Err(ClientError::Protocol(format!(
+                "the export was started but its id is not a number: {other}"
+            ))),
+        }
+    }
+
+    pub async fn export_status(&self, id: &str) -> ClientResult<ExportStatus> {
+        self.get(&format!("{BASE}/async/tasks/{id}/status")).await
+    }
+
+    pub async fn export_details(&self, id: &str) -> ClientResult<ExportDetails> {
+        self.get(&format!("{BASE}/{id}")).await
+    }
+
+    /// Cancels a queued or running export (this service's extension to the API).
+    pub async fn cancel_export(&self, id: &str) -> ClientResult<Value> {
+        self.call(reqwest::Method::POST, &format!("{BASE}/{id}/cancel"), None)
+            .await
+    }
+}

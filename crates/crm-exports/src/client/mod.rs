@@ -1,0 +1,309 @@
+//! A small HTTP client for HubSpot's CRM APIs, used by the `export` and `seed --via-api`
+//! commands. It speaks only HTTP, so it works against this service or against
+//! `https://api.hubapi.com` with a real token. Every failure becomes one [`ClientError`]
+//! whose text is the one line a user needs: the HTTP status, HubSpot's `category` and
+//! `message`, or why the server could not be reached.
+
+mod exports;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::io::AsyncWriteExt;
+
+pub use exports::{ExportDetails, ExportStatus};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered with an error status and (usually) HubSpot's error body.
+    #[error("{method} {path}: {status}{}: {message}", category.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
+    Api {
+        method: Method,
+        path: String,
+        status: StatusCode,
+        category: Option<String>,
+        message: String,
+    },
+    /// No answer: the server is down, the name does not resolve, or the connection broke.
+    #[error("cannot reach {base_url}: {reason}")]
+    Unreachable { base_url: String, reason: String },
+    /// An answer that is not what the API promises.
+    #[error("{0}")]
+    Protocol(String),
+    #[error("cannot write {path}: {reason}")]
+    File { path: String, reason: String },
+}
+
+impl ClientError {
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            ClientError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+pub type ClientResult<T> = Result<T, ClientError>;
+
+/// reqwest is built without a default TLS provider (the `ring` one compiles quickly and
+/// needs no C toolchain), so the process installs it before building any HTTP client.
+pub fn install_tls_provider() {
+    // Err only means a provider is installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A client bound to one base URL and one private-app (bearer) token.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base_url: String,
+    token: String,
+}
+
+impl Client {
+    pub fn new(base_url: &str, token: &str) -> ClientResult<Self> {
+        install_tls_provider();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .user_agent(concat!("crm-exports/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Protocol(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> ClientResult<T> {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post<T: DeserializeOwned>(&self, path: &str, body: &Value) -> ClientResult<T> {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put<T: DeserializeOwned>(&self, path: &str, body: &Value) -> ClientResult<T> {
+        self.call(Method::PUT, path, Some(body)).await
+    }
+
+    /// Sends one request and decodes a JSON answer; an empty answer decodes as `null`.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> ClientResult<T> {
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base_url))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| self.unreachable(&e))?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| self.unreachable(&e))?;
+        if !status.is_success() {
+            return Err(api_error(method, path, status, &bytes));
+        }
+        let text = if bytes.is_empty() {
+            &b"null"[..]
+        } else {
+            &bytes[..]
+        };
+        serde_json::from_slice(text)
+            .map_err(|e| ClientError::Protocol(format!("{method} {path}: unexpected answer ({e})")))
+    }
+
+    /// Downloads `url` (a signed link: no token is sent) to the path `choose_out` picks
+    /// from the answer's headers, through a temporary file beside it so that a broken
+    /// download never leaves a partial file under the final name. Calls `progress` with
+    /// the bytes received so far; returns the path and the size.
+    pub async fn download(
+        &self,
+        url: &str,
+        choose_out: impl FnOnce(&DownloadInfo) -> PathBuf,
+        mut progress: impl FnMut(u64, Option<u64>),
+    ) -> ClientResult<(PathBuf, u64)> {
+        let mut response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        let status = response.status();
+        if !status.is_success() {
+            let bytes = response.bytes().await.unwrap_or_default();
+            return Err(api_error(Method::GET, "the download link", status, &bytes));
+        }
+        let total = response.content_length();
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let info = DownloadInfo {
+            file_name: header(reqwest::header::CONTENT_DISPOSITION)
+                .as_deref()
+                .and_then(attachment_file_name),
+            content_type: header(reqwest::header::CONTENT_TYPE),
+        };
+        let out = choose_out(&info);
+        let mut partial = out.clone().into_os_string();
+        partial.push(".partial");
+        let partial = PathBuf::from(partial);
+        let file_error = |path: &Path, e: std::io::Error| ClientError::File {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        let mut file = tokio::fs::File::create(&partial)
+            .await
+            .map_err(|e| file_error(&partial, e))?;
+        let mut received = 0u64;
+        loop {
+            let chunk = match response.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = tokio::fs::remove_file(&partial).await;
+                    return Err(self.unreachable(&e));
+                }
+            };
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| file_error(&partial, e))?;
+            received += chunk.len() as u64;
+            progress(received, total);
+        }
+        file.flush().await.map_err(|e| file_error(&partial, e))?;
+        drop(file);
+        if let Some(expected) = total.filter(|&t| t != received) {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(ClientError::Protocol(format!(
+                "the download ended after {received} of {expected} bytes"
+            )));
+        }
+        tokio::fs::rename(&partial, &out)
+            .await
+            .map_err(|e| file_error(&out, e))?;
+        Ok((out, received))
+    }
+
+    fn unreachable(&self, error: &reqwest::Error) -> ClientError {
+        // reqwest's own text nests its causes; the innermost one says what went wrong.
+        let mut reason = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            reason = cause.to_string();
+            source = cause.source();
+        }
+        if error.is_timeout() {
+            reason = "the request timed out".to_owned();
+        }
+        ClientError::Unreachable {
+            base_url: self.base_url.clone(),
+            reason,
+        }
+    }
+}
+
+/// What a download's headers say about the file.
+#[derive(Clone, Debug, Default)]
+pub struct DownloadInfo {
+    /// The server's suggested name, reduced to a bare file name.
+    pub file_name: Option<String>,
+    pub content_type: Option<String>,
+}
+
+/// The `filename` of a `Content-Disposition: attachment` header, stripped of any folder
+/// so a server can never make the client write outside the folder it chose.
+fn attachment_file_name(header: &str) -> Option<String> {
+    let value = header
+        .split(';')
+        .map(str::trim)
+        .find_map(|part| part.strip_prefix("filename="))?;
+    let name = value.trim_matches('"');
+    let name = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    (!name.is_empty() && name != "." && name != "..").then(|| name.to_owned())
+}
+
+/// Reads HubSpot's error body (`category`, `message`, and the first of `errors[]` when it
+/// says more), or falls back to the start of whatever text came back.
+fn api_error(method: Method, path: &str, status: StatusCode, body: &[u8]) -> ClientError {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let field = |name: &str| {
+        parsed
+            .as_ref()
+            .and_then(|v| v.get(name))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let mut message = field("message").unwrap_or_else(|| {
+        let text = String::from_utf8_lossy(body);
+        let text = text.trim();
+        if text.is_empty() {
+            status.canonical_reason().unwrap_or("no message").to_owned()
+        } else {
+            text.chars().take(200).collect()
+        }
+    });
+    let detail = parsed
+        .as_ref()
+        .and_then(|v| v.get("errors"))
+        .and_then(|e| e.get(0))
+        .and_then(|e| e.get("message"))
+        .and_then(Value::as_str);
+    if let Some(detail) = detail.filter(|d| !message.contains(d)) {
+        message = format!("{message} ({detail})");
+    }
+    ClientError::Api {
+        method,
+        path: path.to_owned(),
+        status,
+        category: field("category"),
+        message: message.replace('\n', " "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attachment_names_lose_their_folders() {
+        let name = |h| attachment_file_name(h);
+        assert_eq!(
+            name("attachment; filename=\"a b.csv\"").as_deref(),
+            Some("a b.csv")
+        );
+        assert_eq!(
+            name("attachment; filename=../../etc/x.csv").as_deref(),
+            Some("x.csv")
+        );
+        assert_eq!(name("attachment; filename=\"..\""), None);
+        assert_eq!(name("inline"), None);
+    }
+
+    #[test]
+    fn error_bodies_become_one_line_with_the_category_and_the_first_detail() {
+        let body = br#"{"status":"error","message":"Property values were not valid","category":"VALIDATION_ERROR","errors":[{"message":"Property \"nope\" does not exist"}]}"#;
+        let error = api_error(Method::POST, "/x", StatusCode::BAD_REQUEST, body).to_string();
+        assert_eq!(
+            error,
+            "POST /x: 400 Bad Request VALIDATION_ERROR: Property values were not valid (Property \"nope\" does not exist)"
+        );
+        let error = api_error(Method::GET, "/y", StatusCode::BAD_GATEWAY, b"").to_string();
+        assert_eq!(error, "GET /y: 502 Bad Gateway: Bad Gateway");
+    }
+}

@@ -1,0 +1,8 @@
+//! The command-line client and the seed, run as a user runs them: the real binary, a real
+//! server process, files downloaded to disk and read back with CSV and spreadsheet readers.
+
+mod errors;
+mod export;
+mod harness;
+mod reproducible;
+mod seed;
