@@ -46,10 +46,6 @@ impl LocalBlobs {
         Ok(self.root.join("tmp").join(Self::checked(name)?))
     }
 
-    pub fn temp_dir(&self) -> PathBuf {
-        self.root.join("tmp")
-    }
-
     /// Moves a finished temporary file to `key`, replacing any earlier file; returns its size.
     pub fn commit(&self, temp: &Path, key: &str) -> io::Result<u64> {
         let target = self.path(key)?;

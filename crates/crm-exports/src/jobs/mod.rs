@@ -12,6 +12,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
@@ -300,21 +301,23 @@ impl Runner {
                 labeled: request.include_labeled,
                 cap: (!request.unlimited_associations).then_some(associated::PER_ROW_CAP),
             });
+        let rows_written = Arc::new(AtomicU64::new(0));
         let writer = {
-            let (temp, tempdir, config) =
-                (temp.clone(), self.blobs.temp_dir(), self.config.clone());
+            let (temp, config) = (temp.clone(), self.config.clone());
+            let rows_written = rows_written.clone();
             tokio::task::spawn_blocking(move || {
                 write_file(
                     &request,
                     &plan,
                     associations.as_ref(),
                     &temp,
-                    &tempdir,
                     &config,
                     receiver,
+                    &rows_written,
                 )
             })
         };
+        let mut rows_reported = 0;
 
         // Heartbeat until the writer is done; a lost lease abandons the work.
         // Beat every second (or faster for short leases): a cancel is noticed within a
@@ -338,6 +341,12 @@ impl Runner {
                         writer.abort();
                         let _ = std::fs::remove_file(&temp);
                         return Err(Failure::LeaseLost);
+                    }
+                    // The details endpoint shows the rows written so far.
+                    let rows = rows_written.load(Ordering::Relaxed);
+                    if rows != rows_reported {
+                        self.store.report_export_progress(row.id, row.attempt, rows as i64).await?;
+                        rows_reported = rows;
                     }
                 }
             }
@@ -423,15 +432,16 @@ async fn wait_until_stopped(stopping: &mut tokio::sync::watch::Receiver<bool>) {
     let _ = stopping.wait_for(|stop| *stop).await.map(|_| ());
 }
 
-/// Writes the whole file on a blocking thread; returns the row count and the extension.
+/// Writes the whole file on a blocking thread, counting rows in `rows_written` as it goes;
+/// returns the row count and the extension.
 fn write_file(
     request: &ExportRequest,
     plan: &ColumnPlan,
     associations: Option<&AssociationColumns>,
     temp: &Path,
-    tempdir: &Path,
     config: &ExportConfig,
     receiver: std::sync::mpsc::Receiver<Vec<crate::domain::Record>>,
+    rows_written: &AtomicU64,
 ) -> anyhow::Result<(u64, &'static str)> {
     let format = sheet_format(request.format);
     let mut header_names = plan.headers.clone();
@@ -449,7 +459,8 @@ fn write_file(
         entry_stem: file_stem(&request.export_name),
         sheet: SheetOptions {
             sheet_name: "Export".to_string(),
-            tempdir: Some(tempdir.to_path_buf()),
+            // Spool files go beside the file being written, in the data folder.
+            tempdir: temp.parent().map(Path::to_path_buf),
         },
     };
     let mut partitioner = Partitioner::new(format, &headers, BufWriter::new(file), options)?;
@@ -465,6 +476,7 @@ fn write_file(
             let cells: Vec<Cell<'_>> = rendered.iter().map(Rendered::as_cell).collect();
             partitioner.write_row(&cells)?;
         }
+        rows_written.fetch_add(batch.len() as u64, Ordering::Relaxed);
     }
     let summary = partitioner.finish()?;
     let mut extension = if summary.zipped {

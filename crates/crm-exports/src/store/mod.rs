@@ -309,6 +309,9 @@ pub trait Store: Send + Sync {
         now: i64,
         lease_ms: i64,
     ) -> StoreResult<bool>;
+    /// Records the rows the running attempt has written so far (shown as `recordCount`);
+    /// ignored unless that attempt still holds the export.
+    async fn report_export_progress(&self, id: i64, attempt: i64, rows: i64) -> StoreResult<()>;
     /// Records the outcome of an attempt; `false` (and nothing written) if the lease was lost.
     async fn finish_export(
         &self,

@@ -1120,7 +1120,7 @@ async fn exports_older_than_the_retention_period_are_deleted_with_their_files() 
 }
 
 #[tokio::test]
-async fn canceling_a_running_export_stops_its_worker_and_leaves_no_file() {
+async fn a_running_export_reports_its_rows_and_canceling_it_stops_its_worker() {
     use crm_exports::domain::{ObjectType, Value as Typed};
     use crm_exports::jobs::RunOutcome;
     use crm_exports::store::WriteOp;
@@ -1153,6 +1153,18 @@ async fn canceling_a_running_export_stops_its_worker_and_leaves_no_file() {
     while status(&app, "/crm/v3/exports", &id).await["status"] != "PROCESSING" {
         tokio::task::yield_now().await;
     }
+    // While it runs, the details show the rows written so far.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let rows = loop {
+        let details = app.get(&format!("/crm/v3/exports/export/{id}")).await.body;
+        if let Some(rows) = details["recordCount"].as_u64() {
+            assert_eq!(details["exportState"], "PROCESSING", "{details}");
+            break rows;
+        }
+        assert!(std::time::Instant::now() < deadline, "no progress reported");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(rows > 0 && rows < 150_000, "{rows} rows");
     let canceled = app
         .post(&format!("/crm/v3/exports/export/{id}/cancel"), json!({}))
         .await;

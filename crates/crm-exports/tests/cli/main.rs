@@ -4,5 +4,6 @@
 mod errors;
 mod export;
 mod harness;
+mod quick_start;
 mod reproducible;
 mod seed;

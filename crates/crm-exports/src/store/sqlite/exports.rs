@@ -120,8 +120,8 @@ pub fn claim(
         }
         tx.execute(
             "UPDATE exports SET state = 'PROCESSING', attempt = attempt + 1, worker_id = ?2, \
-             lease_expires_at = ?3, started_at = COALESCE(started_at, ?4), updated_at = ?4 \
-             WHERE id = ?1",
+             lease_expires_at = ?3, started_at = COALESCE(started_at, ?4), updated_at = ?4, \
+             record_count = NULL WHERE id = ?1",
             params![id, worker_id, now + lease_ms, now],
         )?;
         return one(tx, "id = ?1", [id]);
@@ -141,6 +141,15 @@ pub fn renew(
         params![id, attempt, now + lease_ms, now],
     )?;
     Ok(changed == 1)
+}
+
+/// Records how many rows the current attempt has written, for the details endpoint.
+pub fn progress(tx: &Transaction<'_>, id: i64, attempt: i64, rows: i64) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE exports SET record_count = ?3 WHERE id = ?1 AND attempt = ?2 AND state = 'PROCESSING'",
+        params![id, attempt, rows],
+    )?;
+    Ok(())
 }
 
 pub fn finish(

@@ -391,6 +391,11 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn report_export_progress(&self, id: i64, attempt: i64, rows: i64) -> StoreResult<()> {
+        self.write(move |tx| exports::progress(tx, id, attempt, rows))
+            .await
+    }
+
     async fn finish_export(
         &self,
         id: i64,
