@@ -12,8 +12,8 @@ use tokio::sync::Notify;
 
 use crate::api::exports::ExportsContext;
 use crate::api::{self, ApiConfig, AppState, auth};
-use crate::blob::LocalBlobs;
 use crate::blob::signing::UrlSigner;
+use crate::blob::{Blobs, LocalBlobs, S3Blobs};
 use crate::domain::scope::ALL_SCOPES;
 use crate::domain::time::now_ms;
 use crate::jobs::{ExportConfig, Runner};
@@ -81,6 +81,9 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Seconds a download link works.
     pub link_ttl_secs: i64,
+    /// `s3://bucket/prefix` to keep export files in a bucket; `None` keeps them in the
+    /// data folder.
+    pub blob_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -91,6 +94,7 @@ impl Default for Settings {
             daily_export_quota: 30,
             public_url: None,
             link_ttl_secs: 300,
+            blob_url: None,
         }
     }
 }
@@ -101,11 +105,16 @@ pub fn assemble(
     data_dir: &Path,
     settings: Settings,
 ) -> anyhow::Result<(AppState, Runner)> {
-    let blobs = Arc::new(
-        LocalBlobs::open(&data_dir.join(EXPORTS_DIR)).with_context(|| {
+    let exports_dir = data_dir.join(EXPORTS_DIR);
+    let blobs = Arc::new(match &settings.blob_url {
+        Some(url) => Blobs::S3(
+            S3Blobs::open(url, &exports_dir)
+                .with_context(|| format!("cannot use {url} for export files"))?,
+        ),
+        None => Blobs::Local(LocalBlobs::open(&exports_dir).with_context(|| {
             format!("cannot create the exports folder in {}", data_dir.display())
-        })?,
-    );
+        })?),
+    });
     let signer =
         UrlSigner::load_or_create(&data_dir.join(SIGNING_KEY_FILE)).with_context(|| {
             format!(

@@ -23,7 +23,7 @@ use super::AppState;
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, parse_json};
-use crate::blob::LocalBlobs;
+use crate::blob::Blobs;
 use crate::blob::signing::{LinkError, UrlSigner};
 use crate::domain::ObjectType;
 use crate::domain::export::{ExportState, ExportType, RawExportRequest, parse_request};
@@ -38,7 +38,7 @@ const DAY_MS: i64 = 86_400_000;
 
 /// What the exports API needs besides the store.
 pub struct ExportsContext {
-    pub blobs: Arc<LocalBlobs>,
+    pub blobs: Arc<Blobs>,
     pub signer: UrlSigner,
     /// Wakes the workers when an export is queued.
     pub wake: Arc<Notify>,
@@ -195,6 +195,36 @@ async fn visible_export(
         .ok_or_else(|| not_permitted(id, auth))
 }
 
+/// A new link on every call, valid for the link TTL: presigned by the bucket when files
+/// live in S3, else signed by this service for its own download route.
+async fn download_link(
+    state: &AppState,
+    headers: &HeaderMap,
+    row: &ExportRow,
+) -> ApiResult<String> {
+    let ttl = state.exports.link_ttl_secs;
+    if let Some(key) = &row.file_key {
+        let (content_type, extension) = file_kind(key);
+        let file_name = format!("{}.{extension}", file_stem(&row.request.export_name));
+        let ttl = std::time::Duration::from_secs(ttl.max(1) as u64);
+        if let Some(url) = state
+            .exports
+            .blobs
+            .presigned_url(key, ttl, &file_name, content_type)
+            .await
+        {
+            return url.map_err(ApiError::internal);
+        }
+    }
+    let expires = now_ms() / 1000 + ttl;
+    let signature = state.exports.signer.sign(row.id, expires);
+    Ok(format!(
+        "{}/exports-download/{}?expires={expires}&signature={signature}",
+        base_url(state, headers),
+        row.id
+    ))
+}
+
 async fn status(
     State(state): State<AppState>,
     auth: Auth,
@@ -215,13 +245,7 @@ async fn status(
     }
     match row.state {
         ExportState::Done => {
-            let expires = now_ms() / 1000 + state.exports.link_ttl_secs;
-            let signature = state.exports.signer.sign(row.id, expires);
-            body["result"] = json!(format!(
-                "{}/exports-download/{}?expires={expires}&signature={signature}",
-                base_url(&state, &headers),
-                row.id
-            ));
+            body["result"] = json!(download_link(&state, &headers, &row).await?);
             body["numErrors"] = json!(0);
         }
         ExportState::Failed => {
@@ -347,7 +371,13 @@ async fn download(
         .file_key
         .clone()
         .ok_or_else(|| ApiError::not_found("The export file no longer exists"))?;
-    let path = state.exports.blobs.path(&key).map_err(ApiError::internal)?;
+    // Files in a bucket are downloaded from the bucket's presigned URL, never from here.
+    let path = state
+        .exports
+        .blobs
+        .local_path(&key)
+        .ok_or_else(|| ApiError::not_found("The export file no longer exists"))?
+        .map_err(ApiError::internal)?;
     if !path.exists() {
         return Err(ApiError::not_found("The export file no longer exists"));
     }

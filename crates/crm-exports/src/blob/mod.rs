@@ -1,12 +1,72 @@
-//! Where export files live: a local folder (`<data>/exports`). A file is written under a
-//! temporary name and moved to its key only when its export completes, so a reader never
-//! sees half a file and a retried export overwrites rather than duplicates. Keys are built
-//! by `jobs` from export ids; this module knows nothing else of the domain.
+//! Where export files live: a local folder (`<data>/exports`) or an S3-compatible bucket.
+//! A file is always written to a local spool folder first and becomes visible under its
+//! key only when its export completes — moved into place locally, uploaded (in parts) to
+//! S3 — so a reader never sees half a file and a retried export overwrites rather than
+//! duplicates. Keys are built by `jobs` from export ids; this module knows nothing else of
+//! the domain.
 
+pub mod s3;
 pub mod signing;
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use s3::S3Blobs;
+
+/// The configured place for export files.
+pub enum Blobs {
+    Local(LocalBlobs),
+    S3(S3Blobs),
+}
+
+impl Blobs {
+    /// Where a file in progress is written (always on local disk).
+    pub fn temp_path(&self, name: &str) -> io::Result<PathBuf> {
+        match self {
+            Blobs::Local(local) => local.temp_path(name),
+            Blobs::S3(s3) => s3.spool.temp_path(name),
+        }
+    }
+
+    /// Publishes a finished temporary file under `key`, replacing any earlier file, and
+    /// removes the temporary file; returns the file's size.
+    pub async fn commit(&self, temp: &Path, key: &str) -> io::Result<u64> {
+        match self {
+            Blobs::Local(local) => local.commit(temp, key),
+            Blobs::S3(s3) => s3.upload(temp, key).await,
+        }
+    }
+
+    pub async fn delete(&self, key: &str) -> io::Result<()> {
+        match self {
+            Blobs::Local(local) => local.delete(key),
+            Blobs::S3(s3) => s3.delete(key).await,
+        }
+    }
+
+    /// The file's path, when files are served from this machine's disk.
+    pub fn local_path(&self, key: &str) -> Option<io::Result<PathBuf>> {
+        match self {
+            Blobs::Local(local) => Some(local.path(key)),
+            Blobs::S3(_) => None,
+        }
+    }
+
+    /// A presigned download URL, when files live in a bucket.
+    pub async fn presigned_url(
+        &self,
+        key: &str,
+        ttl: Duration,
+        file_name: &str,
+        content_type: &str,
+    ) -> Option<io::Result<String>> {
+        match self {
+            Blobs::Local(_) => None,
+            Blobs::S3(s3) => Some(s3.presigned_get(key, ttl, file_name, content_type).await),
+        }
+    }
+}
 
 pub struct LocalBlobs {
     root: PathBuf,
@@ -21,7 +81,7 @@ impl LocalBlobs {
     }
 
     /// Keys are generated, never taken from a request; refuse anything path-like anyway.
-    fn checked(key: &str) -> io::Result<&str> {
+    pub(crate) fn checked(key: &str) -> io::Result<&str> {
         let safe = !key.is_empty()
             && key
                 .chars()

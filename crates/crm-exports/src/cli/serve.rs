@@ -71,6 +71,11 @@ pub struct ServeArgs {
     /// A CSV export larger than this many bytes is delivered zipped.
     #[arg(long, env = "CRM_EXPORTS_CSV_ZIP_BYTES", default_value_t = 2 * 1024 * 1024)]
     pub csv_zip_bytes: u64,
+    /// Keep export files in an S3-compatible bucket, `s3://bucket/prefix` (endpoint,
+    /// region and credentials from the usual AWS_* variables); downloads are then presigned
+    /// bucket URLs.
+    #[arg(long, env = "CRM_EXPORTS_BLOB_URL")]
+    pub blob_url: Option<String>,
     /// Days export files and their records are kept.
     #[arg(long, env = "CRM_EXPORTS_RETENTION_DAYS", default_value_t = 30)]
     pub retention_days: u64,
@@ -89,6 +94,7 @@ impl ServeArgs {
             daily_export_quota: self.daily_export_quota,
             public_url: self.public_url.clone(),
             link_ttl_secs: self.download_link_ttl_secs,
+            blob_url: self.blob_url.clone(),
         }
     }
 

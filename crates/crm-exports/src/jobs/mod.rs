@@ -21,7 +21,7 @@ use tokio::sync::Notify;
 
 use self::associated::AssociationColumns;
 use self::render::{ColumnPlan, Rendered};
-use crate::blob::LocalBlobs;
+use crate::blob::Blobs;
 use crate::domain::export::{ExportFormat, ExportRequest, ExportState, ExportType};
 use crate::domain::search::{SearchLimits, parse_predicate};
 use crate::domain::time::now_ms;
@@ -66,7 +66,7 @@ pub enum RunOutcome {
 #[derive(Clone)]
 pub struct Runner {
     store: SharedStore,
-    blobs: Arc<LocalBlobs>,
+    blobs: Arc<Blobs>,
     worker_id: String,
     config: ExportConfig,
     /// Set by [`Runner::stop`]; shared by every clone, so one call stops all workers.
@@ -113,7 +113,7 @@ impl From<StoreError> for Failure {
 impl Runner {
     pub fn new(
         store: SharedStore,
-        blobs: Arc<LocalBlobs>,
+        blobs: Arc<Blobs>,
         worker_id: String,
         config: ExportConfig,
     ) -> Self {
@@ -381,6 +381,7 @@ impl Runner {
         let size = self
             .blobs
             .commit(&temp, &key)
+            .await
             .map_err(|e| Failure::Retryable(e.into()))?;
         Ok(ExportOutcome::Done {
             record_count: record_count as i64,
@@ -395,7 +396,7 @@ impl Runner {
         let removed = self.store.delete_exports_before(before).await?;
         for row in &removed {
             if let Some(key) = &row.file_key {
-                self.blobs.delete(key)?;
+                self.blobs.delete(key).await?;
             }
         }
         Ok(removed.len())

@@ -67,10 +67,15 @@ pub struct Server {
 
 impl Server {
     pub fn start(data_dir: &Path, extra: &[&str]) -> Server {
+        Self::start_with_env(data_dir, extra, &[])
+    }
+
+    pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let data = data_dir.to_str().expect("a UTF-8 path");
         let mut args = vec!["--data-dir", data, "serve", "--bind", "127.0.0.1:0"];
         args.extend_from_slice(extra);
         let mut child = command(data_dir, &args)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -6,4 +6,5 @@ mod export;
 mod harness;
 mod quick_start;
 mod reproducible;
+mod s3;
 mod seed;
