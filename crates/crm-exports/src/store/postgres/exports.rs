@@ -1,0 +1,292 @@
+//! The export queue in PostgreSQL. The export row is the job. Claiming picks due rows with
+//! `FOR UPDATE SKIP LOCKED`, so workers in many processes never wait on one another, and
+//! takes the portal's row lock before re-checking that the portal has no export running:
+//! that lock is what keeps one export at a time per portal across processes. Every later
+//! write is fenced on the claimed `attempt` and the `PROCESSING` state.
+
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Row, Transaction};
+
+use crate::domain::export::{ExportRequest, ExportState};
+use crate::store::{ExportOutcome, ExportRow, PortalId, StoreError, StoreResult};
+
+/// The channel a new export is announced on; idle workers LISTEN to it.
+pub const EXPORT_CREATED_CHANNEL: &str = "crm_exports_export_created";
+
+const COLUMNS: &str = "id, portal_id, request, state, attempt, record_count, file_key, file_size, \
+     last_error, requested_at, started_at, completed_at, updated_at";
+
+/// Candidate rows looked at per claim round; the rest wait for the next round.
+const CLAIM_CANDIDATES: i64 = 16;
+
+fn export_row(r: &Row) -> StoreResult<ExportRow> {
+    let request: &str = r.try_get(2)?;
+    let state: &str = r.try_get(3)?;
+    let request = serde_json::from_str::<ExportRequest>(request)
+        .map_err(|e| StoreError::Internal(format!("stored export request is unreadable: {e}")))?;
+    let state = ExportState::parse(state)
+        .ok_or_else(|| StoreError::Internal(format!("unknown export state {state}")))?;
+    Ok(ExportRow {
+        id: r.try_get(0)?,
+        portal: PortalId(r.try_get(1)?),
+        request,
+        state,
+        attempt: r.try_get(4)?,
+        record_count: r.try_get(5)?,
+        file_key: r.try_get(6)?,
+        file_size: r.try_get(7)?,
+        last_error: r.try_get(8)?,
+        requested_at: r.try_get(9)?,
+        started_at: r.try_get(10)?,
+        completed_at: r.try_get(11)?,
+        updated_at: r.try_get(12)?,
+    })
+}
+
+async fn one(
+    tx: &Transaction<'_>,
+    sql_where: &str,
+    args: &[&(dyn ToSql + Sync)],
+) -> StoreResult<Option<ExportRow>> {
+    tx.query_opt(
+        &format!("SELECT {COLUMNS} FROM exports WHERE {sql_where}"),
+        args,
+    )
+    .await?
+    .as_ref()
+    .map(export_row)
+    .transpose()
+}
+
+pub async fn create(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    request: &ExportRequest,
+    now: i64,
+) -> StoreResult<ExportRow> {
+    let json = serde_json::to_string(request).map_err(|e| StoreError::Internal(e.to_string()))?;
+    let row = tx
+        .query_one(
+            &format!(
+                "INSERT INTO exports (portal_id, request, state, run_at, requested_at, updated_at) \
+                 VALUES ($1, $2, 'ENQUEUED', $3, $3, $3) RETURNING {COLUMNS}"
+            ),
+            &[&portal.0, &json, &now],
+        )
+        .await?;
+    // Delivered when the transaction commits, so a woken worker finds the row.
+    tx.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&EXPORT_CREATED_CHANNEL, &portal.0.to_string()],
+    )
+    .await?;
+    export_row(&row)
+}
+
+pub async fn get(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    id: i64,
+) -> StoreResult<Option<ExportRow>> {
+    one(tx, "id = $1 AND portal_id = $2", &[&id, &portal.0]).await
+}
+
+pub async fn get_by_id(tx: &Transaction<'_>, id: i64) -> StoreResult<Option<ExportRow>> {
+    one(tx, "id = $1", &[&id]).await
+}
+
+pub async fn count_since(tx: &Transaction<'_>, portal: PortalId, since: i64) -> StoreResult<u64> {
+    let n: i64 = tx
+        .query_one(
+            "SELECT COUNT(*) FROM exports WHERE portal_id = $1 AND requested_at >= $2",
+            &[&portal.0, &since],
+        )
+        .await?
+        .get(0);
+    Ok(n as u64)
+}
+
+/// Whether another export of the portal runs under a live lease.
+async fn portal_busy(
+    tx: &Transaction<'_>,
+    portal: i64,
+    except: i64,
+    now: i64,
+) -> StoreResult<bool> {
+    Ok(tx
+        .query_opt(
+            "SELECT 1 FROM exports WHERE portal_id = $1 AND id != $2 AND state = 'PROCESSING' \
+             AND lease_expires_at > $3 LIMIT 1",
+            &[&portal, &except, &now],
+        )
+        .await?
+        .is_some())
+}
+
+pub async fn claim(
+    tx: &Transaction<'_>,
+    worker_id: &str,
+    now: i64,
+    lease_ms: i64,
+    max_attempts: i64,
+) -> StoreResult<Option<ExportRow>> {
+    'rounds: loop {
+        // Due work of a portal that has no other export running under a live lease: HubSpot
+        // runs one export at a time per portal. Rows another worker is claiming are skipped.
+        let candidates = tx
+            .query(
+                "SELECT e.id, e.portal_id, e.state, e.attempt FROM exports e \
+                 WHERE ((e.state = 'ENQUEUED' AND e.run_at <= $1) \
+                        OR (e.state = 'PROCESSING' AND e.lease_expires_at <= $1)) \
+                   AND NOT EXISTS (SELECT 1 FROM exports o WHERE o.portal_id = e.portal_id \
+                        AND o.id != e.id AND o.state = 'PROCESSING' AND o.lease_expires_at > $1) \
+                 ORDER BY e.run_at, e.id LIMIT $2 FOR UPDATE OF e SKIP LOCKED",
+                &[&now, &CLAIM_CANDIDATES],
+            )
+            .await?;
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        for candidate in &candidates {
+            let (id, portal, state, attempt): (i64, i64, &str, i64) = (
+                candidate.get(0),
+                candidate.get(1),
+                candidate.get(2),
+                candidate.get(3),
+            );
+            // The portal's row lock makes this check and the claim below one step across
+            // processes; a portal another worker is claiming for right now is skipped.
+            let locked = tx
+                .query_opt(
+                    "SELECT 1 FROM portals WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED",
+                    &[&portal],
+                )
+                .await?
+                .is_some();
+            // A fresh statement sees claims committed before the lock was granted.
+            if !locked || portal_busy(tx, portal, id, now).await? {
+                continue;
+            }
+            if state == "PROCESSING" && attempt >= max_attempts {
+                tx.execute(
+                    "UPDATE exports SET state = 'FAILED', completed_at = $2, updated_at = $2, \
+                     last_error = 'The export was interrupted too many times.', worker_id = NULL, \
+                     lease_expires_at = NULL WHERE id = $1",
+                    &[&id, &now],
+                )
+                .await?;
+                continue 'rounds;
+            }
+            let row = tx
+                .query_one(
+                    &format!(
+                        "UPDATE exports SET state = 'PROCESSING', attempt = attempt + 1, worker_id = $2, \
+                         lease_expires_at = $3, started_at = COALESCE(started_at, $4), updated_at = $4 \
+                         WHERE id = $1 RETURNING {COLUMNS}"
+                    ),
+                    &[&id, &worker_id, &(now + lease_ms), &now],
+                )
+                .await?;
+            return export_row(&row).map(Some);
+        }
+        return Ok(None);
+    }
+}
+
+pub async fn renew(
+    tx: &Transaction<'_>,
+    id: i64,
+    attempt: i64,
+    now: i64,
+    lease_ms: i64,
+) -> StoreResult<bool> {
+    let changed = tx
+        .execute(
+            "UPDATE exports SET lease_expires_at = $3, updated_at = $4 \
+             WHERE id = $1 AND attempt = $2 AND state = 'PROCESSING'",
+            &[&id, &attempt, &(now + lease_ms), &now],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+pub async fn finish(
+    tx: &Transaction<'_>,
+    id: i64,
+    attempt: i64,
+    outcome: ExportOutcome,
+    now: i64,
+) -> StoreResult<bool> {
+    let fence = "WHERE id = $1 AND attempt = $2 AND state = 'PROCESSING'";
+    let changed = match outcome {
+        ExportOutcome::Done {
+            record_count,
+            file_key,
+            file_size,
+        } => {
+            tx.execute(
+                &format!(
+                    "UPDATE exports SET state = 'DONE', record_count = $3, file_key = $4, file_size = $5, \
+                     completed_at = $6, updated_at = $6, worker_id = NULL, lease_expires_at = NULL {fence}"
+                ),
+                &[&id, &attempt, &record_count, &file_key, &file_size, &now],
+            )
+            .await?
+        }
+        ExportOutcome::Retry { error, run_at } => {
+            tx.execute(
+                &format!(
+                    "UPDATE exports SET state = 'ENQUEUED', last_error = $3, run_at = $4, updated_at = $5, \
+                     worker_id = NULL, lease_expires_at = NULL {fence}"
+                ),
+                &[&id, &attempt, &error, &run_at, &now],
+            )
+            .await?
+        }
+        ExportOutcome::Failed { error } => {
+            tx.execute(
+                &format!(
+                    "UPDATE exports SET state = 'FAILED', last_error = $3, completed_at = $4, updated_at = $4, \
+                     worker_id = NULL, lease_expires_at = NULL {fence}"
+                ),
+                &[&id, &attempt, &error, &now],
+            )
+            .await?
+        }
+    };
+    Ok(changed == 1)
+}
+
+pub async fn cancel(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    id: i64,
+    now: i64,
+) -> StoreResult<Option<ExportRow>> {
+    tx.execute(
+        "UPDATE exports SET state = 'CANCELED', completed_at = $3, updated_at = $3, \
+         worker_id = NULL, lease_expires_at = NULL \
+         WHERE id = $1 AND portal_id = $2 AND state IN ('ENQUEUED', 'PROCESSING')",
+        &[&id, &portal.0, &now],
+    )
+    .await?;
+    get(tx, portal, id).await
+}
+
+pub async fn delete_before(tx: &Transaction<'_>, before: i64) -> StoreResult<Vec<ExportRow>> {
+    let rows = tx
+        .query(
+            &format!(
+                "DELETE FROM exports WHERE requested_at < $1 AND state IN ('DONE', 'FAILED', 'CANCELED') \
+                 RETURNING {COLUMNS}"
+            ),
+            &[&before],
+        )
+        .await?;
+    let mut deleted = rows
+        .iter()
+        .map(export_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    deleted.sort_by_key(|row| row.id);
+    Ok(deleted)
+}
