@@ -12,3 +12,4 @@ mod owners;
 mod portals;
 mod records;
 mod search;
+mod wakeups;

@@ -38,8 +38,15 @@ pub async fn apply(client: &mut Client) -> StoreResult<()> {
         &[],
     )
     .await?;
-    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")
-        .await?;
+    // Checked first rather than `IF NOT EXISTS`, whose notice every start would log.
+    let fresh = tx
+        .query_one("SELECT to_regclass('schema_migrations') IS NULL", &[])
+        .await?
+        .get::<_, bool>(0);
+    if fresh {
+        tx.batch_execute("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY)")
+            .await?;
+    }
     for (version, sql) in MIGRATIONS {
         let done = tx
             .query_opt(
