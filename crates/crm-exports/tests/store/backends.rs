@@ -26,6 +26,16 @@ where
     F: FnOnce(SharedStore) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    run_on_postgres_stores(1, |mut stores| test(stores.remove(0))).await;
+}
+
+/// Runs `test` with `count` stores opened separately on one fresh schema, as that many
+/// processes sharing one database would.
+pub async fn run_on_postgres_stores<F, Fut>(count: usize, test: F)
+where
+    F: FnOnce(Vec<SharedStore>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let Ok(url) = std::env::var(POSTGRES_URL_VARIABLE) else {
         eprintln!("skipped: {POSTGRES_URL_VARIABLE} is not set");
         return;
@@ -42,9 +52,15 @@ where
         .await
         .expect("a fresh schema");
     config.options(format!("-c search_path={schema}"));
-    let store = PgStore::open(config).await.expect("a PostgreSQL store");
+    let mut stores: Vec<SharedStore> = Vec::new();
+    for _ in 0..count {
+        let store = PgStore::open(config.clone())
+            .await
+            .expect("a PostgreSQL store");
+        stores.push(Arc::new(store));
+    }
     // Run the test as its own task so a failing assertion still lets the schema be dropped.
-    let outcome = tokio::spawn(test(Arc::new(store))).await;
+    let outcome = tokio::spawn(test(stores)).await;
     admin
         .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
         .await

@@ -10,6 +10,7 @@ mod exports;
 mod lists;
 mod owners;
 mod portals;
+mod processes;
 mod records;
 mod search;
 mod wakeups;

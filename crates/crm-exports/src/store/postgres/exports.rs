@@ -1,8 +1,9 @@
-//! The export queue in PostgreSQL. The export row is the job. Claiming picks due rows with
-//! `FOR UPDATE SKIP LOCKED`, so workers in many processes never wait on one another, and
-//! takes the portal's row lock before re-checking that the portal has no export running:
-//! that lock is what keeps one export at a time per portal across processes. Every later
-//! write is fenced on the claimed `attempt` and the `PROCESSING` state.
+//! The export queue in PostgreSQL. The export row is the job. Claiming locks the portal of
+//! the oldest due export with `FOR NO KEY UPDATE SKIP LOCKED` on its row, so workers in
+//! many processes skip a portal another one is claiming for instead of waiting, and under
+//! that lock re-checks that the portal has nothing running before taking its oldest due
+//! export: the lock is what keeps one export at a time per portal across processes. Every
+//! later write is fenced on the claimed `attempt` and the `PROCESSING` state.
 
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Row, Transaction};
@@ -16,8 +17,12 @@ pub const EXPORT_CREATED_CHANNEL: &str = "crm_exports_export_created";
 const COLUMNS: &str = "id, portal_id, request, state, attempt, record_count, file_key, file_size, \
      last_error, requested_at, started_at, completed_at, updated_at";
 
-/// Candidate rows looked at per claim round; the rest wait for the next round.
-const CLAIM_CANDIDATES: i64 = 16;
+/// Exports that are due: queued and due to run, or running under a lease that expired.
+const DUE: &str = "((e.state = 'ENQUEUED' AND e.run_at <= $1) \
+     OR (e.state = 'PROCESSING' AND e.lease_expires_at <= $1))";
+
+/// Candidates one claim looks at before giving up until the next one.
+const CLAIM_STEPS: usize = 32;
 
 fn export_row(r: &Row) -> StoreResult<ExportRow> {
     let request: &str = r.try_get(2)?;
@@ -130,67 +135,84 @@ pub async fn claim(
     lease_ms: i64,
     max_attempts: i64,
 ) -> StoreResult<Option<ExportRow>> {
-    'rounds: loop {
-        // Due work of a portal that has no other export running under a live lease: HubSpot
-        // runs one export at a time per portal. Rows another worker is claiming are skipped.
-        let candidates = tx
-            .query(
-                "SELECT e.id, e.portal_id, e.state, e.attempt FROM exports e \
-                 WHERE ((e.state = 'ENQUEUED' AND e.run_at <= $1) \
-                        OR (e.state = 'PROCESSING' AND e.lease_expires_at <= $1)) \
-                   AND NOT EXISTS (SELECT 1 FROM exports o WHERE o.portal_id = e.portal_id \
-                        AND o.id != e.id AND o.state = 'PROCESSING' AND o.lease_expires_at > $1) \
-                 ORDER BY e.run_at, e.id LIMIT $2 FOR UPDATE OF e SKIP LOCKED",
-                &[&now, &CLAIM_CANDIDATES],
+    // Portals found busy, or being claimed by another worker right now, in this claim.
+    let mut passed_over: Vec<i64> = Vec::new();
+    for _ in 0..CLAIM_STEPS {
+        // The portal of the oldest due export, among portals with no export running under
+        // a live lease: HubSpot runs one export at a time per portal.
+        let Some(candidate) = tx
+            .query_opt(
+                &format!(
+                    "SELECT e.portal_id FROM exports e WHERE {DUE} \
+                       AND NOT (e.portal_id = ANY($2)) \
+                       AND NOT EXISTS (SELECT 1 FROM exports o WHERE o.portal_id = e.portal_id \
+                            AND o.id != e.id AND o.state = 'PROCESSING' AND o.lease_expires_at > $1) \
+                     ORDER BY e.run_at, e.id LIMIT 1"
+                ),
+                &[&now, &passed_over],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let portal: i64 = candidate.get(0);
+        // The portal's row is the claim's lock: a worker in any process claiming for this
+        // portal holds it until it commits, and the others skip the portal rather than wait.
+        let locked = tx
+            .query_opt(
+                "SELECT 1 FROM portals WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED",
+                &[&portal],
+            )
+            .await?
+            .is_some();
+        if !locked {
+            passed_over.push(portal);
+            continue;
+        }
+        // Under the lock, fresh statements see every claim committed before it: take the
+        // portal's oldest due export unless another one of its exports is running.
+        let next = tx
+            .query_opt(
+                &format!(
+                    "SELECT e.id, e.state, e.attempt FROM exports e WHERE {DUE} AND e.portal_id = $2 \
+                     ORDER BY e.run_at, e.id LIMIT 1 FOR UPDATE"
+                ),
+                &[&now, &portal],
             )
             .await?;
-        if candidates.is_empty() {
-            return Ok(None);
+        let Some(next) = next else {
+            passed_over.push(portal);
+            continue;
+        };
+        let (id, state, attempt): (i64, &str, i64) = (next.get(0), next.get(1), next.get(2));
+        if portal_busy(tx, portal, id, now).await? {
+            passed_over.push(portal);
+            continue;
         }
-        for candidate in &candidates {
-            let (id, portal, state, attempt): (i64, i64, &str, i64) = (
-                candidate.get(0),
-                candidate.get(1),
-                candidate.get(2),
-                candidate.get(3),
-            );
-            // The portal's row lock makes this check and the claim below one step across
-            // processes; a portal another worker is claiming for right now is skipped.
-            let locked = tx
-                .query_opt(
-                    "SELECT 1 FROM portals WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED",
-                    &[&portal],
-                )
-                .await?
-                .is_some();
-            // A fresh statement sees claims committed before the lock was granted.
-            if !locked || portal_busy(tx, portal, id, now).await? {
-                continue;
-            }
-            if state == "PROCESSING" && attempt >= max_attempts {
-                tx.execute(
-                    "UPDATE exports SET state = 'FAILED', completed_at = $2, updated_at = $2, \
-                     last_error = 'The export was interrupted too many times.', worker_id = NULL, \
-                     lease_expires_at = NULL WHERE id = $1",
-                    &[&id, &now],
-                )
-                .await?;
-                continue 'rounds;
-            }
-            let row = tx
-                .query_one(
-                    &format!(
-                        "UPDATE exports SET state = 'PROCESSING', attempt = attempt + 1, worker_id = $2, \
-                         lease_expires_at = $3, started_at = COALESCE(started_at, $4), updated_at = $4 \
-                         WHERE id = $1 RETURNING {COLUMNS}"
-                    ),
-                    &[&id, &worker_id, &(now + lease_ms), &now],
-                )
-                .await?;
-            return export_row(&row).map(Some);
+        if state == "PROCESSING" && attempt >= max_attempts {
+            tx.execute(
+                "UPDATE exports SET state = 'FAILED', completed_at = $2, updated_at = $2, \
+                 last_error = 'The export was interrupted too many times.', worker_id = NULL, \
+                 lease_expires_at = NULL WHERE id = $1",
+                &[&id, &now],
+            )
+            .await?;
+            continue;
         }
-        return Ok(None);
+        let row = tx
+            .query_one(
+                &format!(
+                    "UPDATE exports SET state = 'PROCESSING', attempt = attempt + 1, worker_id = $2, \
+                     lease_expires_at = $3, started_at = COALESCE(started_at, $4), updated_at = $4 \
+                     WHERE id = $1 RETURNING {COLUMNS}"
+                ),
+                &[&id, &worker_id, &(now + lease_ms), &now],
+            )
+            .await?;
+        return export_row(&row).map(Some);
     }
+    // Whatever is left waits for the next claim.
+    Ok(None)
 }
 
 pub async fn renew(
