@@ -66,6 +66,9 @@ pub fn text_key(column: &str) -> String {
     format!("lower({column} COLLATE \"C\")")
 }
 
+/// Numbers are `double precision`: HubSpot's numbers are doubles, and comparing and sorting
+/// them needs a numeric column. SQLite's NUMERIC keeps whole numbers beyond 2^53 exact,
+/// which a double cannot; no HubSpot number property needs them.
 fn column_type(property: &PropertyDefinition) -> &'static str {
     match property.property_type {
         PropertyType::Number => "DOUBLE PRECISION",
