@@ -40,21 +40,45 @@ pub async fn create_portal(
         )
         .await?;
     let portal = PortalId(row.get(0));
+    // A few statements per portal rather than one per default property: a portal has
+    // hundreds of them, and every statement is a round trip.
+    let mut ddl = String::new();
     for object in ObjectType::ALL {
         let d = defaults::for_object(object);
-        for group in &d.groups {
-            insert_group(tx, portal, object, group).await?;
-        }
-        for (position, property) in d.properties.iter().enumerate() {
-            insert_property(tx, portal, object, property, position as i64).await?;
-        }
-        tx.batch_execute(&columns::create_table_sql(portal, object, &d.properties))
-            .await?;
+        let group_names: Vec<&str> = d.groups.iter().map(|g| g.name.as_str()).collect();
+        let groups = d
+            .groups
+            .iter()
+            .map(to_json)
+            .collect::<StoreResult<Vec<_>>>()?;
+        tx.execute(
+            "INSERT INTO property_groups (portal_id, object_type, name, definition) \
+             SELECT $1, $2, g.name, g.definition \
+             FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS g(name, definition, n) ORDER BY g.n",
+            &[&portal.0, &object.type_id(), &group_names, &groups],
+        )
+        .await?;
+        let property_names: Vec<&str> = d.properties.iter().map(|p| p.name.as_str()).collect();
+        let properties = d
+            .properties
+            .iter()
+            .map(to_json)
+            .collect::<StoreResult<Vec<_>>>()?;
+        tx.execute(
+            "INSERT INTO properties (portal_id, object_type, name, position, definition) \
+             SELECT $1, $2, p.name, p.n - 1, p.definition \
+             FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS p(name, definition, n)",
+            &[&portal.0, &object.type_id(), &property_names, &properties],
+        )
+        .await?;
+        ddl.push_str(&columns::create_table_sql(portal, object, &d.properties));
+        ddl.push_str(";\n");
         for p in d.properties.iter().filter(|p| p.is_unique(object)) {
-            tx.batch_execute(&columns::unique_index_sql(portal, object, &p.name))
-                .await?;
+            ddl.push_str(&columns::unique_index_sql(portal, object, &p.name));
+            ddl.push_str(";\n");
         }
     }
+    tx.batch_execute(&ddl).await?;
     Ok(portal)
 }
 
