@@ -1,5 +1,6 @@
-//! Starting the service: open the store under the data folder, make sure a first portal
-//! and development token exist, bind, and serve until SIGINT or SIGTERM.
+//! Starting the service: open the store (SQLite under the data folder, or PostgreSQL when
+//! a database URL is given), make sure a first portal and development token exist, bind,
+//! and serve until SIGINT or SIGTERM.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -17,8 +18,9 @@ use crate::blob::{Blobs, LocalBlobs, S3Blobs};
 use crate::domain::scope::ALL_SCOPES;
 use crate::domain::time::now_ms;
 use crate::jobs::{ExportConfig, Runner};
+use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
-use crate::store::{SharedStore, Store};
+use crate::store::{PortalId, SharedStore, Store};
 use crate::telemetry;
 
 pub const DATABASE_FILE: &str = "crm-exports.sqlite3";
@@ -34,6 +36,26 @@ pub fn open_store(data_dir: &Path) -> anyhow::Result<Arc<SqliteStore>> {
     Ok(Arc::new(store))
 }
 
+/// The store a command works on: PostgreSQL at `database_url` when one is given (any
+/// number of processes may share it), otherwise SQLite in the data folder.
+pub async fn open_database(
+    data_dir: &Path,
+    database_url: Option<&str>,
+) -> anyhow::Result<SharedStore> {
+    match database_url {
+        Some(url) => {
+            // The folder still holds the development token, signing key and local files.
+            std::fs::create_dir_all(data_dir)
+                .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
+            let store = PgStore::connect(url)
+                .await
+                .context("cannot open the PostgreSQL database")?;
+            Ok(Arc::new(store))
+        }
+        None => Ok(open_store(data_dir)?),
+    }
+}
+
 /// On a store with no portal, creates one and a token holding every scope, and writes the
 /// token to `dev-token` (mode 0600). Returns the token when it was created now.
 pub async fn bootstrap(store: &dyn Store, data_dir: &Path) -> anyhow::Result<Option<String>> {
@@ -41,7 +63,12 @@ pub async fn bootstrap(store: &dyn Store, data_dir: &Path) -> anyhow::Result<Opt
         return Ok(None);
     }
     let now = now_ms();
-    let portal = store.create_portal(now).await?;
+    // Several processes may start on one empty PostgreSQL database at once: only the one
+    // that creates portal 1 creates the token.
+    let portal = PortalId(1);
+    if !store.ensure_portal(portal, now).await? {
+        return Ok(None);
+    }
     let token = auth::generate_token();
     let scopes: Vec<String> = ALL_SCOPES.iter().map(|s| s.to_string()).collect();
     store

@@ -1,6 +1,6 @@
-//! The command line: `serve` runs the service; `token` and `owner` manage a local data
-//! folder; `seed` fills it with demo data; `export` is a client of the exports API. Every
-//! option is a flag, and most are also a `CRM_EXPORTS_*` environment variable.
+//! The command line: `serve` runs the service (`worker` export workers alone); `token`
+//! and `owner` manage portals; `seed` fills one with demo data; `export` is a client of the
+//! exports API. Every option is a flag, and most are also a `CRM_EXPORTS_*` variable.
 
 mod connection;
 mod export;
@@ -8,6 +8,7 @@ mod owner;
 mod seed;
 mod serve;
 mod token;
+mod worker;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,14 +31,21 @@ pub struct Cli {
     )]
     pub data_dir: PathBuf,
 
+    /// PostgreSQL to keep the data in (`postgres://user@host:5432/db`), shared by any
+    /// number of API and worker processes; without it, SQLite in the data folder.
+    #[arg(long, global = true, env = "CRM_EXPORTS_DATABASE_URL")]
+    pub database_url: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run the HTTP API.
+    /// Run the HTTP API (and, unless `--workers 0`, export workers).
     Serve(serve::ServeArgs),
+    /// Run export workers only, no HTTP API.
+    Worker(worker::WorkerArgs),
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
@@ -63,12 +71,15 @@ pub fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
+        let data_dir = &cli.data_dir;
+        let database_url = cli.database_url.as_deref();
         match cli.command {
-            Command::Serve(args) => serve::run(&cli.data_dir, args).await,
-            Command::Token(command) => token::run(&cli.data_dir, command).await,
-            Command::Owner(command) => owner::run(&cli.data_dir, command).await,
-            Command::Seed(args) => seed::run(&cli.data_dir, args).await,
-            Command::Export(args) => export::run(&cli.data_dir, args).await,
+            Command::Serve(args) => serve::run(data_dir, database_url, args).await,
+            Command::Worker(args) => worker::run(data_dir, database_url, args).await,
+            Command::Token(command) => token::run(data_dir, database_url, command).await,
+            Command::Owner(command) => owner::run(data_dir, database_url, command).await,
+            Command::Seed(args) => seed::run(data_dir, database_url, args).await,
+            Command::Export(args) => export::run(data_dir, args).await,
         }
     });
     match result {

@@ -8,7 +8,7 @@ use clap::Subcommand;
 
 use crate::domain::time::now_ms;
 use crate::server;
-use crate::store::{PortalId, Store};
+use crate::store::PortalId;
 
 #[derive(Subcommand, Debug)]
 pub enum OwnerCommand {
@@ -25,8 +25,12 @@ pub enum OwnerCommand {
     },
 }
 
-pub async fn run(data_dir: &Path, command: OwnerCommand) -> anyhow::Result<()> {
-    let store = server::open_store(data_dir)?;
+pub async fn run(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    command: OwnerCommand,
+) -> anyhow::Result<()> {
+    let store = server::open_database(data_dir, database_url).await?;
     match command {
         OwnerCommand::Create {
             portal,

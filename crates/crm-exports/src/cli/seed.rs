@@ -45,7 +45,11 @@ pub struct SeedArgs {
     pub token: Option<String>,
 }
 
-pub async fn run(data_dir: &Path, args: SeedArgs) -> anyhow::Result<()> {
+pub async fn run(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    args: SeedArgs,
+) -> anyhow::Result<()> {
     let plan = Plan {
         companies: args.companies,
         contacts: args.contacts,
@@ -68,7 +72,7 @@ pub async fn run(data_dir: &Path, args: SeedArgs) -> anyhow::Result<()> {
             (summary, url.clone())
         }
         None => {
-            let store = server::open_store(data_dir)?;
+            let store = server::open_database(data_dir, database_url).await?;
             if server::bootstrap(store.as_ref(), data_dir).await?.is_some() {
                 eprintln!(
                     "created a portal; its token is in {}",

@@ -3,13 +3,15 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
+use tokio::sync::Notify;
 
 use crate::api::ApiConfig;
 use crate::domain::search::SearchLimits;
-use crate::jobs::ExportConfig;
+use crate::jobs::{ExportConfig, Runner};
 use crate::server;
 use crate::server::Settings;
 use crate::telemetry::{self, LogFormat};
@@ -48,9 +50,6 @@ pub struct ServeArgs {
     /// Seconds before a request is answered with 408.
     #[arg(long, env = "CRM_EXPORTS_REQUEST_TIMEOUT_SECS", default_value_t = 60)]
     pub request_timeout_secs: u64,
-    /// Export workers in this process (0 runs the API only).
-    #[arg(long, env = "CRM_EXPORTS_EXPORT_WORKERS", default_value_t = 1)]
-    pub export_workers: usize,
     /// Exports a portal may request in any rolling 24 hours.
     #[arg(long, env = "CRM_EXPORTS_DAILY_EXPORT_QUOTA", default_value_t = 30)]
     pub daily_export_quota: u64,
@@ -64,6 +63,21 @@ pub struct ServeArgs {
         default_value_t = 300
     )]
     pub download_link_ttl_secs: i64,
+    #[command(flatten)]
+    pub export: ExportArgs,
+}
+
+/// How exports run; shared by `serve` and `worker`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Export workers in this process (`serve --workers 0` runs the API only).
+    #[arg(
+        long,
+        visible_alias = "workers",
+        env = "CRM_EXPORTS_EXPORT_WORKERS",
+        default_value_t = 1
+    )]
+    pub export_workers: usize,
     /// Data rows per file before an export is split into a zip of parts (default: 1,000,000
     /// for CSV and XLSX, 65,535 for XLS).
     #[arg(long, env = "CRM_EXPORTS_PARTITION_ROWS")]
@@ -81,20 +95,40 @@ pub struct ServeArgs {
     pub retention_days: u64,
 }
 
+impl ExportArgs {
+    pub fn config(&self) -> ExportConfig {
+        ExportConfig {
+            partition_rows: self.partition_rows,
+            csv_zip_bytes: self.csv_zip_bytes,
+            retention: Duration::from_secs(self.retention_days * 24 * 3600),
+            ..ExportConfig::default()
+        }
+    }
+
+    /// Starts the workers on `runner`, each woken by `wake` or its own polling.
+    pub fn spawn_workers(
+        &self,
+        runner: &Runner,
+        wake: &Arc<Notify>,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        (0..self.export_workers)
+            .map(|n| {
+                let worker = runner.with_worker_id(format!("worker-{}-{n}", std::process::id()));
+                tokio::spawn(worker.work(wake.clone()))
+            })
+            .collect()
+    }
+}
+
 impl ServeArgs {
     fn settings(&self) -> Settings {
         Settings {
             api: self.api_config(),
-            export: ExportConfig {
-                partition_rows: self.partition_rows,
-                csv_zip_bytes: self.csv_zip_bytes,
-                retention: Duration::from_secs(self.retention_days * 24 * 3600),
-                ..ExportConfig::default()
-            },
+            export: self.export.config(),
             daily_export_quota: self.daily_export_quota,
             public_url: self.public_url.clone(),
             link_ttl_secs: self.download_link_ttl_secs,
-            blob_url: self.blob_url.clone(),
+            blob_url: self.export.blob_url.clone(),
         }
     }
 
@@ -114,9 +148,13 @@ impl ServeArgs {
     }
 }
 
-pub async fn run(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
+pub async fn run(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    args: ServeArgs,
+) -> anyhow::Result<()> {
     telemetry::init_logging(args.log_format);
-    let store = server::open_store(data_dir)?;
+    let store = server::open_database(data_dir, database_url).await?;
     let new_token = server::bootstrap(store.as_ref(), data_dir).await?;
     let listener = server::bind(args.bind).await?;
     let address = listener.local_addr()?;
@@ -137,10 +175,11 @@ pub async fn run(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
         ),
     }
     let (state, runner) = server::assemble(store, data_dir, args.settings())?;
-    let mut workers = Vec::new();
-    for n in 0..args.export_workers {
-        let worker = runner.with_worker_id(format!("worker-{}-{n}", std::process::id()));
-        workers.push(tokio::spawn(worker.work(state.exports.wake.clone())));
+    let wake = state.exports.wake.clone();
+    let workers = args.export.spawn_workers(&runner, &wake);
+    if !workers.is_empty() {
+        // Exports created by other API processes wake these workers too.
+        state.store.forward_export_wakeups(wake);
     }
     let result = server::serve(listener, state, server::shutdown_signal()).await;
     // An export in progress is re-queued at once, for the next start or another worker.

@@ -10,7 +10,7 @@ use crate::api::auth;
 use crate::domain::scope::{ALL_SCOPES, is_known};
 use crate::domain::time::{format_datetime, now_ms};
 use crate::server;
-use crate::store::{PortalId, Store};
+use crate::store::PortalId;
 
 #[derive(Subcommand, Debug)]
 pub enum TokenCommand {
@@ -32,8 +32,12 @@ pub enum TokenCommand {
     Revoke { id: i64 },
 }
 
-pub async fn run(data_dir: &Path, command: TokenCommand) -> anyhow::Result<()> {
-    let store = server::open_store(data_dir)?;
+pub async fn run(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    command: TokenCommand,
+) -> anyhow::Result<()> {
+    let store = server::open_database(data_dir, database_url).await?;
     match command {
         TokenCommand::Create {
             portal,

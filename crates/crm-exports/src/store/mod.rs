@@ -1,8 +1,9 @@
 //! Persistence behind one trait, [`Store`], named in domain terms: portals and tokens,
 //! property schemas, and records (write, read, list, search, archive). The SQLite
-//! implementation lives in `sqlite/`; a PostgreSQL one will sit beside it. This module
+//! implementation lives in `sqlite/`, the PostgreSQL one in `postgres/`. This module
 //! imports only `domain`; wire types never reach it.
 
+pub mod postgres;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -195,6 +196,11 @@ pub type RecordSink = std::sync::mpsc::SyncSender<Vec<Record>>;
 
 #[async_trait]
 pub trait Store: Send + Sync {
+    /// Wakes `wake` whenever any process creates an export, where the database can tell
+    /// (PostgreSQL's LISTEN/NOTIFY). Returns at once; workers poll as well, so a store
+    /// that cannot tell (SQLite, one process, where the API wakes them itself) does nothing.
+    fn forward_export_wakeups(&self, _wake: Arc<tokio::sync::Notify>) {}
+
     // Portals and tokens.
     async fn create_portal(&self, now: i64) -> StoreResult<PortalId>;
     async fn ensure_portal(&self, portal: PortalId, now: i64) -> StoreResult<bool>;

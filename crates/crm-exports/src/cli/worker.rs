@@ -1,0 +1,57 @@
+//! `crm-exports worker`: export workers without the HTTP API, for scaling exports apart
+//! from the API on a shared PostgreSQL database. Stops on SIGINT or SIGTERM, handing an
+//! export in progress back to the queue.
+
+use std::path::Path;
+
+use clap::Args;
+
+use super::serve::ExportArgs;
+use crate::server::{self, Settings};
+use crate::telemetry::{self, LogFormat};
+
+#[derive(Args, Debug)]
+pub struct WorkerArgs {
+    /// Log format on stderr.
+    #[arg(
+        long,
+        env = "CRM_EXPORTS_LOG_FORMAT",
+        value_enum,
+        default_value = "pretty"
+    )]
+    pub log_format: LogFormat,
+    #[command(flatten)]
+    pub export: ExportArgs,
+}
+
+pub async fn run(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    args: WorkerArgs,
+) -> anyhow::Result<()> {
+    telemetry::init_logging(args.log_format);
+    if args.export.export_workers == 0 {
+        anyhow::bail!("--workers must be at least 1 for `worker`");
+    }
+    let store = server::open_database(data_dir, database_url).await?;
+    let settings = Settings {
+        export: args.export.config(),
+        blob_url: args.export.blob_url.clone(),
+        ..Settings::default()
+    };
+    let (state, runner) = server::assemble(store.clone(), data_dir, settings)?;
+    let wake = state.exports.wake.clone();
+    let workers = args.export.spawn_workers(&runner, &wake);
+    store.forward_export_wakeups(wake);
+    tracing::info!(
+        workers = workers.len(),
+        "export workers started; stop with SIGTERM or Ctrl-C"
+    );
+    server::shutdown_signal().await;
+    // An export in progress is re-queued at once, for another worker.
+    runner.stop();
+    for w in workers {
+        let _ = w.await;
+    }
+    Ok(())
+}

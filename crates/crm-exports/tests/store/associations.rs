@@ -1,0 +1,185 @@
+//! Associations: edges in both directions, missing ends reported, archived ends hidden.
+
+use crm_exports::domain::ObjectType;
+use crm_exports::store::{Edge, NewEdge, RecordKey, SharedStore, WriteOp};
+
+use crate::contract_tests;
+use crate::fixtures::{CONTACTS, NOW, contact, portal};
+
+const COMPANIES: ObjectType = ObjectType::Companies;
+
+contract_tests!(
+    an_association_reads_from_both_sides_and_reports_missing_records,
+    dissociating_removes_one_type_or_all_in_both_directions,
+    a_record_created_with_an_association_is_linked_atomically,
+);
+
+async fn company(store: &SharedStore, portal: crm_exports::store::PortalId, name: &str) -> i64 {
+    let schema = store.object_schema(portal, COMPANIES).await.unwrap();
+    let value = schema.property("name").unwrap().parse_value(name).unwrap();
+    let written = store
+        .write_records(
+            portal,
+            COMPANIES,
+            vec![WriteOp::Create(vec![("name".into(), value)], vec![])],
+            true,
+            NOW,
+        )
+        .await
+        .unwrap();
+    written[0].clone().unwrap().id
+}
+
+fn edge(from_id: i64, to_id: i64, type_id: i64) -> Edge {
+    Edge {
+        from_id,
+        to_id,
+        type_id,
+        inverse_id: type_id + 1,
+    }
+}
+
+async fn an_association_reads_from_both_sides_and_reports_missing_records(store: SharedStore) {
+    let portal = portal(&store).await;
+    let ann = contact(&store, portal, &[("firstname", "Ann")]).await;
+    let bob = contact(&store, portal, &[("firstname", "Bob")]).await;
+    let acme = company(&store, portal, "Acme").await;
+    let zeta = company(&store, portal, "Zeta").await;
+    let outcomes = store
+        .associate(
+            portal,
+            CONTACTS,
+            COMPANIES,
+            vec![
+                edge(ann, zeta, 1),
+                edge(ann, acme, 1),
+                edge(ann, acme, 279),
+                edge(bob, 5, 1),
+                edge(ann, acme, 1),
+            ],
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcomes, vec![Ok(()), Ok(()), Ok(()), Err(vec![5]), Ok(())]);
+    let from_contacts = store
+        .read_associations(portal, CONTACTS, COMPANIES, vec![bob, ann])
+        .await
+        .unwrap();
+    let mut expected = vec![(ann, acme, 1), (ann, acme, 279), (ann, zeta, 1)];
+    expected.sort_by_key(|&(_, to, t)| (to, t));
+    assert_eq!(from_contacts, expected);
+    let from_company = store
+        .read_associations(portal, COMPANIES, CONTACTS, vec![acme])
+        .await
+        .unwrap();
+    assert_eq!(from_company, vec![(acme, ann, 2), (acme, ann, 280)]);
+    // An archived record is hidden from the other side's associations.
+    store
+        .archive_records(portal, COMPANIES, vec![RecordKey::Id(zeta)], NOW)
+        .await
+        .unwrap();
+    let after = store
+        .read_associations(portal, CONTACTS, COMPANIES, vec![ann])
+        .await
+        .unwrap();
+    assert!(after.iter().all(|&(_, to, _)| to != zeta));
+    // Records of another portal cannot be associated.
+    let other = crate::fixtures::portal(&store).await;
+    let foreign = store
+        .associate(other, CONTACTS, COMPANIES, vec![edge(ann, acme, 1)], NOW)
+        .await
+        .unwrap();
+    assert_eq!(foreign, vec![Err(vec![ann, acme])]);
+}
+
+async fn dissociating_removes_one_type_or_all_in_both_directions(store: SharedStore) {
+    let portal = portal(&store).await;
+    let ann = contact(&store, portal, &[("firstname", "Ann")]).await;
+    let acme = company(&store, portal, "Acme").await;
+    store
+        .associate(
+            portal,
+            CONTACTS,
+            COMPANIES,
+            vec![edge(ann, acme, 1), edge(ann, acme, 279)],
+            NOW,
+        )
+        .await
+        .unwrap();
+    let removed = store
+        .dissociate(
+            portal,
+            CONTACTS,
+            COMPANIES,
+            vec![(ann, acme)],
+            Some(vec![(279, 280)]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert_eq!(
+        store
+            .read_associations(portal, COMPANIES, CONTACTS, vec![acme])
+            .await
+            .unwrap(),
+        vec![(acme, ann, 2)]
+    );
+    let removed = store
+        .dissociate(portal, COMPANIES, CONTACTS, vec![(acme, ann)], None)
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert!(
+        store
+            .read_associations(portal, CONTACTS, COMPANIES, vec![ann])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .dissociate(portal, CONTACTS, COMPANIES, vec![(ann, acme)], None)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+async fn a_record_created_with_an_association_is_linked_atomically(store: SharedStore) {
+    let portal = portal(&store).await;
+    let acme = company(&store, portal, "Acme").await;
+    let link = |to_id| NewEdge {
+        to: COMPANIES,
+        to_id,
+        type_id: 1,
+        inverse_id: 2,
+    };
+    let written = store
+        .write_records(
+            portal,
+            CONTACTS,
+            vec![
+                WriteOp::Create(vec![], vec![link(acme)]),
+                WriteOp::Create(vec![], vec![link(31337)]),
+            ],
+            false,
+            NOW,
+        )
+        .await
+        .unwrap();
+    let ann = written[0].clone().unwrap().id;
+    assert_eq!(
+        written[1],
+        Err(crm_exports::store::WriteFailure::MissingAssociationTarget(
+            31337
+        ))
+    );
+    assert_eq!(
+        store
+            .read_associations(portal, COMPANIES, CONTACTS, vec![acme])
+            .await
+            .unwrap(),
+        vec![(acme, ann, 2)]
+    );
+}

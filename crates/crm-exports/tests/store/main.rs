@@ -1,0 +1,16 @@
+//! The store contract: every behaviour of [`Store`] written once, over `Arc<dyn Store>`,
+//! and run against SQLite always and against PostgreSQL when
+//! `CRM_EXPORTS_TEST_POSTGRES_URL` is set (each PostgreSQL test in a schema of its own).
+
+mod backends;
+mod fixtures;
+
+mod associations;
+mod exports;
+mod lists;
+mod owners;
+mod portals;
+mod processes;
+mod records;
+mod search;
+mod wakeups;
