@@ -22,9 +22,9 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::{
-    Edge, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange, PortalId, RecordKey,
-    RecordSink, Store, StoreError, StoreResult, TokenInfo, Visibility, WriteFailure, WriteOp,
-    Written,
+    BatchSink, Edge, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange, PortalId,
+    RecordKey, RecordSink, Store, StoreError, StoreResult, TokenInfo, Visibility, WriteFailure,
+    WriteOp, Written,
 };
 use crate::domain::export::ExportRequest;
 use crate::domain::owner::Owner;
@@ -436,6 +436,28 @@ impl Store for SqliteStore {
             )?;
             configure(&conn)?;
             search::stream(&conn, portal, &schema, &predicate, &projection, &sink)
+        })
+        .await
+    }
+
+    async fn stream_batches(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        predicate: Predicate,
+        projection: Vec<String>,
+        sink: BatchSink,
+    ) -> StoreResult<u64> {
+        let schema = self.schema(portal, object).await?;
+        // Its own connection, as for `stream_records`.
+        let path = self.path.clone();
+        blocking(move || {
+            let conn = Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            configure(&conn)?;
+            search::stream_batches(&conn, portal, &schema, &predicate, &projection, &sink)
         })
         .await
     }

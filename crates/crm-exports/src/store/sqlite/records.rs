@@ -17,7 +17,7 @@ use crate::store::{
 
 /// The leading system columns of every record select, before the projected properties.
 const SYSTEM_COLUMNS: &str = "id, created_at, updated_at, archived, archived_at";
-const SYSTEM_COLUMN_COUNT: usize = 5;
+pub const SYSTEM_COLUMN_COUNT: usize = 5;
 
 pub fn write(
     tx: &Transaction<'_>,
