@@ -370,7 +370,7 @@ def main():
             mb = (peak - before) / 2**20
             log(f"  memory, {fmt} export of {rows:,} rows on a fresh server: RSS before "
                 f"{before / 2**20:.1f} MB, peak {peak / 2**20:.1f} MB, added {mb:.1f} MB")
-            results.append((f"memory added by a {fmt} export of {rows:,} rows (fresh server)",
+            results.append((f"memory added by one {fmt} export of {rows:,} rows (fresh server)",
                             f"{mb:.1f} MB (RSS {before / 2**20:.0f} → {peak / 2**20:.0f} MB)",
                             f"≤ {args.max_added_mb:.0f} MB", mb <= args.max_added_mb))
         if not args.short:
