@@ -19,9 +19,10 @@ use super::extract::{Body, IdText, QueryParams, parse_json};
 use super::records::{CreateInput, write_failure_error};
 use super::wire::{self, Nulls, record_json};
 use super::{Access, AppState, object_schema};
+use crate::domain::Record;
 use crate::domain::schema::ObjectSchema;
 use crate::domain::time::{format_datetime, now_ms};
-use crate::store::{PropertyValues, RecordKey, Visibility, WriteFailure, WriteOp};
+use crate::store::{PropertyValues, RecordKey, Visibility, WriteFailure, WriteOp, Written};
 
 #[derive(Deserialize)]
 struct Inputs<T> {
@@ -170,6 +171,45 @@ struct PlannedWrite {
 }
 
 impl Batch<'_> {
+    /// The written records, by write index (`None` for failed writes): one store read per distinct
+    /// projection rather than one per record, since a batch usually sets the same
+    /// properties on every input.
+    async fn read_back(
+        &self,
+        writes: &[PlannedWrite],
+        outcomes: &[Result<Written, WriteFailure>],
+    ) -> ApiResult<Vec<Option<Record>>> {
+        let mut found: Vec<Option<Record>> = vec![None; writes.len()];
+        let mut pending: Vec<usize> = (0..writes.len()).filter(|&i| outcomes[i].is_ok()).collect();
+        while let Some(&first) = pending.first() {
+            let projection = &writes[first].projection;
+            let (same, rest): (Vec<usize>, Vec<usize>) = pending
+                .into_iter()
+                .partition(|&i| writes[i].projection == *projection);
+            pending = rest;
+            let keys = same
+                .iter()
+                .filter_map(|&i| outcomes[i].as_ref().ok())
+                .map(|w| RecordKey::Id(w.id))
+                .collect();
+            let records = self
+                .state
+                .store
+                .read_records(
+                    self.auth.portal,
+                    self.schema.object,
+                    keys,
+                    projection.clone(),
+                    Visibility::Live,
+                )
+                .await?;
+            for (i, record) in same.into_iter().zip(records) {
+                found[i] = record;
+            }
+        }
+        Ok(found)
+    }
+
     fn respond(
         &self,
         results: Vec<Json_>,
@@ -295,26 +335,14 @@ impl Batch<'_> {
         if !multi && let Some(Err(failure)) = outcomes.iter().find(|o| o.is_err()) {
             return Err(write_failure_error(self.schema, failure));
         }
+        let mut read_back = self.read_back(&writes, &outcomes).await?;
         let mut results = Vec::new();
-        for (write, outcome) in writes.into_iter().zip(outcomes) {
+        for (i, (write, outcome)) in writes.into_iter().zip(outcomes).enumerate() {
             match outcome {
                 Ok(written) => {
-                    let record = self
-                        .state
-                        .store
-                        .read_records(
-                            self.auth.portal,
-                            self.schema.object,
-                            vec![RecordKey::Id(written.id)],
-                            write.projection,
-                            Visibility::Live,
-                        )
-                        .await?
-                        .pop()
-                        .flatten()
-                        .ok_or_else(|| {
-                            ApiError::internal("a written record could not be read back")
-                        })?;
+                    let record = read_back[i].take().ok_or_else(|| {
+                        ApiError::internal("a written record could not be read back")
+                    })?;
                     let mut json = record_json(&record, self.schema, Nulls::Omit);
                     if report_new {
                         json["new"] = json!(written.created);

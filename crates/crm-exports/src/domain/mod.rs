@@ -3,6 +3,7 @@
 //! axum, no database crates — so the store and the API share one set of rules.
 
 pub mod association;
+pub mod batch;
 pub mod defaults;
 pub mod export;
 pub mod list;

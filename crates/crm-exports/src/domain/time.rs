@@ -2,7 +2,7 @@
 //! precision and a `Z` on the wire, and the lenient input forms clients send (epoch ms, ISO
 //! date, ISO date-time with any offset).
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Timelike, Utc};
 
 pub const MS_PER_DAY: i64 = 86_400_000;
 
@@ -20,6 +20,49 @@ pub fn format_date(epoch_ms: i64) -> String {
         Some(t) => t.format("%Y-%m-%d").to_string(),
         None => epoch_ms.to_string(),
     }
+}
+
+/// Appends a timestamp as exports show it: `2020-01-15`, or `2020-01-15 09:30` with
+/// `with_time`, in UTC. Returns false (and appends nothing) when the instant is out of
+/// range. Exports format millions of these, so the common years skip chrono's formatter;
+/// the output is the same as `format("%Y-%m-%d %H:%M")`.
+pub fn write_export_timestamp(out: &mut String, epoch_ms: i64, with_time: bool) -> bool {
+    let Some(t) = DateTime::<Utc>::from_timestamp_millis(epoch_ms) else {
+        return false;
+    };
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        // chrono signs and pads years outside four digits; let it.
+        let format = if with_time {
+            "%Y-%m-%d %H:%M"
+        } else {
+            "%Y-%m-%d"
+        };
+        out.push_str(&t.format(format).to_string());
+        return true;
+    }
+    let digits = |n: u32, width: usize, out: &mut String| {
+        let mut buf = [b'0'; 4];
+        let mut n = n;
+        for slot in buf[..width].iter_mut().rev() {
+            *slot = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        // Only ASCII digits were written.
+        out.push_str(std::str::from_utf8(&buf[..width]).unwrap_or_default());
+    };
+    digits(year as u32, 4, out);
+    out.push('-');
+    digits(t.month(), 2, out);
+    out.push('-');
+    digits(t.day(), 2, out);
+    if with_time {
+        out.push(' ');
+        digits(t.hour(), 2, out);
+        out.push(':');
+        digits(t.minute(), 2, out);
+    }
+    true
 }
 
 /// Parses epoch milliseconds, an ISO 8601 date (midnight UTC) or an RFC 3339 date-time.
@@ -65,5 +108,33 @@ mod tests {
         assert_eq!(ms % MS_PER_DAY, 0);
         assert_eq!(format_date(ms), "2020-01-15");
         assert_eq!(parse_timestamp("yesterday"), None);
+    }
+
+    #[test]
+    fn export_timestamps_read_as_chrono_formats_them() {
+        let instants = [
+            0,
+            -1,
+            1_572_406_217_883,
+            253_402_300_799_999,
+            253_402_300_800_000,
+            -62_167_219_200_000,
+            -62_167_219_200_001,
+            951_782_400_000,
+        ];
+        for ms in instants
+            .into_iter()
+            .chain((0..2000).map(|k| k * 7_777_777_777 - 5_000_000_000_000))
+        {
+            let t = DateTime::<Utc>::from_timestamp_millis(ms).unwrap();
+            for (with_time, format) in [(true, "%Y-%m-%d %H:%M"), (false, "%Y-%m-%d")] {
+                let mut out = String::from("x");
+                assert!(write_export_timestamp(&mut out, ms, with_time));
+                assert_eq!(out, format!("x{}", t.format(format)), "{ms}");
+            }
+        }
+        let mut out = String::new();
+        assert!(!write_export_timestamp(&mut out, i64::MAX, true));
+        assert!(out.is_empty());
     }
 }

@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
+use crate::domain::ObjectType;
 use crate::domain::association::{AssociationType, types_between};
-use crate::domain::{ObjectType, Record};
 use crate::jobs::render::Rendered;
 use crate::store::{PortalId, RecordKey, SharedStore, Visibility};
 
@@ -75,16 +75,15 @@ impl AssociationColumns {
             .collect()
     }
 
-    /// The extra cells of every record of `batch`, in order.
-    pub fn cells(&self, batch: &[Record]) -> anyhow::Result<Vec<Vec<Rendered>>> {
-        let ids: Vec<i64> = batch.iter().map(|r| r.id).collect();
-        let mut rows: Vec<Vec<Rendered>> = vec![Vec::new(); batch.len()];
+    /// The extra cells of the records `ids`, in order.
+    pub fn cells(&self, ids: &[i64]) -> anyhow::Result<Vec<Vec<Rendered>>> {
+        let mut rows: Vec<Vec<Rendered>> = vec![Vec::new(); ids.len()];
         for &to in &self.types {
             let edges = self.runtime.block_on(self.store.read_associations(
                 self.portal,
                 self.from,
                 to,
-                ids.clone(),
+                ids.to_vec(),
             ))?;
             // Distinct targets per record, in id order (several types can link one pair).
             let mut targets: HashMap<i64, Vec<i64>> = HashMap::new();
@@ -107,8 +106,8 @@ impl AssociationColumns {
             } else {
                 HashMap::new()
             };
-            for (row, record) in rows.iter_mut().zip(batch) {
-                let linked = targets.get(&record.id).map(Vec::as_slice).unwrap_or(&[]);
+            for (row, &record_id) in rows.iter_mut().zip(ids) {
+                let linked = targets.get(&record_id).map(Vec::as_slice).unwrap_or(&[]);
                 row.push(joined(linked.iter().map(i64::to_string)));
                 if self.display {
                     row.push(joined(
@@ -117,7 +116,7 @@ impl AssociationColumns {
                 }
                 for labeled in self.labeled_types(to) {
                     let ids = by_type
-                        .get(&(record.id, labeled.type_id))
+                        .get(&(record_id, labeled.type_id))
                         .map(Vec::as_slice)
                         .unwrap_or(&[]);
                     let capped = &ids[..self.cap.map_or(ids.len(), |cap| ids.len().min(cap))];

@@ -22,6 +22,7 @@ use tokio::sync::Notify;
 use self::associated::AssociationColumns;
 use self::render::{ColumnPlan, Rendered};
 use crate::blob::Blobs;
+use crate::domain::batch::RecordBatch;
 use crate::domain::export::{ExportFormat, ExportRequest, ExportState, ExportType};
 use crate::domain::search::{SearchLimits, parse_predicate};
 use crate::domain::time::now_ms;
@@ -287,7 +288,7 @@ impl Runner {
         let (portal, object, projection) = (row.portal, request.object_type, plan.projection());
         let reader = tokio::spawn(async move {
             store
-                .stream_records(portal, object, predicate, projection, sender)
+                .stream_batches(portal, object, predicate, projection, sender)
                 .await
         });
         let associations =
@@ -441,7 +442,7 @@ fn write_file(
     associations: Option<&AssociationColumns>,
     temp: &Path,
     config: &ExportConfig,
-    receiver: std::sync::mpsc::Receiver<Vec<crate::domain::Record>>,
+    receiver: std::sync::mpsc::Receiver<RecordBatch>,
     rows_written: &AtomicU64,
 ) -> anyhow::Result<(u64, &'static str)> {
     let format = sheet_format(request.format);
@@ -465,16 +466,20 @@ fn write_file(
         },
     };
     let mut partitioner = Partitioner::new(format, &headers, BufWriter::new(file), options)?;
-    let mut rendered = Vec::with_capacity(headers.len());
+    let mut scratch = String::new();
     for batch in receiver {
         let extra = match associations {
-            Some(a) => a.cells(&batch)?,
+            Some(a) => a.cells(batch.ids())?,
             None => vec![Vec::new(); batch.len()],
         };
-        for (record, extra) in batch.iter().zip(extra) {
-            plan.render(record, &mut rendered);
-            rendered.extend(extra);
-            let cells: Vec<Cell<'_>> = rendered.iter().map(Rendered::as_cell).collect();
+        let mut pieces = Vec::with_capacity(headers.len());
+        for (row, extra) in extra.iter().enumerate() {
+            plan.render(batch.ids()[row], batch.row(row), &mut scratch, &mut pieces);
+            let cells: Vec<Cell<'_>> = pieces
+                .iter()
+                .map(|p| p.as_cell(&scratch))
+                .chain(extra.iter().map(Rendered::as_cell))
+                .collect();
             partitioner.write_row(&cells)?;
         }
         rows_written.fetch_add(batch.len() as u64, Ordering::Relaxed);

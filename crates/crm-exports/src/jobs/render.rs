@@ -5,15 +5,15 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use formats::Cell;
 
+use crate::domain::batch::ValueRef;
 use crate::domain::export::ExportRequest;
 use crate::domain::property::{PropertyDefinition, PropertyType};
 use crate::domain::schema::ObjectSchema;
-use crate::domain::{Record, Value};
+use crate::domain::time;
 
-/// An owned cell, so a row can be rendered once and lent to the writer as [`Cell`]s.
+/// An owned cell: the association columns, looked up a batch at a time, are held as these.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Rendered {
     Empty,
@@ -90,23 +90,53 @@ impl ColumnPlan {
         self.properties.iter().map(|p| p.name.clone()).collect()
     }
 
-    /// Renders one record; `out` is reused between rows to avoid reallocating.
-    pub fn render(&self, record: &Record, out: &mut Vec<Rendered>) {
+    /// Renders one row (the record id, then its values in projection order) into `out`.
+    /// Cells borrow from the values and the plan where they can; text made here (dates,
+    /// joined multi-select labels) goes into `scratch`, which is cleared first.
+    pub fn render<'a>(
+        &'a self,
+        id: i64,
+        values: impl Iterator<Item = Option<ValueRef<'a>>>,
+        scratch: &mut String,
+        out: &mut Vec<Piece<'a>>,
+    ) {
+        scratch.clear();
         out.clear();
-        out.push(Rendered::Number(record.id as f64));
-        for (property, (_, value)) in self.properties.iter().zip(&record.properties) {
+        out.push(Piece::Number(id as f64));
+        for (property, value) in self.properties.iter().zip(values) {
             out.push(match value {
-                None => Rendered::Empty,
-                Some(Value::Text(id)) if !self.internal_values && references_owner(property) => {
-                    Rendered::Text(
-                        self.owner_names
-                            .get(id)
-                            .cloned()
-                            .unwrap_or_else(|| id.clone()),
-                    )
+                None => Piece::Empty,
+                Some(ValueRef::Text(id)) if !self.internal_values && references_owner(property) => {
+                    Piece::Text(self.owner_names.get(id).map_or(id, String::as_str))
                 }
-                Some(v) => render_value(v, property, self.internal_values),
+                Some(v) => render_value(v, property, self.internal_values, scratch),
             });
+        }
+    }
+}
+
+/// A rendered cell that borrows its text: from the record, the plan, or a range of the
+/// row's scratch buffer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Piece<'a> {
+    Empty,
+    Text(&'a str),
+    Scratch { start: usize, end: usize },
+    Number(f64),
+    Bool(bool),
+}
+
+impl<'a> Piece<'a> {
+    pub fn as_cell<'c>(&self, scratch: &'c str) -> Cell<'c>
+    where
+        'a: 'c,
+    {
+        match *self {
+            Piece::Empty => Cell::Empty,
+            Piece::Text(t) => Cell::Text(t),
+            Piece::Scratch { start, end } => Cell::Text(&scratch[start..end]),
+            Piece::Number(x) => Cell::Number(x),
+            Piece::Bool(b) => Cell::Bool(b),
         }
     }
 }
@@ -115,39 +145,52 @@ fn references_owner(property: &PropertyDefinition) -> bool {
     property.referenced_object_type.as_deref() == Some("OWNER")
 }
 
-fn render_value(value: &Value, property: &PropertyDefinition, internal: bool) -> Rendered {
+fn render_value<'a>(
+    value: ValueRef<'a>,
+    property: &'a PropertyDefinition,
+    internal: bool,
+    scratch: &mut String,
+) -> Piece<'a> {
     match value {
-        Value::Integer(n) => Rendered::Number(*n as f64),
-        Value::Real(x) => Rendered::Number(*x),
-        Value::Bool(b) => Rendered::Bool(*b),
-        Value::Timestamp(ms) if internal => Rendered::Number(*ms as f64),
-        Value::Timestamp(ms) => {
-            let format = if property.property_type == PropertyType::Date {
-                "%Y-%m-%d"
+        ValueRef::Integer(n) => Piece::Number(n as f64),
+        ValueRef::Real(x) => Piece::Number(x),
+        ValueRef::Bool(b) => Piece::Bool(b),
+        ValueRef::Timestamp(ms) if internal => Piece::Number(ms as f64),
+        ValueRef::Timestamp(ms) => {
+            let start = scratch.len();
+            let with_time = property.property_type != PropertyType::Date;
+            if time::write_export_timestamp(scratch, ms, with_time) {
+                Piece::Scratch {
+                    start,
+                    end: scratch.len(),
+                }
             } else {
-                "%Y-%m-%d %H:%M"
-            };
-            match DateTime::<Utc>::from_timestamp_millis(*ms) {
-                Some(t) => Rendered::Text(t.format(format).to_string()),
-                None => Rendered::Number(*ms as f64),
+                Piece::Number(ms as f64)
             }
         }
-        Value::Text(text) if internal || property.options.is_empty() => {
-            Rendered::Text(text.clone())
-        }
-        Value::Text(text) => {
-            let label = |v: &str| {
+        ValueRef::Text(text) if internal || property.options.is_empty() => Piece::Text(text),
+        ValueRef::Text(text) => {
+            let label = |v: &'a str| -> &'a str {
                 property
                     .options
                     .iter()
                     .find(|o| o.value == v)
                     .map_or(v, |o| o.label.as_str())
-                    .to_string()
             };
             if property.is_multi_select() {
-                Rendered::Text(text.split(';').map(label).collect::<Vec<_>>().join(";"))
+                let start = scratch.len();
+                for (i, part) in text.split(';').enumerate() {
+                    if i > 0 {
+                        scratch.push(';');
+                    }
+                    scratch.push_str(label(part));
+                }
+                Piece::Scratch {
+                    start,
+                    end: scratch.len(),
+                }
             } else {
-                Rendered::Text(label(text))
+                Piece::Text(label(text))
             }
         }
     }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::domain::batch::RecordBatch;
 use crate::domain::export::{ExportRequest, ExportState};
 use crate::domain::owner::Owner;
 use crate::domain::property::{PropertyDefinition, PropertyGroup};
@@ -194,6 +195,9 @@ pub struct MembershipChange {
 /// Receives records streamed by [`Store::stream_records`], a batch at a time.
 pub type RecordSink = std::sync::mpsc::SyncSender<Vec<Record>>;
 
+/// Receives records streamed by [`Store::stream_batches`], a batch at a time.
+pub type BatchSink = std::sync::mpsc::SyncSender<RecordBatch>;
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Wakes `wake` whenever any process creates an export, where the database can tell
@@ -346,6 +350,32 @@ pub trait Store: Send + Sync {
         projection: Vec<String>,
         sink: RecordSink,
     ) -> StoreResult<u64>;
+    /// What [`Store::stream_records`] streams, as compact batches holding the projected
+    /// values in projection order (what exports read). The default converts each batch of
+    /// records; a store can fill batches straight from its rows instead.
+    async fn stream_batches(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        predicate: Predicate,
+        projection: Vec<String>,
+        sink: BatchSink,
+    ) -> StoreResult<u64> {
+        let (records, received) = std::sync::mpsc::sync_channel::<Vec<Record>>(4);
+        let width = projection.len();
+        let convert = tokio::task::spawn_blocking(move || {
+            for batch in received {
+                if sink.send(RecordBatch::from_records(&batch, width)).is_err() {
+                    break;
+                }
+            }
+        });
+        let sent = self
+            .stream_records(portal, object, predicate, projection, records)
+            .await;
+        let _ = convert.await;
+        sent
+    }
 
     // Owners.
     async fn create_owner(

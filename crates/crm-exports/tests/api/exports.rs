@@ -1164,7 +1164,8 @@ async fn a_running_export_reports_its_rows_and_canceling_it_stops_its_worker() {
         assert!(std::time::Instant::now() < deadline, "no progress reported");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     };
-    assert!(rows > 0 && rows < 150_000, "{rows} rows");
+    // All rows may be written while the file is still being closed.
+    assert!(rows > 0 && rows <= 150_000, "{rows} rows");
     let canceled = app
         .post(&format!("/crm/v3/exports/export/{id}/cancel"), json!({}))
         .await;

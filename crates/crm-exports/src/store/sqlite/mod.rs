@@ -3,6 +3,7 @@
 //! a blocking thread so the async runtime never waits on disk. SQLite specifics stay here.
 
 mod associations;
+mod cache;
 mod columns;
 mod exports;
 mod lists;
@@ -15,16 +16,19 @@ mod search;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use async_trait::async_trait;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use self::cache::TtlCache;
+
 use super::{
-    Edge, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange, PortalId, RecordKey,
-    RecordSink, Store, StoreError, StoreResult, TokenInfo, Visibility, WriteFailure, WriteOp,
-    Written,
+    BatchSink, Edge, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange, PortalId,
+    RecordKey, RecordSink, Store, StoreError, StoreResult, TokenInfo, Visibility, WriteFailure,
+    WriteOp, Written,
 };
 use crate::domain::export::ExportRequest;
 use crate::domain::owner::Owner;
@@ -43,6 +47,11 @@ pub struct SqliteStore {
     writer: Arc<Mutex<Connection>>,
     readers: Arc<Mutex<Vec<Connection>>>,
     schemas: Arc<Mutex<SchemaCache>>,
+    /// Live tokens by hash: every authenticated request looks one up.
+    tokens: TtlCache<String, TokenInfo>,
+    /// Finished exports by id: clients poll their status, and a finished row only changes
+    /// when retention deletes it.
+    finished_exports: TtlCache<i64, ExportRow>,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -63,6 +72,8 @@ impl SqliteStore {
             writer: Arc::new(Mutex::new(writer)),
             readers: Arc::new(Mutex::new(Vec::new())),
             schemas: Arc::new(Mutex::new(HashMap::new())),
+            tokens: TtlCache::new(),
+            finished_exports: TtlCache::new(),
         })
     }
 
@@ -218,8 +229,19 @@ impl Store for SqliteStore {
     }
 
     async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<TokenInfo>> {
+        let now = Instant::now();
         let hash = token_hash.to_string();
-        self.read(move |c| portals::token_by_hash(c, &hash)).await
+        if let Some(info) = self.tokens.get(&hash, now) {
+            return Ok(Some(info));
+        }
+        let start = self.tokens.read_start(now);
+        let key = hash.clone();
+        let found = self.read(move |c| portals::token_by_hash(c, &key)).await?;
+        // Unknown tokens are not remembered: a token created a moment later must work.
+        if let Some(info) = &found {
+            self.tokens.put(hash, info.clone(), start);
+        }
+        Ok(found)
     }
 
     async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>> {
@@ -227,8 +249,11 @@ impl Store for SqliteStore {
     }
 
     async fn revoke_token(&self, id: i64, now: i64) -> StoreResult<bool> {
-        self.write(move |tx| portals::revoke_token(tx, id, now))
-            .await
+        let revoked = self
+            .write(move |tx| portals::revoke_token(tx, id, now))
+            .await;
+        self.tokens.remove_where(|_, info| info.id == id);
+        revoked
     }
 
     async fn object_schema(
@@ -356,7 +381,20 @@ impl Store for SqliteStore {
     }
 
     async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<ExportRow>> {
-        self.read(move |c| exports::get(c, portal, id)).await
+        let now = Instant::now();
+        if let Some(row) = self
+            .finished_exports
+            .get(&id, now)
+            .filter(|row| row.portal == portal)
+        {
+            return Ok(Some(row));
+        }
+        let start = self.finished_exports.read_start(now);
+        let found = self.read(move |c| exports::get(c, portal, id)).await?;
+        if let Some(row) = found.as_ref().filter(|row| row.state.is_terminal()) {
+            self.finished_exports.put(id, row.clone(), start);
+        }
+        Ok(found)
     }
 
     async fn get_export_by_id(&self, id: i64) -> StoreResult<Option<ExportRow>> {
@@ -403,8 +441,11 @@ impl Store for SqliteStore {
         outcome: ExportOutcome,
         now: i64,
     ) -> StoreResult<bool> {
-        self.write(move |tx| exports::finish(tx, id, attempt, outcome, now))
-            .await
+        let finished = self
+            .write(move |tx| exports::finish(tx, id, attempt, outcome, now))
+            .await;
+        self.finished_exports.remove_where(|&k, _| k == id);
+        finished
     }
 
     async fn cancel_export(
@@ -413,13 +454,19 @@ impl Store for SqliteStore {
         id: i64,
         now: i64,
     ) -> StoreResult<Option<ExportRow>> {
-        self.write(move |tx| exports::cancel(tx, portal, id, now))
-            .await
+        let canceled = self
+            .write(move |tx| exports::cancel(tx, portal, id, now))
+            .await;
+        self.finished_exports.remove_where(|&k, _| k == id);
+        canceled
     }
 
     async fn delete_exports_before(&self, before: i64) -> StoreResult<Vec<ExportRow>> {
-        self.write(move |tx| exports::delete_before(tx, before))
-            .await
+        let deleted = self
+            .write(move |tx| exports::delete_before(tx, before))
+            .await;
+        self.finished_exports.remove_where(|_, _| true);
+        deleted
     }
 
     async fn stream_records(
@@ -441,6 +488,28 @@ impl Store for SqliteStore {
             )?;
             configure(&conn)?;
             search::stream(&conn, portal, &schema, &predicate, &projection, &sink)
+        })
+        .await
+    }
+
+    async fn stream_batches(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        predicate: Predicate,
+        projection: Vec<String>,
+        sink: BatchSink,
+    ) -> StoreResult<u64> {
+        let schema = self.schema(portal, object).await?;
+        // Its own connection, as for `stream_records`.
+        let path = self.path.clone();
+        blocking(move || {
+            let conn = Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            configure(&conn)?;
+            search::stream_batches(&conn, portal, &schema, &predicate, &projection, &sink)
         })
         .await
     }

@@ -2,7 +2,7 @@
 //! before writing so a conflict names the record already holding the value, and reads that
 //! select only the projected columns.
 
-use rusqlite::types::{ToSql, Value as SqlValue};
+use rusqlite::types::{ToSqlOutput, Value as SqlValue};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params_from_iter};
 
 use super::associations;
@@ -17,7 +17,7 @@ use crate::store::{
 
 /// The leading system columns of every record select, before the projected properties.
 const SYSTEM_COLUMNS: &str = "id, created_at, updated_at, archived, archived_at";
-const SYSTEM_COLUMN_COUNT: usize = 5;
+pub const SYSTEM_COLUMN_COUNT: usize = 5;
 
 pub fn write(
     tx: &Transaction<'_>,
@@ -151,14 +151,14 @@ fn create(
     sql.push_str(") VALUES (?, ?, ?");
     sql.push_str(&", ?".repeat(set.len()));
     sql.push(')');
-    let mut bound: Vec<Box<dyn ToSql + '_>> = vec![Box::new(id), Box::new(now), Box::new(now)];
-    for (_, value) in &set {
-        if let Some(v) = value {
-            bound.push(Box::new(columns::to_sql(v)));
-        }
-    }
-    tx.prepare_cached(&sql)?
-        .execute(params_from_iter(bound.iter().map(|b| b.as_ref())))?;
+    let mut bound: Vec<ToSqlOutput<'_>> = Vec::with_capacity(set.len() + 3);
+    bound.extend([id, now, now].map(|n| ToSqlOutput::Owned(SqlValue::Integer(n))));
+    bound.extend(
+        set.iter()
+            .filter_map(|(_, v)| v.as_ref())
+            .map(columns::to_sql),
+    );
+    tx.prepare_cached(&sql)?.execute(params_from_iter(bound))?;
     Ok(Ok(Written { id, created: true }))
 }
 

@@ -3,15 +3,16 @@
 //! uses the `hs_contains_token` function registered on every connection.
 
 use rusqlite::Connection;
-use rusqlite::types::Value as SqlValue;
+use rusqlite::types::{Value as SqlValue, ValueRef};
 
 use super::columns::{self, column_expr, table_name};
-use super::records::{record_from_row, select_list};
-use crate::domain::property::PropertyType;
+use super::records::{SYSTEM_COLUMN_COUNT, record_from_row, select_list};
+use crate::domain::batch::RecordBatch;
+use crate::domain::property::{PropertyDefinition, PropertyType};
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::{Condition, Operand, Operator, Predicate};
 use crate::domain::{ObjectType, Record, Value};
-use crate::store::{PortalId, RecordSink, StoreResult};
+use crate::store::{BatchSink, PortalId, RecordSink, StoreResult};
 
 pub fn search(
     conn: &Connection,
@@ -61,6 +62,27 @@ fn order_clause(object: ObjectType, predicate: &Predicate) -> String {
     order
 }
 
+/// How many records go to the sink at a time.
+const BATCH: usize = 512;
+
+/// The statement an export streams: every match, in the predicate's order.
+fn stream_sql<'s>(
+    portal: PortalId,
+    schema: &'s ObjectSchema,
+    predicate: &Predicate,
+    projection: &[String],
+    params: &mut Vec<SqlValue>,
+) -> (String, Vec<(String, Option<&'s PropertyDefinition>)>) {
+    let filter = where_clause(schema.object, predicate, params);
+    let (select, columns) = select_list(schema, projection);
+    let sql = format!(
+        "SELECT {select} FROM {} WHERE {filter} ORDER BY {}",
+        table_name(portal, schema.object),
+        order_clause(schema.object, predicate)
+    );
+    (sql, columns)
+}
+
 /// Sends every match to `sink` in batches; one statement, so the export reads one
 /// consistent snapshot, and the bounded channel keeps memory constant.
 pub fn stream(
@@ -71,15 +93,9 @@ pub fn stream(
     projection: &[String],
     sink: &RecordSink,
 ) -> StoreResult<u64> {
-    const BATCH: usize = 512;
     let mut params = Vec::new();
-    let filter = where_clause(schema.object, predicate, &mut params);
-    let (select, columns) = select_list(schema, projection);
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {select} FROM {} WHERE {filter} ORDER BY {}",
-        table_name(portal, schema.object),
-        order_clause(schema.object, predicate)
-    ))?;
+    let (sql, columns) = stream_sql(portal, schema, predicate, projection, &mut params);
+    let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
     let mut batch = Vec::with_capacity(BATCH);
     let mut sent = 0u64;
@@ -89,6 +105,58 @@ pub fn stream(
             sent += batch.len() as u64;
             if sink
                 .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                .is_err()
+            {
+                return Ok(sent);
+            }
+        }
+    }
+    if !batch.is_empty() {
+        sent += batch.len() as u64;
+        let _ = sink.send(batch);
+    }
+    Ok(sent)
+}
+
+/// [`stream`] into compact batches: values are copied from SQLite's row straight into the
+/// batch, typed as [`columns::from_sql`] types them, with no record or string per value.
+pub fn stream_batches(
+    conn: &Connection,
+    portal: PortalId,
+    schema: &ObjectSchema,
+    predicate: &Predicate,
+    projection: &[String],
+    sink: &BatchSink,
+) -> StoreResult<u64> {
+    let mut params = Vec::new();
+    let (sql, columns) = stream_sql(portal, schema, predicate, projection, &mut params);
+    let kinds: Vec<Option<PropertyType>> = columns
+        .iter()
+        .map(|(_, d)| d.map(|d| d.property_type))
+        .collect();
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+    let new_batch = || RecordBatch::with_capacity(kinds.len(), BATCH);
+    let mut batch = new_batch();
+    let mut sent = 0u64;
+    while let Some(row) = rows.next()? {
+        batch.start_row(row.get(0)?);
+        for (i, kind) in kinds.iter().enumerate() {
+            match row.get_ref(SYSTEM_COLUMN_COUNT + i)? {
+                ValueRef::Null => batch.push_missing(),
+                ValueRef::Integer(n) => match kind {
+                    Some(PropertyType::Bool) => batch.push_bool(n != 0),
+                    Some(PropertyType::Date | PropertyType::Datetime) => batch.push_timestamp(n),
+                    _ => batch.push_integer(n),
+                },
+                ValueRef::Real(x) => batch.push_real(x),
+                ValueRef::Text(bytes) | ValueRef::Blob(bytes) => batch.push_text_bytes(bytes),
+            }
+        }
+        if batch.len() == BATCH {
+            sent += batch.len() as u64;
+            if sink
+                .send(std::mem::replace(&mut batch, new_batch()))
                 .is_err()
             {
                 return Ok(sent);
