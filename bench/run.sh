@@ -38,5 +38,10 @@ if [ ${#need[@]} -gt 0 ]; then
     fi
 fi
 
-(cd "$repo" && cargo build --release --locked -q -p crm-exports)
-exec python3 "$repo/bench/harness.py" --bin "$target/release/crm-exports" --rows "$n" "${short[@]}"
+# CRM_EXPORTS_BENCH_BIN runs an existing binary instead (CI reuses its test build).
+bin="${CRM_EXPORTS_BENCH_BIN:-}"
+if [ -z "$bin" ]; then
+    (cd "$repo" && cargo build --release --locked -q -p crm-exports)
+    bin="$target/release/crm-exports"
+fi
+exec python3 "$repo/bench/harness.py" --bin "$bin" --rows "$n" "${short[@]}"

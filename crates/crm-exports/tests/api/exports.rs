@@ -1124,8 +1124,17 @@ async fn a_running_export_reports_its_rows_and_canceling_it_stops_its_worker() {
     use crm_exports::domain::{ObjectType, Value as Typed};
     use crm_exports::jobs::RunOutcome;
     use crm_exports::store::WriteOp;
-    let app = TestApp::spawn().await;
-    // Enough rows that writing the XLSX takes well over the one-second heartbeat.
+    // A 300 ms lease makes the worker beat every 100 ms, so it reports progress and
+    // notices the cancel long before it could finish writing.
+    let app = TestApp::spawn_with_settings(Settings {
+        export: ExportConfig {
+            lease: std::time::Duration::from_millis(300),
+            ..ExportConfig::default()
+        },
+        ..Settings::default()
+    })
+    .await;
+    // Enough rows that writing the XLSX takes many heartbeats.
     for chunk in 0..150 {
         let ops: Vec<WriteOp> = (0..1000)
             .map(|i| {
