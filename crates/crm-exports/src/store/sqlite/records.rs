@@ -27,6 +27,11 @@ pub fn write(
     now: i64,
 ) -> StoreResult<Vec<Result<Written, WriteFailure>>> {
     tx.set_prepared_statement_cache_capacity(128);
+    let creations = ops
+        .iter()
+        .filter(|op| matches!(op, WriteOp::Create(..) | WriteOp::Upsert(..)))
+        .count();
+    let mut ids = IdBlock::reserve(tx, creations)?;
     let mut outcomes = Vec::with_capacity(ops.len());
     for op in ops {
         let outcome = match op {
@@ -41,7 +46,7 @@ pub fn write(
                 match missing {
                     Some(id) => Err(WriteFailure::MissingAssociationTarget(id)),
                     None => {
-                        let created = create(tx, portal, schema, values, now)?;
+                        let created = create(tx, portal, schema, values, now, &mut ids)?;
                         if let Ok(written) = &created {
                             for e in &edges {
                                 let edge = Edge {
@@ -75,7 +80,7 @@ pub fn write(
                         if !values.iter().any(|(name, _)| *name == property) {
                             values.push((property, Some(Value::Text(value))));
                         }
-                        create(tx, portal, schema, values, now)?
+                        create(tx, portal, schema, values, now, &mut ids)?
                     }
                     RecordKey::Id(_) => Err(WriteFailure::NotFound(key)),
                 },
@@ -86,11 +91,38 @@ pub fn write(
     Ok(outcomes)
 }
 
-fn next_record_id(tx: &Transaction<'_>) -> StoreResult<i64> {
-    let mut stmt = tx.prepare_cached(
-        "UPDATE sequences SET next_value = next_value + 1 WHERE name = 'record_id' RETURNING next_value - 1",
-    )?;
-    Ok(stmt.query_row([], |r| r.get(0))?)
+/// Record ids reserved for one write call with a single sequence update. Ids of creates
+/// that fail stay unused: ids need to be unique and increasing, not gapless.
+struct IdBlock {
+    next: i64,
+    end: i64,
+}
+
+impl IdBlock {
+    fn reserve(tx: &Transaction<'_>, count: usize) -> StoreResult<Self> {
+        if count == 0 {
+            return Ok(IdBlock { next: 0, end: 0 });
+        }
+        let count = count as i64;
+        let first: i64 = tx
+            .prepare_cached(
+                "UPDATE sequences SET next_value = next_value + ?1 WHERE name = 'record_id' \
+                 RETURNING next_value - ?1",
+            )?
+            .query_row([count], |r| r.get(0))?;
+        Ok(IdBlock {
+            next: first,
+            end: first + count,
+        })
+    }
+
+    fn take(&mut self) -> StoreResult<i64> {
+        if self.next >= self.end {
+            return Err(StoreError::Internal("record id block exhausted".into()));
+        }
+        self.next += 1;
+        Ok(self.next - 1)
+    }
 }
 
 /// Fails with `Duplicate` if a unique value being written already belongs to another
@@ -134,11 +166,12 @@ fn create(
     schema: &ObjectSchema,
     values: PropertyValues,
     now: i64,
+    ids: &mut IdBlock,
 ) -> StoreResult<Result<Written, WriteFailure>> {
     if let Err(failure) = check_unique(tx, portal, schema, &values, 0)? {
         return Ok(Err(failure));
     }
-    let id = next_record_id(tx)?;
+    let id = ids.take()?;
     let set: Vec<&(String, Option<Value>)> = values.iter().filter(|(_, v)| v.is_some()).collect();
     let mut sql = format!(
         "INSERT INTO {} (id, created_at, updated_at",
