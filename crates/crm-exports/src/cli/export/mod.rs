@@ -182,7 +182,9 @@ async fn wait(client: &Client, id: &str, progress: &mut Progress) -> anyhow::Res
         } else {
             None
         };
-        progress.state(&status.status, rows);
+        if !status.is_finished() {
+            progress.state(&status.status, rows);
+        }
         if status.status == "CANCELED" {
             let reason = status
                 .error_message()
