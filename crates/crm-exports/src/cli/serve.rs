@@ -93,6 +93,10 @@ pub struct ExportArgs {
     /// Days export files and their records are kept.
     #[arg(long, env = "CRM_EXPORTS_RETENTION_DAYS", default_value_t = 30)]
     pub retention_days: u64,
+    /// Seconds a worker's claim on an export lasts without a heartbeat: how long an export
+    /// whose worker died waits before another worker takes it over.
+    #[arg(long, env = "CRM_EXPORTS_LEASE_SECS", default_value_t = ExportConfig::default().lease.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub lease_secs: u64,
 }
 
 impl ExportArgs {
@@ -101,6 +105,7 @@ impl ExportArgs {
             partition_rows: self.partition_rows,
             csv_zip_bytes: self.csv_zip_bytes,
             retention: Duration::from_secs(self.retention_days * 24 * 3600),
+            lease: Duration::from_secs(self.lease_secs),
             ..ExportConfig::default()
         }
     }

@@ -337,11 +337,17 @@ impl Runner {
                     return Err(Failure::Interrupted);
                 }
                 _ = beat.tick() => {
-                    if !self.store.renew_export_lease(row.id, row.attempt, now_ms(), self.lease_ms()).await? {
+                    let renewed = self.store.renew_export_lease(row.id, row.attempt, now_ms(), self.lease_ms()).await;
+                    if !matches!(renewed, Ok(true)) {
+                        // Lost, or unknown (the database is unreachable): either way this
+                        // attempt ends here, and its half-written file with it.
                         reader.abort();
                         writer.abort();
                         let _ = std::fs::remove_file(&temp);
-                        return Err(Failure::LeaseLost);
+                        return Err(match renewed {
+                            Err(e) => e.into(),
+                            _ => Failure::LeaseLost,
+                        });
                     }
                     // The details endpoint shows the rows written so far.
                     let rows = rows_written.load(Ordering::Relaxed);
