@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Compares a CSV export of N contacts x 20 properties through the running service on
+# PostgreSQL with `psql \copy` of the same rows and columns from the same table.
+# Usage: bench/postgres_vs_psql.sh [N]   (default 1,000,000; needs psql, curl, python3;
+# builds --release once). PostgreSQL: CRM_EXPORTS_BENCH_POSTGRES_URL (default
+# postgres://postgres@127.0.0.1:5432/postgres); a database is created and dropped.
+# Prints each run, the medians of 3 and the ratio export / \copy (target: at most 2.0).
+set -euo pipefail
+n="${1:-1000000}"
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+target="${CARGO_TARGET_DIR:-$repo/target}"
+(cd "$repo" && cargo build --release -q -p crm-exports)
+bin="$target/release/crm-exports"
+admin_url="${CRM_EXPORTS_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+dbname="crm_exports_bench_$$"
+url="${admin_url%/*}/$dbname"
+work="$(mktemp -d)"
+cleanup() {
+    [ "$?" -ne 0 ] && [ -f "$work/server.log" ] && { echo "server log:"; tail -n 20 "$work/server.log"; }
+    kill "${server:-0}" 2>/dev/null || true
+    wait "${server:-0}" 2>/dev/null || true
+    psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+psql -q "$admin_url" -c "CREATE DATABASE $dbname" >/dev/null
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+
+# The first start migrates the database and creates portal 1 with a development token.
+"$bin" serve --data-dir "$work/data" --database-url "$url" --bind "127.0.0.1:$port" \
+    --csv-zip-bytes 100000000000 >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || { echo "server did not start"; cat "$work/server.log"; exit 1; }
+
+columns="p_email, p_firstname, p_lastname, p_phone, p_mobilephone, p_company, p_jobtitle, p_website, p_address, p_city, p_state, p_zip, p_country, p_industry, p_message, p_lifecyclestage, p_hs_lead_status, p_associatedcompanyid"
+echo "loading $n contacts"
+psql -q -v ON_ERROR_STOP=1 "$url" <<SQL
+INSERT INTO records_1_0_1 (id, created_at, updated_at, $columns)
+SELECT 100000 + i, 1700000000000 + i * 1000, 1700000500000 + i * 1000,
+  'user' || i || '@example.com', 'Zoë ' || i, 'O''Brien, "Jr" ' || i, '+1 555 ' || i, '+44 20 ' || i,
+  'Company ' || (i % 5000), 'Engineer', 'https://example.com/' || i, i || ' Main St', 'Berlin', 'BE',
+  lpad((i % 99999)::text, 5, '0'), 'Germany', 'COMPUTER_SOFTWARE', 'Line one ' || i || chr(10) || 'línea dos, "quoted"',
+  CASE i % 3 WHEN 0 THEN 'lead' WHEN 1 THEN 'customer' ELSE 'subscriber' END,
+  CASE i % 2 WHEN 0 THEN 'NEW' ELSE 'OPEN' END, i % 7000
+FROM generate_series(1, $n) AS i;
+VACUUM ANALYZE records_1_0_1;
+SQL
+psql -Atq "$url" -c "SELECT pg_size_pretty(pg_total_relation_size('records_1_0_1'))" |
+    sed 's/^/table: /'
+
+median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+
+copies=()
+for run in 1 2 3; do
+    t0=$(date +%s.%N)
+    psql -q "$url" -c "\\copy (SELECT id, created_at, updated_at, $columns FROM records_1_0_1 WHERE NOT archived ORDER BY id) TO '$work/copy.csv' CSV HEADER"
+    t1=$(date +%s.%N)
+    copies+=("$(python3 -c "print(round($t1 - $t0, 2))")")
+    echo "psql \\copy run $run: ${copies[-1]} s, $(du -m "$work/copy.csv" | cut -f1) MB"
+done
+
+token="$(cat "$work/data/dev-token")"
+props='["email","firstname","lastname","phone","mobilephone","company","jobtitle","website","address","city","state","zip","country","industry","message","lifecyclestage","hs_lead_status","associatedcompanyid","createdate","lastmodifieddate"]'
+exports=()
+for run in 1 2 3; do
+    seconds="$(python3 - "$port" "$token" "$props" "$work/export.csv" <<'PY'
+import json, sys, time, urllib.request
+port, token, props, out = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
+base = f"http://127.0.0.1:{port}"
+def call(method, path, body=None):
+    req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None,
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        return json.load(r)
+t0 = time.time()
+task = call("POST", "/crm/v3/exports/export/async", {"exportType": "VIEW", "exportName": "bench", "format": "CSV",
+            "language": "EN", "objectType": "CONTACT", "objectProperties": props})
+while True:
+    status = call("GET", f"/crm/v3/exports/export/async/tasks/{task['id']}/status")
+    if status["status"] in ("COMPLETE", "CANCELED"):
+        break
+    time.sleep(0.02)
+assert status["status"] == "COMPLETE", status
+with urllib.request.urlopen(status["result"]) as r, open(out, "wb") as f:
+    while chunk := r.read(1 << 20):
+        f.write(chunk)
+print(f"{time.time() - t0:.2f}")
+PY
+)"
+    exports+=("$seconds")
+    lines="$(python3 -c "import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], encoding='utf-8-sig', newline=''))))" "$work/export.csv")"
+    echo "export run $run: $seconds s (start to last byte downloaded), $(du -m "$work/export.csv" | cut -f1) MB, $lines CSV rows"
+done
+
+copy_median="$(median "${copies[@]}")"
+export_median="$(median "${exports[@]}")"
+echo "median psql \\copy: $copy_median s; median export: $export_median s"
+python3 -c "print(f'ratio export / psql \\\\copy: {$export_median / $copy_median:.2f} (target <= 2.0)')"
