@@ -115,13 +115,9 @@ pub async fn run(
         // Small data sets get small batches, so their creation dates still spread over
         // the five years; large ones get the sink's largest batch.
         let batch = (total / 100).clamp(1, sink.batch_size());
-        let mut ids = Vec::with_capacity(
-            if object == ObjectType::Deals || object == ObjectType::Tickets {
-                0
-            } else {
-                total
-            },
-        );
+        // Only companies and contacts are association targets; their ids are kept.
+        let keep_ids = matches!(object, ObjectType::Companies | ObjectType::Contacts);
+        let mut ids = Vec::with_capacity(if keep_ids { total } else { 0 });
         let mut start = 0;
         while start < total {
             let end = (start + batch).min(total);
@@ -149,7 +145,7 @@ pub async fn run(
             let created_at =
                 FIRST_DAY_MS + (SPAN_MS as i128 * start as i128 / total as i128) as i64;
             let created = sink.create(object, records, created_at).await?;
-            if matches!(object, ObjectType::Companies | ObjectType::Contacts) {
+            if keep_ids {
                 ids.extend(created);
             }
             start = end;

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::cli::connection::ConnectionArgs;
 use crate::client::{Client, DownloadInfo, ExportStatus};
+use crate::domain::ObjectType;
 use progress::{Progress, group_digits};
 
 #[derive(Args, Debug)]
@@ -258,36 +259,32 @@ fn default_file_name(info: &DownloadInfo, export_name: &str) -> PathBuf {
     PathBuf::from(format!("{}.{extension}", stem.trim()))
 }
 
-/// HubSpot's documented spelling for the standard objects; anything else goes as given.
+/// HubSpot's documented spelling (`CONTACT`) for a standard object named any way the
+/// service accepts; anything else (a custom object's id) goes as given.
 fn object_type_name(object: &str) -> String {
-    match object.to_ascii_lowercase().as_str() {
-        "contacts" | "contact" | "0-1" => "CONTACT".to_owned(),
-        "companies" | "company" | "0-2" => "COMPANY".to_owned(),
-        "deals" | "deal" | "0-3" => "DEAL".to_owned(),
-        "tickets" | "ticket" | "0-5" => "TICKET".to_owned(),
-        _ => object.to_owned(),
-    }
+    ObjectType::parse(object)
+        .map(|t| t.singular().to_ascii_uppercase())
+        .unwrap_or_else(|| object.to_owned())
 }
 
-fn default_properties(object_type: &str) -> Option<&'static [&'static str]> {
-    Some(match object_type {
-        "CONTACT" => &[
+fn default_properties(object: ObjectType) -> &'static [&'static str] {
+    match object {
+        ObjectType::Contacts => &[
             "email",
             "firstname",
             "lastname",
             "lifecyclestage",
             "createdate",
         ],
-        "COMPANY" => &["name", "domain", "city", "country", "createdate"],
-        "DEAL" => &["dealname", "amount", "dealstage", "closedate", "createdate"],
-        "TICKET" => &[
+        ObjectType::Companies => &["name", "domain", "city", "country", "createdate"],
+        ObjectType::Deals => &["dealname", "amount", "dealstage", "closedate", "createdate"],
+        ObjectType::Tickets => &[
             "subject",
             "hs_pipeline_stage",
             "hs_ticket_priority",
             "createdate",
         ],
-        _ => return None,
-    })
+    }
 }
 
 /// `createdate`, `-createdate`, `createdate:desc` or `createdate:asc`.
@@ -311,7 +308,8 @@ fn sort(spec: &str) -> anyhow::Result<Value> {
 fn build_request(args: &StartArgs) -> anyhow::Result<Value> {
     let object_type = object_type_name(&args.object);
     let properties: Vec<String> = if args.properties.is_empty() {
-        default_properties(&object_type)
+        ObjectType::parse(&args.object)
+            .map(default_properties)
             .with_context(|| format!("--properties is needed for object type {object_type}"))?
             .iter()
             .map(|p| p.to_string())
