@@ -16,9 +16,9 @@ use serde_json::{Value as Json_, json};
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, IdText, QueryParams, parse_json};
-use super::{AppState, wire};
+use super::{AppState, resolve_object};
 use crate::domain::ObjectType;
-use crate::domain::association::{AssociationType, default_type, find_type, types_between};
+use crate::domain::association::{AssociationCatalog, AssociationType, Category};
 use crate::domain::time::{format_datetime, now_ms};
 use crate::store::{Edge, NewEdge};
 
@@ -51,24 +51,51 @@ pub fn record_routes() -> Router<AppState> {
 }
 
 fn spec_json(t: &AssociationType) -> Json_ {
-    json!({"category": "HUBSPOT_DEFINED", "typeId": t.type_id, "label": t.label})
+    json!({"category": t.category.as_str(), "typeId": t.type_id, "label": t.label})
+}
+
+fn association_spec(t: &AssociationType) -> Json_ {
+    json!({"associationCategory": t.category.as_str(), "associationTypeId": t.type_id})
+}
+
+/// Two object types that can be associated, with the portal's association types.
+struct Pair {
+    from: ObjectType,
+    to: ObjectType,
+    catalog: AssociationCatalog,
 }
 
 /// Resolves both object types and checks the caller's scopes for reading or writing.
-fn pair(auth: &Auth, from: &str, to: &str, write: bool) -> ApiResult<(ObjectType, ObjectType)> {
-    let (from, to) = (wire::resolve_object(from)?, wire::resolve_object(to)?);
+async fn pair(state: &AppState, auth: &Auth, from: &str, to: &str, write: bool) -> ApiResult<Pair> {
+    let from = resolve_object(state, auth.portal, from).await?;
+    let to = resolve_object(state, auth.portal, to).await?;
     if write {
         auth.require(from.write_scopes())?;
     } else {
         auth.require(from.read_scopes())?;
     }
     auth.require(to.read_scopes())?;
-    if types_between(from, to).is_empty() {
+    let catalog = catalog_for(state, auth, from, to).await?;
+    if catalog.types_between(from, to).is_empty() {
         return Err(ApiError::validation(format!(
             "{from} and {to} cannot be associated"
         )));
     }
-    Ok((from, to))
+    Ok(Pair { from, to, catalog })
+}
+
+/// The portal's association types; only a custom object at either end needs the store.
+async fn catalog_for(
+    state: &AppState,
+    auth: &Auth,
+    from: ObjectType,
+    to: ObjectType,
+) -> ApiResult<AssociationCatalog> {
+    if from.is_custom() || to.is_custom() {
+        Ok(crate::store::association_catalog(state.store.as_ref(), auth.portal).await?)
+    } else {
+        Ok(AssociationCatalog::standard())
+    }
 }
 
 fn id_of(text: &str) -> ApiResult<i64> {
@@ -130,6 +157,7 @@ struct ArchiveInput {
 
 /// Checks every spec names a type of this pair; unknown types fail the request.
 fn resolve_specs(
+    catalog: &AssociationCatalog,
     from: ObjectType,
     to: ObjectType,
     specs: &[Spec],
@@ -142,19 +170,24 @@ fn resolve_specs(
     specs
         .iter()
         .map(|s| {
-            if let Some(c) = &s.association_category
-                && c != "HUBSPOT_DEFINED"
-            {
-                return Err(ApiError::validation(format!(
-                    "associationCategory {c:?} has no types between {from} and {to}"
-                )));
+            let found = catalog
+                .find_type(from, to, s.association_type_id)
+                .ok_or_else(|| {
+                    ApiError::validation(format!(
+                        "associationTypeId {} is not a type from {from} to {to}",
+                        s.association_type_id
+                    ))
+                })?;
+            match &s.association_category {
+                Some(c) if Category::parse(c) != Some(found.category) => {
+                    Err(ApiError::validation(format!(
+                        "associationTypeId {} is a {} type, not {c}",
+                        found.type_id,
+                        found.category.as_str()
+                    )))
+                }
+                _ => Ok(found),
             }
-            find_type(from, to, s.association_type_id).ok_or_else(|| {
-                ApiError::validation(format!(
-                    "associationTypeId {} is not a type from {from} to {to}",
-                    s.association_type_id
-                ))
-            })
         })
         .collect()
 }
@@ -235,7 +268,7 @@ async fn batch(
     let started = now_ms();
     match operation.as_str() {
         "create" => {
-            let (from, to) = pair(&auth, &from, &to, true)?;
+            let Pair { from, to, catalog } = pair(&state, &auth, &from, &to, true).await?;
             let input: Inputs<CreateInput> = parse_json(&body)?;
             check_size(input.inputs.len(), MAX_BATCH_CREATE)?;
             let mut pairs = Vec::new();
@@ -243,7 +276,7 @@ async fn batch(
                 pairs.push((
                     i.from.id_value()?,
                     i.to.id_value()?,
-                    resolve_specs(from, to, &i.types)?,
+                    resolve_specs(&catalog, from, to, &i.types)?,
                 ));
             }
             let (results, errors) = create_edges(&state, &auth, from, to, pairs).await?;
@@ -256,7 +289,7 @@ async fn batch(
             Ok((status, Json(body)).into_response())
         }
         "read" => {
-            let (from, to) = pair(&auth, &from, &to, false)?;
+            let Pair { from, to, catalog } = pair(&state, &auth, &from, &to, false).await?;
             let input: Inputs<ObjectId> = parse_json(&body)?;
             check_size(input.inputs.len(), MAX_BATCH_READ)?;
             let ids = input
@@ -271,7 +304,7 @@ async fn batch(
             let mut results = Vec::new();
             let mut without = Vec::new();
             for id in ids {
-                let to_list = grouped(from, to, edges.iter().filter(|e| e.0 == id));
+                let to_list = grouped(&catalog, from, to, edges.iter().filter(|e| e.0 == id));
                 if to_list.is_empty() {
                     without.push(id);
                 } else {
@@ -292,7 +325,7 @@ async fn batch(
             Ok((status, Json(body)).into_response())
         }
         "archive" => {
-            let (from, to) = pair(&auth, &from, &to, true)?;
+            let Pair { from, to, .. } = pair(&state, &auth, &from, &to, true).await?;
             let input: Inputs<ArchiveInput> = parse_json(&body)?;
             let mut pairs = Vec::new();
             for i in &input.inputs {
@@ -337,13 +370,15 @@ fn archive_answer(path: &str, started: i64) -> Response {
 
 /// Groups `(from, to, type)` edges of one record into `[{toObjectId, associationTypes}]`.
 fn grouped<'a>(
+    catalog: &AssociationCatalog,
     from: ObjectType,
     to: ObjectType,
     edges: impl Iterator<Item = &'a (i64, i64, i64)>,
 ) -> Vec<Json_> {
     let mut out: Vec<(i64, Vec<Json_>)> = Vec::new();
     for &(_, to_id, type_id) in edges {
-        let spec = find_type(from, to, type_id)
+        let spec = catalog
+            .find_type(from, to, type_id)
             .map(|t| spec_json(&t))
             .unwrap_or_else(
                 || json!({"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": null}),
@@ -365,10 +400,12 @@ async fn batch_default(
     Body(body): Body,
 ) -> ApiResult<Response> {
     let started = now_ms();
-    let (from, to) = pair(&auth, &from, &to, true)?;
+    let Pair { from, to, catalog } = pair(&state, &auth, &from, &to, true).await?;
     let input: Inputs<PairInput> = parse_json(&body)?;
     check_size(input.inputs.len(), MAX_BATCH_CREATE)?;
-    let default = default_type(from, to).ok_or_else(|| ApiError::validation("no default type"))?;
+    let default = catalog
+        .default_type(from, to)
+        .ok_or_else(|| ApiError::validation("no default type"))?;
     let mut pairs = Vec::new();
     for i in &input.inputs {
         pairs.push((i.from.id_value()?, i.to.id_value()?, vec![default]));
@@ -378,7 +415,7 @@ async fn batch_default(
         .iter()
         .map(|r| {
             json!({"from": {"id": r["fromObjectId"].to_string()}, "to": {"id": r["toObjectId"].to_string()},
-                   "associationSpec": {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": default.type_id}})
+                   "associationSpec": association_spec(&default)})
         })
         .collect();
     let (_, body) = batch_body(results, errors, started);
@@ -393,10 +430,10 @@ async fn batch_labels_archive(
     Body(body): Body,
 ) -> ApiResult<Response> {
     let started = now_ms();
-    let (from, to) = pair(&auth, &from, &to, true)?;
+    let Pair { from, to, catalog } = pair(&state, &auth, &from, &to, true).await?;
     let input: Inputs<CreateInput> = parse_json(&body)?;
     for i in &input.inputs {
-        let types = resolve_specs(from, to, &i.types)?;
+        let types = resolve_specs(&catalog, from, to, &i.types)?;
         let pairs = vec![(i.from.id_value()?, i.to.id_value()?)];
         let list: Vec<(i64, i64)> = types.iter().map(|t| (t.type_id, t.inverse_id)).collect();
         state
@@ -408,12 +445,16 @@ async fn batch_labels_archive(
 }
 
 async fn labels(
-    State(_): State<AppState>,
+    State(state): State<AppState>,
     auth: Auth,
     Path((from, to)): Path<(String, String)>,
 ) -> ApiResult<Json<Json_>> {
-    let (from, to) = pair(&auth, &from, &to, false)?;
-    let results: Vec<Json_> = types_between(from, to).iter().map(spec_json).collect();
+    let Pair { from, to, catalog } = pair(&state, &auth, &from, &to, false).await?;
+    let results: Vec<Json_> = catalog
+        .types_between(from, to)
+        .iter()
+        .map(spec_json)
+        .collect();
     Ok(Json(json!({ "results": results })))
 }
 
@@ -423,7 +464,7 @@ async fn list_for_record(
     Path((from, from_id, to)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Json_>> {
-    let (from, to) = pair(&auth, &from, &to, false)?;
+    let Pair { from, to, catalog } = pair(&state, &auth, &from, &to, false).await?;
     let id = id_of(&from_id)?;
     let query = QueryParams::parse(raw.as_deref());
     let limit = query
@@ -435,7 +476,7 @@ async fn list_for_record(
         .store
         .read_associations(auth.portal, from, to, vec![id])
         .await?;
-    let all = grouped(from, to, edges.iter().filter(|e| e.1 > after));
+    let all = grouped(&catalog, from, to, edges.iter().filter(|e| e.1 > after));
     let page: Vec<Json_> = all.iter().take(limit).cloned().collect();
     let mut body = json!({ "results": page });
     if all.len() > limit
@@ -453,8 +494,10 @@ async fn put_default(
     Path((from, from_id, to, to_id)): Path<(String, String, String, String)>,
 ) -> ApiResult<Json<Json_>> {
     let started = now_ms();
-    let (from, to) = pair(&auth, &from, &to, true)?;
-    let default = default_type(from, to).ok_or_else(|| ApiError::validation("no default type"))?;
+    let Pair { from, to, catalog } = pair(&state, &auth, &from, &to, true).await?;
+    let default = catalog
+        .default_type(from, to)
+        .ok_or_else(|| ApiError::validation("no default type"))?;
     let (a, b) = (id_of(&from_id)?, id_of(&to_id)?);
     let (created, _) = create_edges(&state, &auth, from, to, vec![(a, b, vec![default])]).await?;
     if created.is_empty() {
@@ -463,7 +506,7 @@ async fn put_default(
         )));
     }
     let result = json!({"from": {"id": a.to_string()}, "to": {"id": b.to_string()},
-                        "associationSpec": {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": default.type_id}});
+                        "associationSpec": association_spec(&default)});
     Ok(Json(batch_body(vec![result], Vec::new(), started).1))
 }
 
@@ -473,10 +516,10 @@ async fn put_typed(
     Path((from, from_id, to, to_id)): Path<(String, String, String, String)>,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Json_>)> {
-    let (from, to) = pair(&auth, &from, &to, true)?;
+    let Pair { from, to, catalog } = pair(&state, &auth, &from, &to, true).await?;
     let (a, b) = (id_of(&from_id)?, id_of(&to_id)?);
     let specs: Vec<Spec> = parse_json(&body)?;
-    let types = resolve_specs(from, to, &specs)?;
+    let types = resolve_specs(&catalog, from, to, &specs)?;
     let (mut created, _) = create_edges(&state, &auth, from, to, vec![(a, b, types)]).await?;
     match created.pop() {
         Some(result) => Ok((StatusCode::CREATED, Json(result))),
@@ -491,7 +534,7 @@ async fn delete_pair(
     auth: Auth,
     Path((from, from_id, to, to_id)): Path<(String, String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    let (from, to) = pair(&auth, &from, &to, true)?;
+    let Pair { from, to, .. } = pair(&state, &auth, &from, &to, true).await?;
     let pairs = vec![(id_of(&from_id)?, id_of(&to_id)?)];
     state
         .store
@@ -518,8 +561,10 @@ pub async fn attach_to_records(
         .filter_map(|r| r["id"].as_str()?.parse().ok())
         .collect();
     for name in names {
-        let to = wire::resolve_object(&name)?;
+        let to = resolve_object(state, auth.portal, &name).await?;
         auth.require(to.read_scopes())?;
+        let catalog = catalog_for(state, auth, from, to).await?;
+        let key = response_key(state, auth, to).await?;
         let edges = state
             .store
             .read_associations(auth.portal, from, to, ids.clone())
@@ -532,18 +577,32 @@ pub async fn attach_to_records(
                 .iter()
                 .filter(|e| e.0 == id)
                 .map(|&(_, to_id, type_id)| {
-                    let kind = find_type(from, to, type_id)
-                        .map(|t| crate::domain::association::type_name(&t))
+                    let kind = catalog
+                        .find_type(from, to, type_id)
+                        .map(|t| catalog.type_name(&t))
                         .unwrap_or_else(|| type_id.to_string());
                     json!({"id": to_id.to_string(), "type": kind})
                 })
                 .collect();
             if !results.is_empty() {
-                record["associations"][to.plural()] = json!({ "results": results });
+                record["associations"][key.as_str()] = json!({ "results": results });
             }
         }
     }
     Ok(())
+}
+
+/// The key a record read lists associated records under: the plural name of a standard
+/// type, a custom object's fully qualified name.
+async fn response_key(state: &AppState, auth: &Auth, object: ObjectType) -> ApiResult<String> {
+    if !object.is_custom() {
+        return Ok(object.plural().into_owned());
+    }
+    let schema = state.store.object_schema(auth.portal, object).await?;
+    Ok(schema.custom.as_ref().map_or_else(
+        || object.type_id().into_owned(),
+        |c| c.fully_qualified_name.clone(),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -552,9 +611,28 @@ struct InlineAssociation {
     types: Vec<Spec>,
 }
 
+/// The association types inline `associations` may name: the portal's, read from the store
+/// only when some record is created with associations (`wanted`).
+pub async fn inline_catalog(
+    state: &AppState,
+    auth: &Auth,
+    wanted: bool,
+) -> ApiResult<AssociationCatalog> {
+    if wanted {
+        Ok(crate::store::association_catalog(state.store.as_ref(), auth.portal).await?)
+    } else {
+        Ok(AssociationCatalog::standard())
+    }
+}
+
 /// Parses the `associations` of a record create: each names a target record and type ids;
 /// the target object type follows from the type id, as in HubSpot's API.
-pub fn inline_edges(auth: &Auth, from: ObjectType, raw: &[Json_]) -> ApiResult<Vec<NewEdge>> {
+pub fn inline_edges(
+    auth: &Auth,
+    catalog: &AssociationCatalog,
+    from: ObjectType,
+    raw: &[Json_],
+) -> ApiResult<Vec<NewEdge>> {
     let mut edges = Vec::new();
     for (index, item) in raw.iter().enumerate() {
         let parsed: InlineAssociation = serde_json::from_value(item.clone()).map_err(|e| {
@@ -569,9 +647,8 @@ pub fn inline_edges(auth: &Auth, from: ObjectType, raw: &[Json_]) -> ApiResult<V
             )));
         }
         for spec in &parsed.types {
-            let found = ObjectType::ALL
-                .into_iter()
-                .find_map(|to| find_type(from, to, spec.association_type_id))
+            let found = catalog
+                .find_from(from, spec.association_type_id)
                 .ok_or_else(|| {
                     ApiError::validation(format!(
                         "associationTypeId {} is not a type from {from}",

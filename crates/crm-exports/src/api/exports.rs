@@ -26,6 +26,7 @@ use super::extract::{Body, parse_json};
 use crate::blob::Blobs;
 use crate::blob::signing::{LinkError, UrlSigner};
 use crate::domain::ObjectType;
+use crate::domain::custom_object::find_live;
 use crate::domain::export::{ExportState, ExportType, RawExportRequest, parse_request};
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::parse_predicate;
@@ -105,15 +106,23 @@ async fn start(
 ) -> ApiResult<(StatusCode, Json<Json_>)> {
     auth.require(EXPORT_SCOPE)?;
     let raw: RawExportRequest = parse_json(&body)?;
+    let custom = state.store.custom_objects(auth.portal).await?;
     let mut schemas: HashMap<ObjectType, Arc<ObjectSchema>> = HashMap::new();
-    for object in ObjectType::ALL {
+    let live = custom.iter().filter(|c| !c.archived).map(|c| c.object);
+    for object in ObjectType::STANDARD.into_iter().chain(live) {
         schemas.insert(
             object,
             state.store.object_schema(auth.portal, object).await?,
         );
     }
-    let request =
-        parse_request(raw, |o| schemas.get(&o).cloned()).map_err(ApiError::validation_list)?;
+    // A standard type by any spelling, or one of the portal's custom objects by id or name.
+    let resolve = |text: &str| {
+        ObjectType::parse(text)
+            .filter(|o| !o.is_custom())
+            .or_else(|| find_live(&custom, text).map(|c| c.object))
+    };
+    let request = parse_request(raw, resolve, |o| schemas.get(&o).cloned())
+        .map_err(ApiError::validation_list)?;
     // Filters are checked now, with the API's caps, so a bad one is a 400 and not a failed export.
     parse_predicate(
         &request.filter_groups,

@@ -14,8 +14,7 @@ use serde_json::{Value as Json_, json};
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, QueryParams, parse_json};
-use super::{AppState, wire};
-use crate::domain::ObjectType;
+use super::{AppState, resolve_object};
 use crate::domain::list::{ProcessingType, filter_groups};
 use crate::domain::search::{Predicate, RawFilter, RawFilterGroup, SearchLimits, parse_predicate};
 use crate::domain::time::{format_datetime, now_ms};
@@ -28,6 +27,7 @@ const MAX_MEMBER_PAGE: usize = 250;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(many).post(create))
+        .route("/search", axum::routing::post(search))
         .route(
             "/object-type-id/{object_type_id}/name/{list_name}",
             get(by_name),
@@ -129,9 +129,11 @@ async fn create(
     if input.name.trim().is_empty() {
         return Err(ApiError::validation("A list needs a name"));
     }
-    let object = ObjectType::parse(&input.object_type_id).ok_or_else(|| {
-        ApiError::validation(format!("Unknown objectTypeId {:?}", input.object_type_id))
-    })?;
+    let object = resolve_object(&state, auth.portal, &input.object_type_id)
+        .await
+        .map_err(|_| {
+            ApiError::validation(format!("Unknown objectTypeId {:?}", input.object_type_id))
+        })?;
     auth.require(object.read_scopes())?;
     let processing = ProcessingType::parse(&input.processing_type).ok_or_else(|| {
         ApiError::validation(format!(
@@ -220,6 +222,104 @@ async fn many(
     Ok(Json(json!({ "lists": lists })))
 }
 
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct SearchRequest {
+    query: Option<String>,
+    list_ids: Vec<String>,
+    processing_types: Vec<String>,
+    object_type_id: Option<String>,
+    offset: Option<usize>,
+    count: Option<usize>,
+    /// `additionalProperties` is not read: every result carries `hs_list_size`.
+    sort: Option<String>,
+}
+
+const MAX_SEARCH_COUNT: usize = 500;
+
+/// `POST …/lists/search`: lists whose name contains `query` (any letter case), narrowed by
+/// ids, processing types and object type, a page at `offset`. The answer's `offset` is where
+/// the next page starts, as HubSpot's is.
+async fn search(
+    State(state): State<AppState>,
+    auth: Auth,
+    Body(body): Body,
+) -> ApiResult<Json<Json_>> {
+    auth.require(READ)?;
+    let input: SearchRequest = parse_json(&body)?;
+    let count = input.count.unwrap_or(20);
+    if count > MAX_SEARCH_COUNT {
+        return Err(ApiError::validation(format!(
+            "count is {count}; at most {MAX_SEARCH_COUNT} lists are returned per page"
+        )));
+    }
+    let object = match input.object_type_id.as_deref().map(str::trim) {
+        Some(t) if !t.is_empty() => Some(resolve_object(&state, auth.portal, t).await?),
+        _ => None,
+    };
+    let mut types = Vec::new();
+    for t in &input.processing_types {
+        let parsed = ProcessingType::parse(t).ok_or_else(|| {
+            ApiError::validation(format!(
+                "processingTypes holds {t:?}; use MANUAL, SNAPSHOT or DYNAMIC"
+            ))
+        })?;
+        types.push(parsed.as_str());
+    }
+    let ids = input
+        .list_ids
+        .iter()
+        .map(|id| list_id(id.trim()))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let needle = input.query.unwrap_or_default().trim().to_lowercase();
+    let mut lists: Vec<ListRow> = state
+        .store
+        .portal_lists(auth.portal)
+        .await?
+        .into_iter()
+        .filter(|l| needle.is_empty() || l.name.to_lowercase().contains(&needle))
+        .filter(|l| ids.is_empty() || ids.contains(&l.id))
+        .filter(|l| types.is_empty() || types.contains(&l.processing_type.as_str()))
+        .filter(|l| object.is_none_or(|o| l.object == o))
+        .collect();
+    let sort = input.sort.unwrap_or_default();
+    let (descending, key) = match sort.strip_prefix('-') {
+        Some(key) => (true, key),
+        None => (false, sort.as_str()),
+    };
+    match key.to_ascii_lowercase().as_str() {
+        "" | "listid" | "id" => lists.sort_by_key(|l| l.id),
+        "name" => lists.sort_by_key(|l| (l.name.to_lowercase(), l.id)),
+        "createdat" => lists.sort_by_key(|l| (l.created_at, l.id)),
+        "updatedat" => lists.sort_by_key(|l| (l.updated_at, l.id)),
+        _ => {
+            return Err(ApiError::validation(format!(
+                "sort {sort:?} is not one of listId, name, createdAt, updatedAt (prefix - to reverse)"
+            )));
+        }
+    }
+    if descending {
+        lists.reverse();
+    }
+    let total = lists.len();
+    let offset = input.offset.unwrap_or(0).min(total);
+    let mut page = Vec::new();
+    for list in lists.iter().skip(offset).take(count) {
+        let mut body = list_json(&state, list, false).await?;
+        let size = body
+            .as_object_mut()
+            .and_then(|b| b.remove("size"))
+            .unwrap_or(json!(0));
+        body["additionalProperties"] =
+            json!({"hs_list_size": size.to_string(), "hs_list_reference_count": "0"});
+        page.push(body);
+    }
+    let next = offset + page.len();
+    Ok(Json(json!({
+        "lists": page, "total": total, "offset": next, "hasMore": next < total,
+    })))
+}
+
 async fn by_name(
     State(state): State<AppState>,
     auth: Auth,
@@ -227,7 +327,7 @@ async fn by_name(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Json_>> {
     auth.require(READ)?;
-    let object = wire::resolve_object(&object_type_id)?;
+    let object = resolve_object(&state, auth.portal, &object_type_id).await?;
     let include = QueryParams::parse(raw.as_deref()).bool("includeFilters")?;
     let list = state
         .store

@@ -15,6 +15,7 @@ mod owners;
 mod pipelines;
 mod properties;
 mod records;
+mod schemas;
 mod search;
 mod wire;
 
@@ -34,9 +35,11 @@ use tower_http::timeout::TimeoutLayer;
 
 use self::auth::Auth;
 use self::error::{ApiError, ApiResult, CORRELATION_ID};
+use crate::domain::ObjectType;
+use crate::domain::custom_object::find_live;
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::SearchLimits;
-use crate::store::SharedStore;
+use crate::store::{PortalId, SharedStore};
 
 pub const CORRELATION_HEADER: &str = "x-hubspot-correlation-id";
 
@@ -79,6 +82,25 @@ pub enum Access {
     SchemaWrite,
 }
 
+/// Resolves `{objectType}` for the caller's portal: a standard type by name or id, or one of
+/// the portal's live custom objects by objectTypeId, fullyQualifiedName or name (any letter
+/// case). Another portal's custom type is unknown here, as a type that does not exist.
+pub async fn resolve_object(
+    state: &AppState,
+    portal: PortalId,
+    segment: &str,
+) -> ApiResult<ObjectType> {
+    let segment = segment.trim();
+    let unknown = || ApiError::validation(format!("Unable to infer object type from: {segment}"));
+    if let Some(object) = ObjectType::parse(segment).filter(|o| !o.is_custom()) {
+        return Ok(object);
+    }
+    let custom = state.store.custom_objects(portal).await?;
+    find_live(&custom, segment)
+        .map(|c| c.object)
+        .ok_or_else(unknown)
+}
+
 /// Resolves `{objectType}`, checks the caller's scopes for it, and loads its schema.
 pub async fn object_schema(
     state: &AppState,
@@ -86,7 +108,7 @@ pub async fn object_schema(
     segment: &str,
     access: Access,
 ) -> ApiResult<Arc<ObjectSchema>> {
-    let object = wire::resolve_object(segment)?;
+    let object = resolve_object(state, auth.portal, segment).await?;
     match access {
         Access::Read => auth.require(object.read_scopes())?,
         Access::Write => auth.require(object.write_scopes())?,
@@ -140,6 +162,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/crm/v4/objects", associations::record_routes())
         .nest("/crm/v4/associations", associations::batch_routes())
         .nest("/crm/associations/2026-03", associations::batch_routes())
+        .nest("/crm-object-schemas/v3/schemas", schemas::routes())
+        .nest("/crm-object-schemas/2026-03/schemas", schemas::routes())
         .nest("/crm/v3/lists", lists::routes())
         .nest("/crm/lists/2026-03", lists::routes())
         .nest("/crm/v3/owners", owners::routes())

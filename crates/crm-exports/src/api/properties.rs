@@ -111,7 +111,7 @@ pub async fn read(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PropertyCreate {
+pub(super) struct PropertyCreate {
     name: String,
     label: String,
     #[serde(rename = "type")]
@@ -146,7 +146,7 @@ struct OptionInput {
 }
 
 /// Checks a create request against HubSpot's rules; every problem is reported.
-fn definition_from(input: PropertyCreate, now: i64) -> ApiResult<PropertyDefinition> {
+pub(super) fn definition_from(input: PropertyCreate, now: i64) -> ApiResult<PropertyDefinition> {
     let mut problems = Vec::new();
     if !is_valid_property_name(&input.name) {
         problems.push(format!(

@@ -131,7 +131,10 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Json_>)> {
     let schema = object_schema(&state, &auth, &object_type, Access::Write).await?;
     let input: CreateInput = parse_json(&body)?;
-    let edges = super::associations::inline_edges(&auth, schema.object, &input.associations)?;
+    let catalog =
+        super::associations::inline_catalog(&state, &auth, !input.associations.is_empty()).await?;
+    let edges =
+        super::associations::inline_edges(&auth, &catalog, schema.object, &input.associations)?;
     let owners = wire::owners_for(&state, &auth, &schema, [&input.properties]).await?;
     let values = wire::parse_properties(&schema, &input.properties, &owners, CREATING)
         .map_err(|p| ApiError::invalid_properties(&p))?;

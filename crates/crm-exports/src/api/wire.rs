@@ -60,7 +60,7 @@ pub fn record_json(record: &Record, schema: &ObjectSchema, nulls: Nulls) -> Json
 /// The system properties every response carries, whatever was asked for.
 fn system_properties(object: ObjectType) -> [&'static str; 3] {
     [
-        "createdate",
+        object.created_property(),
         "hs_object_id",
         object.last_modified_property(),
     ]

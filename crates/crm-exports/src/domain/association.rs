@@ -1,8 +1,34 @@
-//! Association types between the standard objects: HubSpot's HUBSPOT_DEFINED type ids, each
-//! directional with an inverse, so an edge created from one side is read from either. The
-//! unlabeled type of a pair is its default ("the most generic" type).
+//! Association types: HubSpot's HUBSPOT_DEFINED type ids between the standard objects, and
+//! the USER_DEFINED ones a portal's custom object schemas define. Each is directional with an
+//! inverse, so an edge created from one side is read from either. The unlabeled type of a
+//! pair is its default ("the most generic" type).
 
 use super::ObjectType;
+use super::custom_object::AssociationDefinition;
+
+/// Who defined an association type, as the v4 API names it (`associationCategory`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    HubspotDefined,
+    UserDefined,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::HubspotDefined => "HUBSPOT_DEFINED",
+            Self::UserDefined => "USER_DEFINED",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "HUBSPOT_DEFINED" => Some(Self::HubspotDefined),
+            "USER_DEFINED" => Some(Self::UserDefined),
+            _ => None,
+        }
+    }
+}
 
 /// One directional association type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,6 +39,7 @@ pub struct AssociationType {
     pub inverse_id: i64,
     /// `Some("Primary")` for the primary types; unlabeled types have none.
     pub label: Option<&'static str>,
+    pub category: Category,
 }
 
 use ObjectType::{Companies as CO, Contacts as CT, Deals as DE, Tickets as TI};
@@ -34,54 +61,111 @@ const PAIRS: &[(ObjectType, ObjectType, i64, i64, Option<&str>)] = &[
     (TI, TI, 452, 452, None),
 ];
 
-/// Every type from `from` to `to`, unlabeled first.
-pub fn types_between(from: ObjectType, to: ObjectType) -> Vec<AssociationType> {
-    let mut found = Vec::new();
-    for &(a, b, id, inverse, label) in PAIRS {
-        if a == from && b == to {
-            found.push(AssociationType {
-                from,
-                to,
-                type_id: id,
-                inverse_id: inverse,
-                label,
-            });
-        }
-        if b == from && a == to && a != b {
-            found.push(AssociationType {
-                from,
-                to,
-                type_id: inverse,
-                inverse_id: id,
-                label,
-            });
-        }
+/// The association types one portal knows: HubSpot's between the standard objects and the
+/// ones its custom objects define.
+#[derive(Clone, Debug, Default)]
+pub struct AssociationCatalog {
+    defined: Vec<AssociationDefinition>,
+}
+
+impl AssociationCatalog {
+    /// HubSpot's types only, for portals (or callers) without custom objects.
+    pub fn standard() -> Self {
+        Self::default()
     }
-    found.sort_by_key(|t| t.label.is_some());
-    found
-}
 
-/// The unlabeled type of a pair, used by "associate default".
-pub fn default_type(from: ObjectType, to: ObjectType) -> Option<AssociationType> {
-    types_between(from, to)
-        .into_iter()
-        .find(|t| t.label.is_none())
-}
+    pub fn new(defined: Vec<AssociationDefinition>) -> Self {
+        Self { defined }
+    }
 
-pub fn find_type(from: ObjectType, to: ObjectType, type_id: i64) -> Option<AssociationType> {
-    types_between(from, to)
-        .into_iter()
-        .find(|t| t.type_id == type_id)
-}
+    /// Every type from `from` to `to`, unlabeled first.
+    pub fn types_between(&self, from: ObjectType, to: ObjectType) -> Vec<AssociationType> {
+        let builtin = PAIRS.iter().map(|&(a, b, id, inverse, label)| {
+            (a, b, id, inverse, label, Category::HubspotDefined)
+        });
+        let defined = self.defined.iter().map(|d| {
+            (
+                d.from,
+                d.to,
+                d.type_id,
+                d.inverse_id,
+                None,
+                Category::UserDefined,
+            )
+        });
+        let mut found = Vec::new();
+        for (a, b, id, inverse, label, category) in builtin.chain(defined) {
+            if a == from && b == to {
+                found.push(AssociationType {
+                    from,
+                    to,
+                    type_id: id,
+                    inverse_id: inverse,
+                    label,
+                    category,
+                });
+            }
+            if b == from && a == to && a != b {
+                found.push(AssociationType {
+                    from,
+                    to,
+                    type_id: inverse,
+                    inverse_id: id,
+                    label,
+                    category,
+                });
+            }
+        }
+        found.sort_by_key(|t| t.label.is_some());
+        found
+    }
 
-/// The name record reads show for an edge: `contact_to_company` for the primary type,
-/// `contact_to_company_unlabeled` for the generic one.
-pub fn type_name(t: &AssociationType) -> String {
-    let base = format!("{}_to_{}", t.from.singular(), t.to.singular());
-    if t.label.is_some() {
-        base
-    } else {
-        format!("{base}_unlabeled")
+    /// The unlabeled type of a pair, used by "associate default".
+    pub fn default_type(&self, from: ObjectType, to: ObjectType) -> Option<AssociationType> {
+        self.types_between(from, to)
+            .into_iter()
+            .find(|t| t.label.is_none())
+    }
+
+    pub fn find_type(
+        &self,
+        from: ObjectType,
+        to: ObjectType,
+        type_id: i64,
+    ) -> Option<AssociationType> {
+        self.types_between(from, to)
+            .into_iter()
+            .find(|t| t.type_id == type_id)
+    }
+
+    /// The type `type_id` from `from` to whichever object it leads to.
+    pub fn find_from(&self, from: ObjectType, type_id: i64) -> Option<AssociationType> {
+        let defined_ends = self.defined.iter().flat_map(|d| [d.from, d.to]);
+        ObjectType::STANDARD
+            .into_iter()
+            .chain(defined_ends)
+            .find_map(|to| self.find_type(from, to, type_id))
+    }
+
+    /// The name record reads show for an edge: `contact_to_company` for the primary type,
+    /// `contact_to_company_unlabeled` for the generic one, and a custom definition's own name
+    /// (read from its far side, the two names swapped round `_to_`).
+    pub fn type_name(&self, t: &AssociationType) -> String {
+        if let Some(d) = self.defined.iter().find(|d| d.type_id == t.type_id) {
+            return d.name.clone();
+        }
+        if let Some(d) = self.defined.iter().find(|d| d.inverse_id == t.type_id) {
+            return match d.name.split_once("_to_") {
+                Some((a, b)) => format!("{b}_to_{a}"),
+                None => d.name.clone(),
+            };
+        }
+        let base = format!("{}_to_{}", t.from.singular(), t.to.singular());
+        if t.label.is_some() {
+            base
+        } else {
+            format!("{base}_unlabeled")
+        }
     }
 }
 
@@ -89,20 +173,59 @@ pub fn type_name(t: &AssociationType) -> String {
 mod tests {
     use super::*;
 
+    const CAR: ObjectType = ObjectType::Custom(7);
+
+    fn catalog() -> AssociationCatalog {
+        AssociationCatalog::new(vec![AssociationDefinition {
+            type_id: 1001,
+            inverse_id: 1002,
+            from: CAR,
+            to: CT,
+            name: "car_to_contact".into(),
+            created_at: 0,
+        }])
+    }
+
     #[test]
     fn every_type_reads_back_through_its_inverse() {
-        for from in ObjectType::ALL {
-            for to in ObjectType::ALL {
-                for t in types_between(from, to) {
-                    let back = find_type(to, from, t.inverse_id).expect("an inverse exists");
+        let catalog = catalog();
+        let all = [CT, CO, DE, TI, CAR];
+        for from in all {
+            for to in all {
+                for t in catalog.types_between(from, to) {
+                    let back = catalog
+                        .find_type(to, from, t.inverse_id)
+                        .expect("an inverse exists");
                     assert_eq!(back.inverse_id, t.type_id);
                     assert_eq!(back.label, t.label);
+                    assert_eq!(back.category, t.category);
                 }
             }
         }
-        assert_eq!(default_type(CT, CO).unwrap().type_id, 279);
-        assert_eq!(default_type(CO, CT).unwrap().type_id, 280);
-        assert_eq!(default_type(DE, CT).unwrap().type_id, 3);
-        assert_eq!(find_type(CO, TI, 25).unwrap().label, Some("Primary"));
+        let standard = AssociationCatalog::standard();
+        assert_eq!(standard.default_type(CT, CO).unwrap().type_id, 279);
+        assert_eq!(standard.default_type(CO, CT).unwrap().type_id, 280);
+        assert_eq!(standard.default_type(DE, CT).unwrap().type_id, 3);
+        assert_eq!(
+            standard.find_type(CO, TI, 25).unwrap().label,
+            Some("Primary")
+        );
+        assert_eq!(standard.default_type(CAR, CT), None);
+    }
+
+    #[test]
+    fn a_custom_definition_is_user_defined_and_named_from_either_side() {
+        let catalog = catalog();
+        let there = catalog.default_type(CAR, CT).unwrap();
+        assert_eq!(
+            (there.type_id, there.category),
+            (1001, Category::UserDefined)
+        );
+        let back = catalog.default_type(CT, CAR).unwrap();
+        assert_eq!(back.type_id, 1002);
+        assert_eq!(catalog.type_name(&there), "car_to_contact");
+        assert_eq!(catalog.type_name(&back), "contact_to_car");
+        let primary = catalog.find_type(CT, CO, 1).unwrap();
+        assert_eq!(catalog.type_name(&primary), "contact_to_company");
     }
 }

@@ -179,15 +179,12 @@ pub struct RawCrmSearch {
     pub query: Option<String>,
 }
 
-/// Resolves an export's `objectType`: `CONTACT`, `contacts`, `0-1` and so on.
-pub fn parse_object_type(text: &str) -> Option<ObjectType> {
-    ObjectType::parse(text.trim())
-}
-
-/// Checks the parts that need no schema and returns the object type; every problem is
-/// collected.
+/// Checks the request and returns it parsed; every problem is collected. `resolve` names an
+/// object type from the portal's point of view (`CONTACT`, `contacts`, `0-1`, a custom
+/// object's name or `2-<n>` id), `schema_for` gives its schema.
 pub fn parse_request(
     raw: RawExportRequest,
+    resolve: impl Fn(&str) -> Option<ObjectType>,
     schema_for: impl Fn(ObjectType) -> Option<std::sync::Arc<ObjectSchema>>,
 ) -> Result<ExportRequest, Vec<String>> {
     let mut problems = Vec::new();
@@ -239,7 +236,7 @@ pub fn parse_request(
         }
     });
     let object = object_type.and_then(|t| {
-        let found = parse_object_type(&t);
+        let found = resolve(t.trim());
         if found.is_none() {
             problems.push(format!("Unable to infer object type from: {t}"));
         }
@@ -271,7 +268,7 @@ pub fn parse_request(
     }
     let mut associated_object_types = Vec::new();
     for name in &associated {
-        match parse_object_type(name) {
+        match resolve(name.trim()) {
             Some(t) if !associated_object_types.contains(&t) => associated_object_types.push(t),
             Some(_) => {}
             None => problems.push(format!(

@@ -4,6 +4,7 @@
 
 pub mod association;
 pub mod batch;
+pub mod custom_object;
 pub mod defaults;
 pub mod export;
 pub mod list;

@@ -143,7 +143,7 @@ pub enum SystemField {
 pub fn system_field(object: ObjectType, property: &str) -> Option<SystemField> {
     match property {
         "hs_object_id" => Some(SystemField::Id),
-        "createdate" => Some(SystemField::CreatedAt),
+        p if p == object.created_property() => Some(SystemField::CreatedAt),
         p if p == object.last_modified_property() => Some(SystemField::UpdatedAt),
         _ => None,
     }

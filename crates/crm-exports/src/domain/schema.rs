@@ -1,7 +1,11 @@
-//! A portal's schema for one object type: its property definitions and groups, as the API
-//! validates writes and reads against them.
+//! A portal's schema for one object type: its property definitions and groups (and, for a
+//! custom object, its schema's names and settings), as the API validates writes and reads
+//! against them.
+
+use std::sync::Arc;
 
 use super::ObjectType;
+use super::custom_object::CustomObject;
 use super::property::{PropertyDefinition, PropertyGroup};
 use super::search::PropertyLookup;
 
@@ -10,9 +14,54 @@ pub struct ObjectSchema {
     pub object: ObjectType,
     pub properties: Vec<PropertyDefinition>,
     pub groups: Vec<PropertyGroup>,
+    /// The schema of a custom object; `None` for the standard types.
+    pub custom: Option<Arc<CustomObject>>,
 }
 
 impl ObjectSchema {
+    /// The singular label, e.g. `Contact` or a custom object's own.
+    pub fn singular_label(&self) -> String {
+        match (&self.custom, self.object) {
+            (Some(custom), _) => custom.settings.labels.singular.clone(),
+            (None, ObjectType::Contacts) => "Contact".to_string(),
+            (None, ObjectType::Companies) => "Company".to_string(),
+            (None, ObjectType::Deals) => "Deal".to_string(),
+            (None, ObjectType::Tickets) => "Ticket".to_string(),
+            (None, other) => other.type_id().into_owned(),
+        }
+    }
+
+    /// The property shown for a record where a name is wanted (association display columns):
+    /// contacts their email (unique and always meaningful), the other standard objects their
+    /// name property, a custom object its primary display property.
+    pub fn display_property(&self) -> String {
+        match (&self.custom, self.object) {
+            (Some(custom), _) => custom.display_property().to_string(),
+            (None, ObjectType::Contacts) => "email".to_string(),
+            (None, ObjectType::Companies) => "name".to_string(),
+            (None, ObjectType::Deals) => "dealname".to_string(),
+            (None, ObjectType::Tickets) => "subject".to_string(),
+            (None, _) => "hs_object_id".to_string(),
+        }
+    }
+
+    /// A custom object's schema: the search `query` looks in its searchable properties.
+    pub fn for_custom(
+        custom: CustomObject,
+        mut properties: Vec<PropertyDefinition>,
+        groups: Vec<PropertyGroup>,
+    ) -> Self {
+        for p in &mut properties {
+            p.searchable = custom.settings.searchable_properties.contains(&p.name);
+        }
+        Self {
+            object: custom.object,
+            properties,
+            groups,
+            custom: Some(Arc::new(custom)),
+        }
+    }
+
     pub fn property(&self, name: &str) -> Option<&PropertyDefinition> {
         self.properties.iter().find(|p| p.name == name)
     }

@@ -7,30 +7,31 @@
 use std::collections::HashMap;
 
 use crate::domain::ObjectType;
-use crate::domain::association::{AssociationType, types_between};
+use crate::domain::association::{AssociationCatalog, AssociationType};
+use crate::domain::schema::ObjectSchema;
 use crate::jobs::render::Rendered;
 use crate::store::{PortalId, RecordKey, SharedStore, Visibility};
 
 /// HubSpot's default cap on associated records per association type per row.
 pub const PER_ROW_CAP: usize = 1_000;
 
-/// The property shown for an associated record. Contacts show their email (unique and
-/// always meaningful); the others their name property.
-pub fn display_property(object: ObjectType) -> &'static str {
-    match object {
-        ObjectType::Contacts => "email",
-        ObjectType::Companies => "name",
-        ObjectType::Deals => "dealname",
-        ObjectType::Tickets => "subject",
-    }
+/// An associated object type as its columns show it.
+#[derive(Clone, Debug)]
+pub struct AssociatedTarget {
+    pub object: ObjectType,
+    /// The singular label in headers: `Associated Company IDs`.
+    pub label: String,
+    /// The property whose value the display column shows.
+    pub display_property: String,
 }
 
-fn label(object: ObjectType) -> &'static str {
-    match object {
-        ObjectType::Contacts => "Contact",
-        ObjectType::Companies => "Company",
-        ObjectType::Deals => "Deal",
-        ObjectType::Tickets => "Ticket",
+impl AssociatedTarget {
+    pub fn from_schema(schema: &ObjectSchema) -> Self {
+        Self {
+            object: schema.object,
+            label: schema.singular_label(),
+            display_property: schema.display_property(),
+        }
     }
 }
 
@@ -39,7 +40,8 @@ pub struct AssociationColumns {
     pub runtime: tokio::runtime::Handle,
     pub portal: PortalId,
     pub from: ObjectType,
-    pub types: Vec<ObjectType>,
+    pub targets: Vec<AssociatedTarget>,
+    pub catalog: AssociationCatalog,
     pub display: bool,
     /// Adds `Associated Company IDs (Primary)`-style columns per labeled type.
     pub labeled: bool,
@@ -49,15 +51,15 @@ pub struct AssociationColumns {
 impl AssociationColumns {
     pub fn headers(&self) -> Vec<String> {
         let mut headers = Vec::new();
-        for t in &self.types {
-            headers.push(format!("Associated {} IDs", label(*t)));
+        for t in &self.targets {
+            headers.push(format!("Associated {} IDs", t.label));
             if self.display {
-                headers.push(format!("Associated {}", label(*t)));
+                headers.push(format!("Associated {}", t.label));
             }
-            for labeled in self.labeled_types(*t) {
+            for labeled in self.labeled_types(t.object) {
                 headers.push(format!(
                     "Associated {} IDs ({})",
-                    label(*t),
+                    t.label,
                     labeled.label.unwrap_or_default()
                 ));
             }
@@ -69,7 +71,8 @@ impl AssociationColumns {
         if !self.labeled {
             return Vec::new();
         }
-        types_between(self.from, to)
+        self.catalog
+            .types_between(self.from, to)
             .into_iter()
             .filter(|t| t.label.is_some())
             .collect()
@@ -78,7 +81,8 @@ impl AssociationColumns {
     /// The extra cells of the records `ids`, in order.
     pub fn cells(&self, ids: &[i64]) -> anyhow::Result<Vec<Vec<Rendered>>> {
         let mut rows: Vec<Vec<Rendered>> = vec![Vec::new(); ids.len()];
-        for &to in &self.types {
+        for target in &self.targets {
+            let to = target.object;
             let edges = self.runtime.block_on(self.store.read_associations(
                 self.portal,
                 self.from,
@@ -91,10 +95,6 @@ impl AssociationColumns {
             for &(from_id, to_id, type_id) in &edges {
                 by_type.entry((from_id, type_id)).or_default().push(to_id);
             }
-            let mut by_type: HashMap<(i64, i64), Vec<i64>> = HashMap::new();
-            for &(from_id, to_id, type_id) in &edges {
-                by_type.entry((from_id, type_id)).or_default().push(to_id);
-            }
             for (from_id, to_id, _) in edges {
                 let list = targets.entry(from_id).or_default();
                 if list.last() != Some(&to_id) && self.cap.is_none_or(|cap| list.len() < cap) {
@@ -102,7 +102,7 @@ impl AssociationColumns {
                 }
             }
             let names = if self.display {
-                self.display_values(to, &targets)?
+                self.display_values(target, &targets)?
             } else {
                 HashMap::new()
             };
@@ -129,17 +129,17 @@ impl AssociationColumns {
 
     fn display_values(
         &self,
-        to: ObjectType,
+        target: &AssociatedTarget,
         targets: &HashMap<i64, Vec<i64>>,
     ) -> anyhow::Result<HashMap<i64, String>> {
         let mut wanted: Vec<i64> = targets.values().flatten().copied().collect();
         wanted.sort_unstable();
         wanted.dedup();
         let keys = wanted.iter().map(|id| RecordKey::Id(*id)).collect();
-        let property = display_property(to).to_string();
+        let property = target.display_property.clone();
         let found = self.runtime.block_on(self.store.read_records(
             self.portal,
-            to,
+            target.object,
             keys,
             vec![property.clone()],
             Visibility::Live,

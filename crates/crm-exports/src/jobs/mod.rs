@@ -291,17 +291,26 @@ impl Runner {
                 .stream_batches(portal, object, predicate, projection, sender)
                 .await
         });
-        let associations =
-            (!request.associated_object_types.is_empty()).then(|| AssociationColumns {
+        let associations = if request.associated_object_types.is_empty() {
+            None
+        } else {
+            let mut targets = Vec::new();
+            for &object in &request.associated_object_types {
+                let schema = self.store.object_schema(row.portal, object).await?;
+                targets.push(associated::AssociatedTarget::from_schema(&schema));
+            }
+            Some(AssociationColumns {
                 store: self.store.clone(),
                 runtime: tokio::runtime::Handle::current(),
                 portal: row.portal,
                 from: request.object_type,
-                types: request.associated_object_types.clone(),
+                targets,
+                catalog: crate::store::association_catalog(self.store.as_ref(), row.portal).await?,
                 display: request.include_primary_display,
                 labeled: request.include_labeled,
                 cap: (!request.unlimited_associations).then_some(associated::PER_ROW_CAP),
-            });
+            })
+        };
         let rows_written = Arc::new(AtomicU64::new(0));
         let writer = {
             let (temp, config) = (temp.clone(), self.config.clone());

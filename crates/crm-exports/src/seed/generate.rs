@@ -43,6 +43,7 @@ impl Context<'_> {
             ObjectType::Companies => 2,
             ObjectType::Deals => 3,
             ObjectType::Tickets => 5,
+            ObjectType::Custom(n) => 2_000_000 + u64::from(n),
         };
         Rng::for_record(self.seed, stream, index as u64)
     }
@@ -323,6 +324,11 @@ pub fn draft(object: ObjectType, ctx: &Context, index: usize) -> Draft {
         ObjectType::Contacts => contact(ctx, index),
         ObjectType::Deals => deal(ctx, index),
         ObjectType::Tickets => ticket(ctx, index),
+        // The seed defines no custom objects; one would get only its system fields.
+        ObjectType::Custom(_) => Draft {
+            properties: Vec::new(),
+            links: Vec::new(),
+        },
     }
 }
 
@@ -349,7 +355,7 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_records_and_another_seed_others() {
-        for object in ObjectType::ALL {
+        for object in ObjectType::STANDARD {
             assert_eq!(draft(object, &ctx(1), 5), draft(object, &ctx(1), 5));
         }
         let emails = |seed| {

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 
 use super::{DemoList, NewRecord, Plan, Sink, pools};
 use crate::domain::ObjectType;
-use crate::domain::association::find_type;
+use crate::domain::association::AssociationCatalog;
 use crate::domain::list::filter_groups;
 use crate::domain::property::PropertyDefinition;
 use crate::domain::search::{SearchLimits, parse_predicate};
@@ -110,9 +110,11 @@ impl Sink for StoreSink {
             }
             let mut edges = Vec::with_capacity(record.associations.len());
             for (to, to_id, type_id) in record.associations {
-                let kind = find_type(object, to, type_id).with_context(|| {
-                    format!("no association type {type_id} from {}", object.plural())
-                })?;
+                let kind = AssociationCatalog::standard()
+                    .find_type(object, to, type_id)
+                    .with_context(|| {
+                        format!("no association type {type_id} from {}", object.plural())
+                    })?;
                 edges.push(NewEdge {
                     to,
                     to_id,

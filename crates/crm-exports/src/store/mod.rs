@@ -1,5 +1,6 @@
 //! Persistence behind one trait, [`Store`], named in domain terms: portals and tokens,
-//! property schemas, and records (write, read, list, search, archive). The SQLite
+//! property schemas and custom object schemas, records (write, read, list, search,
+//! archive), associations, lists, owners and the export queue. The SQLite
 //! implementation lives in `sqlite/`, the PostgreSQL one in `postgres/`. This module
 //! imports only `domain`; wire types never reach it.
 
@@ -10,7 +11,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::domain::association::AssociationCatalog;
 use crate::domain::batch::RecordBatch;
+use crate::domain::custom_object::{
+    AssociationDefinition, CustomObject, CustomObjectSettings, NewCustomObject,
+};
 use crate::domain::export::{ExportRequest, ExportState};
 use crate::domain::owner::Owner;
 use crate::domain::property::{PropertyDefinition, PropertyGroup};
@@ -20,6 +25,16 @@ use crate::domain::{ObjectType, Record, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PortalId(pub i64);
+
+/// The association types `portal` knows: HubSpot's and its custom objects' definitions.
+pub async fn association_catalog(
+    store: &dyn Store,
+    portal: PortalId,
+) -> StoreResult<AssociationCatalog> {
+    Ok(AssociationCatalog::new(
+        store.association_definitions(portal).await?,
+    ))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -240,6 +255,54 @@ pub trait Store: Send + Sync {
         group: PropertyGroup,
     ) -> StoreResult<PropertyGroup>;
 
+    // Custom object schemas.
+    /// Creates a custom object with its properties, record table and association types;
+    /// `Conflict` when the portal already has one of that name (archived ones included).
+    async fn create_custom_object(
+        &self,
+        portal: PortalId,
+        new: NewCustomObject,
+        now: i64,
+    ) -> StoreResult<Arc<CustomObject>>;
+    /// The portal's custom objects, archived ones too, oldest first.
+    async fn custom_objects(&self, portal: PortalId) -> StoreResult<Vec<Arc<CustomObject>>>;
+    /// Replaces a live custom object's settings; `NotFound` for unknown or archived ones.
+    async fn update_custom_object(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        settings: CustomObjectSettings,
+        now: i64,
+    ) -> StoreResult<Arc<CustomObject>>;
+    /// Archives a live custom object; `Conflict` while it still has live records.
+    async fn archive_custom_object(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        now: i64,
+    ) -> StoreResult<()>;
+    /// Defines an association type from the custom object `from` to `to`.
+    async fn define_association(
+        &self,
+        portal: PortalId,
+        from: ObjectType,
+        to: ObjectType,
+        name: String,
+        now: i64,
+    ) -> StoreResult<AssociationDefinition>;
+    /// Removes one of `object`'s association definitions and its edges; false if unknown.
+    async fn remove_association_definition(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        type_id: i64,
+    ) -> StoreResult<bool>;
+    /// Every association definition of the portal (see [`association_catalog`]).
+    async fn association_definitions(
+        &self,
+        portal: PortalId,
+    ) -> StoreResult<Vec<AssociationDefinition>>;
+
     // Records.
     /// Applies `ops` in one transaction. With `atomic`, any failure rolls every op back.
     async fn write_records(
@@ -428,6 +491,8 @@ pub trait Store: Send + Sync {
         now: i64,
     ) -> StoreResult<ListRow>;
     async fn get_list(&self, portal: PortalId, id: i64) -> StoreResult<Option<ListRow>>;
+    /// Every list of the portal, by id.
+    async fn portal_lists(&self, portal: PortalId) -> StoreResult<Vec<ListRow>>;
     async fn find_list(
         &self,
         portal: PortalId,

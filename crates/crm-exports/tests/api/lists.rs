@@ -271,3 +271,117 @@ async fn bad_list_requests_are_clear_errors_and_portals_stay_apart() {
         .await;
     assert_hubspot_error(&refused, StatusCode::FORBIDDEN, "MISSING_SCOPES");
 }
+
+#[tokio::test]
+async fn lists_are_searched_by_name_type_and_page_on_both_path_families() {
+    let app = TestApp::spawn().await;
+    let ids = app
+        .create_many(
+            "contacts",
+            vec![json!({"firstname": "A"}), json!({"firstname": "B"})],
+        )
+        .await;
+    let mut created = Vec::new();
+    for (name, kind, object) in [
+        ("Spring leads", "MANUAL", "0-1"),
+        ("Autumn leads", "DYNAMIC", "0-1"),
+        ("Spring firms", "MANUAL", "0-2"),
+        ("Winter", "SNAPSHOT", "0-1"),
+    ] {
+        let mut body = json!({"name": name, "objectTypeId": object, "processingType": kind});
+        if kind != "MANUAL" {
+            body["filterBranch"] = leads_branch();
+        }
+        let reply = app.post("/crm/v3/lists/", body).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        created.push(reply.body["list"]["listId"].as_str().unwrap().to_string());
+    }
+    put(
+        &app,
+        &format!("/crm/v3/lists/{}/memberships/add", created[0]),
+        json!(ids),
+    )
+    .await;
+    let names = |body: &Value| -> Vec<String> {
+        body["lists"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for prefix in PREFIXES {
+        let spring = app
+            .post(&format!("{prefix}/search"), json!({"query": "SPRING"}))
+            .await;
+        assert_eq!(spring.status, StatusCode::OK, "{}", spring.body);
+        assert_eq!(names(&spring.body), ["Spring leads", "Spring firms"]);
+        assert_eq!(spring.body["total"], 2);
+        assert_eq!(spring.body["hasMore"], false);
+        assert_eq!(
+            spring.body["lists"][0]["additionalProperties"]["hs_list_size"],
+            "2"
+        );
+        assert_eq!(spring.body["lists"][0]["listId"], created[0].as_str());
+        assert_eq!(spring.body["lists"][0]["processingType"], "MANUAL");
+
+        let contacts = app
+            .post(
+                &format!("{prefix}/search"),
+                json!({"objectTypeId": "0-1", "processingTypes": ["MANUAL", "DYNAMIC"], "sort": "-name"}),
+            )
+            .await;
+        assert_eq!(names(&contacts.body), ["Spring leads", "Autumn leads"]);
+
+        let first = app
+            .post(&format!("{prefix}/search"), json!({"count": 3}))
+            .await;
+        assert_eq!(first.body["lists"].as_array().unwrap().len(), 3);
+        assert_eq!(first.body["total"], 4);
+        assert_eq!(first.body["offset"], 3);
+        assert_eq!(first.body["hasMore"], true);
+        let rest = app
+            .post(
+                &format!("{prefix}/search"),
+                json!({"count": 3, "offset": 3}),
+            )
+            .await;
+        assert_eq!(names(&rest.body), ["Winter"]);
+        assert_eq!(rest.body["hasMore"], false);
+
+        let by_ids = app
+            .post(
+                &format!("{prefix}/search"),
+                json!({"listIds": [created[3], created[1]]}),
+            )
+            .await;
+        assert_eq!(names(&by_ids.body), ["Autumn leads", "Winter"]);
+
+        for bad in [
+            json!({"count": 501}),
+            json!({"processingTypes": ["STATIC"]}),
+            json!({"sort": "size"}),
+            json!({"objectTypeId": "widgets"}),
+            json!({"listIds": ["abc"]}),
+            json!({"count": "many"}),
+        ] {
+            let reply = app.post(&format!("{prefix}/search"), bad.clone()).await;
+            assert_hubspot_error(&reply, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+        }
+    }
+    let other = app.token_for(2, &TestApp::all_scopes()).await;
+    let theirs = app
+        .send(
+            Method::POST,
+            "/crm/v3/lists/search",
+            Some(&other),
+            Some(Body::Json(json!({}))),
+        )
+        .await;
+    assert_eq!(
+        theirs.body["lists"],
+        json!([]),
+        "another portal sees none of these lists"
+    );
+    assert_eq!(theirs.body["total"], 0);
+}

@@ -1,6 +1,7 @@
 //! End-to-end tests over HTTP against the real app on a random port.
 
 mod associations;
+mod custom_objects;
 mod helpers;
 mod lists;
 mod owners;

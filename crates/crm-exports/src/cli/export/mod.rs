@@ -284,6 +284,7 @@ fn default_properties(object: ObjectType) -> &'static [&'static str] {
             "hs_ticket_priority",
             "createdate",
         ],
+        ObjectType::Custom(_) => &["hs_object_id", "hs_createdate", "hs_lastmodifieddate"],
     }
 }
 

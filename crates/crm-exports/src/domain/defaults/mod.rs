@@ -20,14 +20,20 @@ fn source(object: ObjectType) -> &'static str {
         ObjectType::Companies => include_str!("companies.json"),
         ObjectType::Deals => include_str!("deals.json"),
         ObjectType::Tickets => include_str!("tickets.json"),
+        // Custom objects get theirs from their schema (domain::custom_object).
+        ObjectType::Custom(_) => r#"{"groups": [], "properties": []}"#,
     }
 }
 
-/// The defaults for `object`, parsed once per process.
+/// The defaults for `object`, parsed once per process; a custom object has none.
 pub fn for_object(object: ObjectType) -> &'static ObjectDefaults {
+    static NONE: ObjectDefaults = ObjectDefaults {
+        groups: Vec::new(),
+        properties: Vec::new(),
+    };
     static PARSED: OnceLock<Vec<ObjectDefaults>> = OnceLock::new();
     let all = PARSED.get_or_init(|| {
-        ObjectType::ALL
+        ObjectType::STANDARD
             .iter()
             .map(|t| {
                 let mut defaults: ObjectDefaults = serde_json::from_str(source(*t))
@@ -39,11 +45,10 @@ pub fn for_object(object: ObjectType) -> &'static ObjectDefaults {
             })
             .collect()
     });
-    let index = ObjectType::ALL
-        .iter()
-        .position(|t| *t == object)
-        .unwrap_or(0);
-    &all[index]
+    match ObjectType::STANDARD.iter().position(|t| *t == object) {
+        Some(index) => &all[index],
+        None => &NONE,
+    }
 }
 
 #[cfg(test)]
@@ -53,7 +58,7 @@ mod tests {
 
     #[test]
     fn every_object_defines_its_system_and_default_properties() {
-        for t in ObjectType::ALL {
+        for t in ObjectType::STANDARD {
             let d = for_object(t);
             let has = |name: &str| d.properties.iter().any(|p| p.name == name);
             for name in t.default_properties() {

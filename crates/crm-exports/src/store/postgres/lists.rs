@@ -86,6 +86,17 @@ pub async fn get(tx: &Transaction<'_>, portal: PortalId, id: i64) -> StoreResult
     .transpose()
 }
 
+pub async fn all(tx: &Transaction<'_>, portal: PortalId) -> StoreResult<Vec<ListRow>> {
+    tx.query(
+        &format!("SELECT {COLUMNS} FROM lists WHERE portal_id = $1 ORDER BY id"),
+        &[&portal.0],
+    )
+    .await?
+    .iter()
+    .map(|r| list_row(portal, r))
+    .collect()
+}
+
 pub async fn find(
     tx: &Transaction<'_>,
     portal: PortalId,

@@ -28,6 +28,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../../migrations/postgres/0005_exports.sql"),
     ),
+    (
+        6,
+        include_str!("../../../migrations/postgres/0006_custom_objects.sql"),
+    ),
 ];
 
 pub async fn apply(client: &mut Client) -> StoreResult<()> {

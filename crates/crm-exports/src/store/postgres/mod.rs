@@ -5,6 +5,7 @@
 
 mod associations;
 mod columns;
+mod custom_objects;
 mod exports;
 mod lists;
 mod migrations;
@@ -25,6 +26,9 @@ use super::{
     Edge, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange, PortalId, RecordKey,
     RecordSink, Store, StoreError, StoreResult, TokenInfo, Visibility, WriteFailure, WriteOp,
     Written,
+};
+use crate::domain::custom_object::{
+    AssociationDefinition, CustomObject, CustomObjectSettings, NewCustomObject,
 };
 use crate::domain::export::ExportRequest;
 use crate::domain::owner::Owner;
@@ -218,6 +222,65 @@ impl Store for PgStore {
         group: PropertyGroup,
     ) -> StoreResult<PropertyGroup> {
         in_tx!(self, tx => portals::create_property_group(&tx, portal, object, group).await?)
+    }
+
+    async fn create_custom_object(
+        &self,
+        portal: PortalId,
+        new: NewCustomObject,
+        now: i64,
+    ) -> StoreResult<Arc<CustomObject>> {
+        in_tx!(self, tx => Arc::new(custom_objects::create(&tx, portal, &new, now).await?))
+    }
+
+    async fn custom_objects(&self, portal: PortalId) -> StoreResult<Vec<Arc<CustomObject>>> {
+        in_tx!(self, tx => custom_objects::list(&tx, portal).await?.into_iter().map(Arc::new).collect())
+    }
+
+    async fn update_custom_object(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        settings: CustomObjectSettings,
+        now: i64,
+    ) -> StoreResult<Arc<CustomObject>> {
+        in_tx!(self, tx => Arc::new(custom_objects::update(&tx, portal, object, &settings, now).await?))
+    }
+
+    async fn archive_custom_object(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        now: i64,
+    ) -> StoreResult<()> {
+        in_tx!(self, tx => custom_objects::archive(&tx, portal, object, now).await?)
+    }
+
+    async fn define_association(
+        &self,
+        portal: PortalId,
+        from: ObjectType,
+        to: ObjectType,
+        name: String,
+        now: i64,
+    ) -> StoreResult<AssociationDefinition> {
+        in_tx!(self, tx => custom_objects::define_association(&tx, portal, from, to, &name, now).await?)
+    }
+
+    async fn remove_association_definition(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        type_id: i64,
+    ) -> StoreResult<bool> {
+        in_tx!(self, tx => custom_objects::remove_association(&tx, portal, object, type_id).await?)
+    }
+
+    async fn association_definitions(
+        &self,
+        portal: PortalId,
+    ) -> StoreResult<Vec<AssociationDefinition>> {
+        in_tx!(self, tx => custom_objects::definitions_of(&tx, portal, None).await?)
     }
 
     async fn write_records(
@@ -452,6 +515,10 @@ impl Store for PgStore {
 
     async fn get_list(&self, portal: PortalId, id: i64) -> StoreResult<Option<ListRow>> {
         in_tx!(self, tx => lists::get(&tx, portal, id).await?)
+    }
+
+    async fn portal_lists(&self, portal: PortalId) -> StoreResult<Vec<ListRow>> {
+        in_tx!(self, tx => lists::all(&tx, portal).await?)
     }
 
     async fn find_list(

@@ -1,5 +1,6 @@
 //! Portals, tokens and per-portal schemas in PostgreSQL: creating a portal seeds HubSpot's
-//! default properties and creates one record table per object type; creating a property
+//! default properties and creates one record table per standard object type (custom
+//! objects get theirs when defined); creating a property
 //! adds its column (and a unique index when its values must be unique).
 
 use tokio_postgres::{Row, Transaction};
@@ -40,46 +41,60 @@ pub async fn create_portal(
         )
         .await?;
     let portal = PortalId(row.get(0));
-    // A few statements per portal rather than one per default property: a portal has
-    // hundreds of them, and every statement is a round trip.
-    let mut ddl = String::new();
-    for object in ObjectType::ALL {
+    for object in ObjectType::STANDARD {
         let d = defaults::for_object(object);
-        let group_names: Vec<&str> = d.groups.iter().map(|g| g.name.as_str()).collect();
-        let groups = d
-            .groups
-            .iter()
-            .map(to_json)
-            .collect::<StoreResult<Vec<_>>>()?;
-        tx.execute(
-            "INSERT INTO property_groups (portal_id, object_type, name, definition) \
-             SELECT $1, $2, g.name, g.definition \
-             FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS g(name, definition, n) ORDER BY g.n",
-            &[&portal.0, &object.type_id(), &group_names, &groups],
-        )
-        .await?;
-        let property_names: Vec<&str> = d.properties.iter().map(|p| p.name.as_str()).collect();
-        let properties = d
-            .properties
-            .iter()
-            .map(to_json)
-            .collect::<StoreResult<Vec<_>>>()?;
-        tx.execute(
-            "INSERT INTO properties (portal_id, object_type, name, position, definition) \
-             SELECT $1, $2, p.name, p.n - 1, p.definition \
-             FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS p(name, definition, n)",
-            &[&portal.0, &object.type_id(), &property_names, &properties],
-        )
-        .await?;
-        ddl.push_str(&columns::create_table_sql(portal, object, &d.properties));
+        create_object(tx, portal, object, &d.groups, &d.properties).await?;
+    }
+    Ok(portal)
+}
+
+/// Stores an object type's groups and properties and creates its record table: a few
+/// statements rather than one per property, since a standard object has hundreds and every
+/// statement is a round trip.
+pub async fn create_object(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    object: ObjectType,
+    groups: &[PropertyGroup],
+    properties: &[PropertyDefinition],
+) -> StoreResult<()> {
+    let group_names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+    let group_definitions = groups
+        .iter()
+        .map(to_json)
+        .collect::<StoreResult<Vec<_>>>()?;
+    tx.execute(
+        "INSERT INTO property_groups (portal_id, object_type, name, definition) \
+         SELECT $1, $2, g.name, g.definition \
+         FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS g(name, definition, n) ORDER BY g.n",
+        &[&portal.0, &object.type_id(), &group_names, &group_definitions],
+    )
+    .await?;
+    let property_names: Vec<&str> = properties.iter().map(|p| p.name.as_str()).collect();
+    let property_definitions = properties
+        .iter()
+        .map(to_json)
+        .collect::<StoreResult<Vec<_>>>()?;
+    tx.execute(
+        "INSERT INTO properties (portal_id, object_type, name, position, definition) \
+         SELECT $1, $2, p.name, p.n - 1, p.definition \
+         FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS p(name, definition, n)",
+        &[
+            &portal.0,
+            &object.type_id(),
+            &property_names,
+            &property_definitions,
+        ],
+    )
+    .await?;
+    let mut ddl = columns::create_table_sql(portal, object, properties);
+    ddl.push_str(";\n");
+    for p in properties.iter().filter(|p| p.is_unique(object)) {
+        ddl.push_str(&columns::unique_index_sql(portal, object, &p.name));
         ddl.push_str(";\n");
-        for p in d.properties.iter().filter(|p| p.is_unique(object)) {
-            ddl.push_str(&columns::unique_index_sql(portal, object, &p.name));
-            ddl.push_str(";\n");
-        }
     }
     tx.batch_execute(&ddl).await?;
-    Ok(portal)
+    Ok(())
 }
 
 pub async fn list_portals(tx: &Transaction<'_>) -> StoreResult<Vec<PortalId>> {
@@ -116,11 +131,11 @@ async fn insert_property(
     Ok(())
 }
 
-fn to_json(value: &impl serde::Serialize) -> StoreResult<String> {
+pub(super) fn to_json(value: &impl serde::Serialize) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
+pub(super) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
     serde_json::from_str(text)
         .map_err(|e| StoreError::Internal(format!("stored definition is unreadable: {e}")))
 }
@@ -139,6 +154,16 @@ pub async fn load_schema(
     if !portal_exists(tx, portal).await? {
         return Err(StoreError::NotFound(format!("portal {}", portal.0)));
     }
+    // A custom object exists only in its own portal, and only until it is archived.
+    let custom = match object {
+        ObjectType::Custom(_) => Some(
+            super::custom_objects::find(tx, portal, object)
+                .await?
+                .filter(|c| !c.archived)
+                .ok_or_else(|| StoreError::NotFound(format!("object type {}", object.type_id())))?,
+        ),
+        _ => None,
+    };
     let properties = tx
         .query(
             "SELECT definition FROM properties WHERE portal_id = $1 AND object_type = $2 ORDER BY position",
@@ -151,10 +176,15 @@ pub async fn load_schema(
             &[&portal.0, &object.type_id()],
         )
         .await?;
-    Ok(ObjectSchema {
-        object,
-        properties: definitions(&properties)?,
-        groups: definitions(&groups)?,
+    let (properties, groups) = (definitions(&properties)?, definitions(&groups)?);
+    Ok(match custom {
+        Some(custom) => ObjectSchema::for_custom(custom, properties, groups),
+        None => ObjectSchema {
+            object,
+            properties,
+            groups,
+            custom: None,
+        },
     })
 }
 

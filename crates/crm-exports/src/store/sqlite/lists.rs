@@ -82,6 +82,14 @@ pub fn get(conn: &Connection, portal: PortalId, id: i64) -> StoreResult<Option<L
     .transpose()
 }
 
+pub fn all(conn: &Connection, portal: PortalId) -> StoreResult<Vec<ListRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM lists WHERE portal_id = ?1 ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([portal.0], list_row(portal))?;
+    rows.map(|r| r?).collect()
+}
+
 pub fn find(
     conn: &Connection,
     portal: PortalId,

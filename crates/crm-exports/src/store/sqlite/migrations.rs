@@ -19,6 +19,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../../migrations/sqlite/0005_exports.sql"),
     ),
+    (
+        6,
+        include_str!("../../../migrations/sqlite/0006_custom_objects.sql"),
+    ),
 ];
 
 pub fn apply(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -5,6 +5,7 @@
 mod associations;
 mod cache;
 mod columns;
+mod custom_objects;
 mod exports;
 mod lists;
 mod migrations;
@@ -29,6 +30,9 @@ use super::{
     BatchSink, Edge, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange, PortalId,
     RecordKey, RecordSink, Store, StoreError, StoreResult, TokenInfo, Visibility, WriteFailure,
     WriteOp, Written,
+};
+use crate::domain::custom_object::{
+    AssociationDefinition, CustomObject, CustomObjectSettings, NewCustomObject,
 };
 use crate::domain::export::ExportRequest;
 use crate::domain::owner::Owner;
@@ -155,6 +159,12 @@ impl SqliteStore {
     fn forget_schema(&self, portal: PortalId, object: ObjectType) {
         if let Ok(mut cache) = self.schemas.lock() {
             cache.remove(&(portal, object));
+        }
+    }
+
+    fn forget_portal_schemas(&self, portal: PortalId) {
+        if let Ok(mut cache) = self.schemas.lock() {
+            cache.retain(|(p, _), _| *p != portal);
         }
     }
 }
@@ -295,6 +305,88 @@ impl Store for SqliteStore {
             .await;
         self.forget_schema(portal, object);
         created
+    }
+
+    async fn create_custom_object(
+        &self,
+        portal: PortalId,
+        new: NewCustomObject,
+        now: i64,
+    ) -> StoreResult<Arc<CustomObject>> {
+        let created = self
+            .write(move |tx| custom_objects::create(tx, portal, &new, now))
+            .await?;
+        // The objects it is associated with now have one more association type.
+        self.forget_portal_schemas(portal);
+        Ok(Arc::new(created))
+    }
+
+    async fn custom_objects(&self, portal: PortalId) -> StoreResult<Vec<Arc<CustomObject>>> {
+        let found = self.read(move |c| custom_objects::list(c, portal)).await?;
+        Ok(found.into_iter().map(Arc::new).collect())
+    }
+
+    async fn update_custom_object(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        settings: CustomObjectSettings,
+        now: i64,
+    ) -> StoreResult<Arc<CustomObject>> {
+        let updated = self
+            .write(move |tx| custom_objects::update(tx, portal, object, &settings, now))
+            .await;
+        self.forget_schema(portal, object);
+        Ok(Arc::new(updated?))
+    }
+
+    async fn archive_custom_object(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        now: i64,
+    ) -> StoreResult<()> {
+        let archived = self
+            .write(move |tx| custom_objects::archive(tx, portal, object, now))
+            .await;
+        self.forget_schema(portal, object);
+        archived
+    }
+
+    async fn define_association(
+        &self,
+        portal: PortalId,
+        from: ObjectType,
+        to: ObjectType,
+        name: String,
+        now: i64,
+    ) -> StoreResult<AssociationDefinition> {
+        let defined = self
+            .write(move |tx| custom_objects::define_association(tx, portal, from, to, &name, now))
+            .await;
+        self.forget_portal_schemas(portal);
+        defined
+    }
+
+    async fn remove_association_definition(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        type_id: i64,
+    ) -> StoreResult<bool> {
+        let removed = self
+            .write(move |tx| custom_objects::remove_association(tx, portal, object, type_id))
+            .await;
+        self.forget_portal_schemas(portal);
+        removed
+    }
+
+    async fn association_definitions(
+        &self,
+        portal: PortalId,
+    ) -> StoreResult<Vec<AssociationDefinition>> {
+        self.read(move |c| custom_objects::definitions_of(c, portal, None))
+            .await
     }
 
     async fn write_records(
@@ -598,6 +690,10 @@ impl Store for SqliteStore {
 
     async fn get_list(&self, portal: PortalId, id: i64) -> StoreResult<Option<ListRow>> {
         self.read(move |c| lists::get(c, portal, id)).await
+    }
+
+    async fn portal_lists(&self, portal: PortalId) -> StoreResult<Vec<ListRow>> {
+        self.read(move |c| lists::all(c, portal)).await
     }
 
     async fn find_list(

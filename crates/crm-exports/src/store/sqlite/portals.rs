@@ -1,6 +1,7 @@
 //! Portals, tokens and per-portal schemas in SQLite: creating a portal seeds HubSpot's
-//! default properties and creates one record table per object type; creating a property
-//! adds its column (and a unique index when its values must be unique).
+//! default properties and creates one record table per standard object type (custom objects
+//! get theirs when defined); creating a property adds its column (and a unique index when
+//! its values must be unique).
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -29,20 +30,32 @@ pub fn create_portal(
         params![id.map(|p| p.0), now],
     )?;
     let portal = PortalId(tx.last_insert_rowid());
-    for object in ObjectType::ALL {
+    for object in ObjectType::STANDARD {
         let d = defaults::for_object(object);
-        for group in &d.groups {
-            insert_group(tx, portal, object, group)?;
-        }
-        for (position, property) in d.properties.iter().enumerate() {
-            insert_property(tx, portal, object, property, position as i64)?;
-        }
-        tx.execute_batch(&columns::create_table_sql(portal, object, &d.properties))?;
-        for p in d.properties.iter().filter(|p| p.is_unique(object)) {
-            tx.execute_batch(&columns::unique_index_sql(portal, object, &p.name))?;
-        }
+        create_object(tx, portal, object, &d.groups, &d.properties)?;
     }
     Ok(portal)
+}
+
+/// Stores an object type's groups and properties and creates its record table.
+pub fn create_object(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    object: ObjectType,
+    groups: &[PropertyGroup],
+    properties: &[PropertyDefinition],
+) -> StoreResult<()> {
+    for group in groups {
+        insert_group(tx, portal, object, group)?;
+    }
+    for (position, property) in properties.iter().enumerate() {
+        insert_property(tx, portal, object, property, position as i64)?;
+    }
+    tx.execute_batch(&columns::create_table_sql(portal, object, properties))?;
+    for p in properties.iter().filter(|p| p.is_unique(object)) {
+        tx.execute_batch(&columns::unique_index_sql(portal, object, &p.name))?;
+    }
+    Ok(())
 }
 
 pub fn list_portals(conn: &Connection) -> StoreResult<Vec<PortalId>> {
@@ -78,11 +91,11 @@ fn insert_property(
     Ok(())
 }
 
-fn to_json(value: &impl serde::Serialize) -> StoreResult<String> {
+pub(super) fn to_json(value: &impl serde::Serialize) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
+pub(super) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
     serde_json::from_str(text)
         .map_err(|e| StoreError::Internal(format!("stored definition is unreadable: {e}")))
 }
@@ -95,6 +108,15 @@ pub fn load_schema(
     if !portal_exists(conn, portal)? {
         return Err(StoreError::NotFound(format!("portal {}", portal.0)));
     }
+    // A custom object exists only in its own portal, and only until it is archived.
+    let custom = match object {
+        ObjectType::Custom(_) => Some(
+            super::custom_objects::find(conn, portal, object)?
+                .filter(|c| !c.archived)
+                .ok_or_else(|| StoreError::NotFound(format!("object type {}", object.type_id())))?,
+        ),
+        _ => None,
+    };
     let mut stmt = conn.prepare_cached(
         "SELECT definition FROM properties WHERE portal_id = ?1 AND object_type = ?2 ORDER BY position",
     )?;
@@ -113,10 +135,14 @@ pub fn load_schema(
         })?
         .map(|row| from_json(&row?))
         .collect::<StoreResult<Vec<PropertyGroup>>>()?;
-    Ok(ObjectSchema {
-        object,
-        properties,
-        groups,
+    Ok(match custom {
+        Some(custom) => ObjectSchema::for_custom(custom, properties, groups),
+        None => ObjectSchema {
+            object,
+            properties,
+            groups,
+            custom: None,
+        },
     })
 }
 
