@@ -124,6 +124,11 @@ async fn a_schema_is_created_read_listed_and_updated_on_both_path_families() {
             read.body["primaryDisplayProperty"], "model",
             "untouched by the patch"
         );
+
+        let deleted = app.delete(&format!("{prefix}/{fqn}")).await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+        let gone = app.get(&format!("{prefix}/{type_id}")).await;
+        assert_hubspot_error(&gone, StatusCode::NOT_FOUND, "OBJECT_NOT_FOUND");
     }
 }
 
