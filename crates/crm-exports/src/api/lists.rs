@@ -18,7 +18,7 @@ use super::{AppState, resolve_object};
 use crate::domain::list::{ProcessingType, filter_groups};
 use crate::domain::search::{Predicate, RawFilter, RawFilterGroup, SearchLimits, parse_predicate};
 use crate::domain::time::{format_datetime, now_ms};
-use crate::store::{ListDraft, ListRow};
+use crate::store::{ListDraft, ListRow, snapshot_members};
 
 const READ: &[&str] = &["crm.lists.read", "crm.lists.write"];
 const WRITE: &[&str] = &["crm.lists.write"];
@@ -174,13 +174,16 @@ async fn create(
         created_at: 0,
         updated_at: 0,
     };
-    let p = predicate(&state, &probe, None).await?;
+    predicate(&state, &probe, None).await?;
     if processing == ProcessingType::Snapshot {
-        let (_, records) = state
-            .store
-            .search_records(auth.portal, object, p, 0, usize::MAX >> 1, vec![])
-            .await?;
-        draft.initial_members = records.iter().map(|r| r.id).collect();
+        draft.initial_members = snapshot_members(
+            state.store.as_ref(),
+            auth.portal,
+            object,
+            &draft.filter_groups,
+        )
+        .await?
+        .map_err(ApiError::validation_list)?;
     }
     let list = state
         .store

@@ -13,8 +13,7 @@ use crate::domain::ObjectType;
 use crate::domain::association::AssociationCatalog;
 use crate::domain::list::filter_groups;
 use crate::domain::property::PropertyDefinition;
-use crate::domain::search::{SearchLimits, parse_predicate};
-use crate::store::{ListDraft, NewEdge, PortalId, Store, Visibility, WriteOp};
+use crate::store::{ListDraft, NewEdge, PortalId, Store, Visibility, WriteOp, snapshot_members};
 
 pub struct StoreSink {
     store: Arc<dyn Store>,
@@ -151,20 +150,9 @@ impl Sink for StoreSink {
         let mut initial_members = members.to_vec();
         if list.processing_type == "SNAPSHOT" {
             // A SNAPSHOT holds what its filters matched when it was made, as the API does it.
-            let schema = self.store.object_schema(self.portal, object).await?;
-            let predicate = parse_predicate(
-                &groups,
-                &[],
-                None,
-                schema.as_ref(),
-                &SearchLimits::unlimited(),
-            )
-            .map_err(|e| anyhow::anyhow!(e.join("; ")))?;
-            let (_, matched) = self
-                .store
-                .search_records(self.portal, object, predicate, 0, usize::MAX >> 1, vec![])
-                .await?;
-            initial_members = matched.iter().map(|r| r.id).collect();
+            initial_members = snapshot_members(self.store.as_ref(), self.portal, object, &groups)
+                .await?
+                .map_err(|e| anyhow::anyhow!(e.join("; ")))?;
         }
         let draft = ListDraft {
             name: list.name.to_owned(),

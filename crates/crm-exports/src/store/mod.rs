@@ -26,6 +26,32 @@ use crate::domain::{ObjectType, Record, Value};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PortalId(pub i64);
 
+/// The live records of `object` that filter groups select now, as a SNAPSHOT list takes
+/// them on creation; `Ok(Err(problems))` when the filters do not fit the schema.
+pub async fn snapshot_members(
+    store: &dyn Store,
+    portal: PortalId,
+    object: ObjectType,
+    groups: &[crate::domain::search::RawFilterGroup],
+) -> StoreResult<Result<Vec<i64>, Vec<String>>> {
+    let schema = store.object_schema(portal, object).await?;
+    let unlimited = crate::domain::search::SearchLimits::unlimited();
+    let predicate = match crate::domain::search::parse_predicate(
+        groups,
+        &[],
+        None,
+        schema.as_ref(),
+        &unlimited,
+    ) {
+        Ok(p) => p,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    let (_, matched) = store
+        .search_records(portal, object, predicate, 0, usize::MAX >> 1, vec![])
+        .await?;
+    Ok(Ok(matched.iter().map(|r| r.id).collect()))
+}
+
 /// The association types `portal` knows: HubSpot's and its custom objects' definitions.
 pub async fn association_catalog(
     store: &dyn Store,
