@@ -14,7 +14,7 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HOST};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json_, json};
 use tokio::sync::Notify;
 use tower::ServiceExt;
@@ -185,7 +185,7 @@ async fn visible_export(
     auth: &Auth,
     id_text: &str,
     name: &str,
-) -> ApiResult<ExportRow> {
+) -> ApiResult<Arc<ExportRow>> {
     auth.require(EXPORT_SCOPE)?;
     let id = parse_id(id_text, name)?;
     state
@@ -225,43 +225,67 @@ async fn download_link(
     ))
 }
 
+/// HubSpot's task status. Clients poll it, so it is serialized straight from this struct
+/// rather than through a JSON map; the fields are in the order such a map writes its keys
+/// (sorted), so the bytes are the same.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TaskStatus {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    completed_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<Json_>,
+    links: NoLinks,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    num_errors: Option<u32>,
+    requested_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    started_at: Option<String>,
+    status: &'static str,
+}
+
+/// `{}`: the task status has no links.
+#[derive(Serialize)]
+struct NoLinks {}
+
 async fn status(
     State(state): State<AppState>,
     auth: Auth,
     headers: HeaderMap,
     Path(task_id): Path<String>,
-) -> ApiResult<Json<Json_>> {
+) -> ApiResult<Json<TaskStatus>> {
     let row = visible_export(&state, &auth, &task_id, "taskId").await?;
-    let mut body = json!({
-        "status": row.state.task_status(),
-        "requestedAt": format_datetime(row.requested_at),
-        "links": {},
-    });
-    if let Some(t) = row.started_at {
-        body["startedAt"] = json!(format_datetime(t));
-    }
-    if let Some(t) = row.completed_at {
-        body["completedAt"] = json!(format_datetime(t));
-    }
+    let mut body = TaskStatus {
+        completed_at: row.completed_at.map(format_datetime),
+        errors: None,
+        links: NoLinks {},
+        num_errors: None,
+        requested_at: format_datetime(row.requested_at),
+        result: None,
+        started_at: row.started_at.map(format_datetime),
+        status: row.state.task_status(),
+    };
     match row.state {
         ExportState::Done => {
-            body["result"] = json!(download_link(&state, &headers, &row).await?);
-            body["numErrors"] = json!(0);
+            body.result = Some(download_link(&state, &headers, &row).await?);
+            body.num_errors = Some(0);
         }
         ExportState::Failed => {
             let message = row
                 .last_error
                 .clone()
                 .unwrap_or_else(|| "The export failed.".to_string());
-            body["numErrors"] = json!(1);
-            body["errors"] = json!([{
+            body.num_errors = Some(1);
+            body.errors = Some(json!([{
                 "status": "error",
                 "category": "EXPORT_FAILED",
                 "message": message,
                 "context": {"exportId": [row.id.to_string()]},
                 "links": {},
                 "errors": [],
-            }]);
+            }]));
         }
         _ => {}
     }

@@ -217,7 +217,9 @@ pub trait Store: Send + Sync {
         token_hash: &str,
         now: i64,
     ) -> StoreResult<TokenInfo>;
-    async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<TokenInfo>>;
+    /// Shared rather than copied: every authenticated request looks its token up, and a
+    /// store may answer from a cache.
+    async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<Arc<TokenInfo>>>;
     async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>>;
     async fn revoke_token(&self, id: i64, now: i64) -> StoreResult<bool>;
 
@@ -295,8 +297,9 @@ pub trait Store: Send + Sync {
         request: &ExportRequest,
         now: i64,
     ) -> StoreResult<ExportRow>;
-    /// An export of `portal`; `None` for unknown ids and other portals' exports.
-    async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<ExportRow>>;
+    /// An export of `portal`; `None` for unknown ids and other portals' exports. Shared
+    /// rather than copied: clients poll it, and a store may answer from a cache.
+    async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<Arc<ExportRow>>>;
     /// An export by id alone, for signed download links (the signature names the export).
     async fn get_export_by_id(&self, id: i64) -> StoreResult<Option<ExportRow>>;
     /// Exports `portal` requested at or after `since`, for the rolling quota.

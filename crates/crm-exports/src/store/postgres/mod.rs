@@ -182,8 +182,8 @@ impl Store for PgStore {
         in_tx!(self, tx => portals::create_token(&tx, portal, name, scopes, token_hash, now).await?)
     }
 
-    async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<TokenInfo>> {
-        in_tx!(self, tx => portals::token_by_hash(&tx, token_hash).await?)
+    async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<Arc<TokenInfo>>> {
+        in_tx!(self, tx => portals::token_by_hash(&tx, token_hash).await?.map(Arc::new))
     }
 
     async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>> {
@@ -307,8 +307,8 @@ impl Store for PgStore {
         in_tx!(self, tx => exports::create(&tx, portal, request, now).await?)
     }
 
-    async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<ExportRow>> {
-        in_tx!(self, tx => exports::get(&tx, portal, id).await?)
+    async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<Arc<ExportRow>>> {
+        in_tx!(self, tx => exports::get(&tx, portal, id).await?.map(Arc::new))
     }
 
     async fn get_export_by_id(&self, id: i64) -> StoreResult<Option<ExportRow>> {

@@ -48,10 +48,10 @@ pub struct SqliteStore {
     readers: Arc<Mutex<Vec<Connection>>>,
     schemas: Arc<Mutex<SchemaCache>>,
     /// Live tokens by hash: every authenticated request looks one up.
-    tokens: TtlCache<String, TokenInfo>,
+    tokens: TtlCache<String, Arc<TokenInfo>>,
     /// Finished exports by id: clients poll their status, and a finished row only changes
     /// when retention deletes it.
-    finished_exports: TtlCache<i64, ExportRow>,
+    finished_exports: TtlCache<i64, Arc<ExportRow>>,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -235,15 +235,18 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<TokenInfo>> {
+    async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<Arc<TokenInfo>>> {
         let now = Instant::now();
-        let hash = token_hash.to_string();
-        if let Some(info) = self.tokens.get(&hash, now) {
+        if let Some(info) = self.tokens.get(token_hash, now) {
             return Ok(Some(info));
         }
+        let hash = token_hash.to_string();
         let start = self.tokens.read_start(now);
         let key = hash.clone();
-        let found = self.read(move |c| portals::token_by_hash(c, &key)).await?;
+        let found = self
+            .read(move |c| portals::token_by_hash(c, &key))
+            .await?
+            .map(Arc::new);
         // Unknown tokens are not remembered: a token created a moment later must work.
         if let Some(info) = &found {
             self.tokens.put(hash, info.clone(), start);
@@ -387,7 +390,7 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<ExportRow>> {
+    async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<Arc<ExportRow>>> {
         let now = Instant::now();
         if let Some(row) = self
             .finished_exports
@@ -397,7 +400,10 @@ impl Store for SqliteStore {
             return Ok(Some(row));
         }
         let start = self.finished_exports.read_start(now);
-        let found = self.read(move |c| exports::get(c, portal, id)).await?;
+        let found = self
+            .read(move |c| exports::get(c, portal, id))
+            .await?
+            .map(Arc::new);
         if let Some(row) = found.as_ref().filter(|row| row.state.is_terminal()) {
             self.finished_exports.put(id, row.clone(), start);
         }
