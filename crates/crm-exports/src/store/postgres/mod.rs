@@ -224,14 +224,14 @@ impl Store for PgStore {
         &self,
         portal: PortalId,
         object: ObjectType,
-        ops: Vec<WriteOp>,
+        ops: Arc<[WriteOp]>,
         atomic: bool,
         now: i64,
     ) -> StoreResult<Vec<Result<Written, WriteFailure>>> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let schema = portals::load_schema(&tx, portal, object).await?;
-        let outcomes = records::write(&tx, portal, &schema, ops, now).await?;
+        let outcomes = records::write(&tx, portal, &schema, &ops, now).await?;
         // An atomic batch with any failure is rolled back whole.
         if atomic && outcomes.iter().any(Result::is_err) {
             tx.rollback().await?;

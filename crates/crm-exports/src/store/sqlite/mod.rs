@@ -304,7 +304,7 @@ impl Store for SqliteStore {
         &self,
         portal: PortalId,
         object: ObjectType,
-        ops: Vec<WriteOp>,
+        ops: Arc<[WriteOp]>,
         atomic: bool,
         now: i64,
     ) -> StoreResult<Vec<Result<Written, WriteFailure>>> {
@@ -313,7 +313,7 @@ impl Store for SqliteStore {
         blocking(move || {
             let mut conn = writer.lock().map_err(|_| poisoned())?;
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let outcomes = records::write(&tx, portal, &schema, ops, now)?;
+            let outcomes = records::write(&tx, portal, &schema, &ops, now)?;
             // An atomic batch with any failure is dropped, rolling back every op.
             if !(atomic && outcomes.iter().any(Result::is_err)) {
                 tx.commit()?;
