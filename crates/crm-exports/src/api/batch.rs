@@ -164,10 +164,9 @@ struct Batch<'a> {
     owners: std::collections::HashSet<String>,
 }
 
-/// A parsed write input: the op, what it returns, and its trace id.
+/// A parsed write input: the op and its trace id.
 struct PlannedWrite {
     op: WriteOp,
-    projection: Vec<String>,
     trace_id: Option<String>,
 }
 
@@ -187,18 +186,18 @@ struct BatchBody<'s> {
 }
 
 impl Batch<'_> {
-    /// Fills in the written records still missing from `found` (updates, and creates whose
-    /// values may not read back as written), by write index; failed writes stay `None`.
+    /// Reads back the written records that have a projection in `projections` (updates,
+    /// and creates whose values may not read back as written) into `found`, by write index.
     /// One store read per distinct projection rather than one per record, since a batch
     /// usually sets the same properties on every input.
     async fn read_back(
         &self,
-        projections: &[Vec<String>],
+        projections: &[Option<Vec<String>>],
         outcomes: &[Result<Written, WriteFailure>],
         found: &mut [Option<Record>],
     ) -> ApiResult<()> {
         let mut pending: Vec<usize> = (0..projections.len())
-            .filter(|&i| outcomes[i].is_ok() && found[i].is_none())
+            .filter(|&i| projections[i].is_some())
             .collect();
         while let Some(&first) = pending.first() {
             let projection = &projections[first];
@@ -218,7 +217,7 @@ impl Batch<'_> {
                     self.auth.portal,
                     self.schema.object,
                     keys,
-                    projection.clone(),
+                    projection.clone().unwrap_or_default(),
                     Visibility::Live,
                 )
                 .await?;
@@ -275,7 +274,6 @@ impl Batch<'_> {
             )
             .and_then(|edges| Ok((edges, self.parse_values(input.properties, true)?)))
             .map(|(edges, values)| PlannedWrite {
-                projection: wire::write_projection(self.schema, &values),
                 op: WriteOp::Create(values, edges),
                 trace_id: input.object_write_trace_id,
             });
@@ -304,7 +302,6 @@ impl Batch<'_> {
         }
         let values = self.parse_values(raw, false)?;
         Ok(PlannedWrite {
-            projection: wire::write_projection(self.schema, &values),
             op: if upsert {
                 WriteOp::Upsert(key, values)
             } else {
@@ -348,14 +345,12 @@ impl Batch<'_> {
             }
         }
         let mut ops = Vec::with_capacity(writes.len());
-        let mut projections = Vec::with_capacity(writes.len());
         let mut trace_ids = Vec::with_capacity(writes.len());
         for w in writes {
             ops.push(w.op);
-            projections.push(w.projection);
             trace_ids.push(w.trace_id);
         }
-        let ops: Arc<[WriteOp]> = ops.into();
+        let mut ops: Arc<[WriteOp]> = ops.into();
         let now = now_ms();
         let outcomes = self
             .state
@@ -371,18 +366,35 @@ impl Batch<'_> {
         if !multi && let Some(Err(failure)) = outcomes.iter().find(|o| o.is_err()) {
             return Err(write_failure_error(self.schema, failure));
         }
-        // A created record is answered from what was written; the rest are read back.
-        let mut records: Vec<Option<Record>> = ops
-            .iter()
-            .zip(&outcomes)
-            .zip(&projections)
-            .map(|((op, outcome), projection)| match (op, outcome) {
-                (WriteOp::Create(values, _), Ok(written)) => {
-                    wire::created_record(self.schema, written.id, now, values, projection)
+        // A created record is answered from the values written, moved out of the ops now
+        // that the store is done with them; the rest are read back.
+        let mut copied;
+        let ops: &mut [WriteOp] = match Arc::get_mut(&mut ops) {
+            Some(ops) => ops,
+            None => {
+                copied = ops.to_vec();
+                &mut copied
+            }
+        };
+        let mut records: Vec<Option<Record>> = vec![None; ops.len()];
+        let mut projections: Vec<Option<Vec<String>>> = vec![None; ops.len()];
+        for (i, (op, outcome)) in ops.iter_mut().zip(&outcomes).enumerate() {
+            match (op, outcome) {
+                (WriteOp::Create(values, _), Ok(written))
+                    if wire::reads_back_as_written(values) =>
+                {
+                    let values = std::mem::take(values);
+                    records[i] = Some(wire::created_record(self.schema, written.id, now, values));
                 }
-                _ => None,
-            })
-            .collect();
+                (
+                    WriteOp::Create(values, _)
+                    | WriteOp::Update(_, values)
+                    | WriteOp::Upsert(_, values),
+                    Ok(_),
+                ) => projections[i] = Some(wire::write_projection(self.schema, values)),
+                (_, Err(_)) => {}
+            }
+        }
         self.read_back(&projections, &outcomes, &mut records)
             .await?;
         let mut results = Vec::new();

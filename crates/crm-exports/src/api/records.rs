@@ -137,18 +137,17 @@ pub async fn create(
     let values = wire::parse_properties(&schema, input.properties, &owners, CREATING)
         .map_err(|p| ApiError::invalid_properties(&p))?;
     let projection = wire::write_projection(&schema, &values);
+    // Answered from what was written, unless a value might read back differently.
+    let answer = wire::reads_back_as_written(&values).then(|| values.clone());
     let ops: Arc<[WriteOp]> = Arc::new([WriteOp::Create(values, edges)]);
     let now = now_ms();
-    let written = write_one(&state, &auth, &schema, ops.clone(), now).await?;
-    // Answered from what was written, unless a value might read back differently.
-    let created = match &ops[0] {
-        WriteOp::Create(values, _) => {
-            wire::created_record(&schema, written.id, now, values, &projection)
-        }
-        _ => None,
-    };
-    let record = match created {
-        Some(record) => record_json(&record, &schema, Nulls::Omit),
+    let written = write_one(&state, &auth, &schema, ops, now).await?;
+    let record = match answer {
+        Some(values) => record_json(
+            &wire::created_record(&schema, written.id, now, values),
+            &schema,
+            Nulls::Omit,
+        ),
         None => read_written(&state, &auth, &schema, written, projection).await?,
     };
     Ok((StatusCode::CREATED, Json(record)))

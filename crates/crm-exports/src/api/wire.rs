@@ -128,56 +128,59 @@ fn value_wire(value: &Option<Value>, schema: &ObjectSchema, name: &str) -> Strin
         .unwrap_or_default()
 }
 
-/// The record a create just wrote, from the values it wrote, as reading it back would give
-/// it: `projection` as [`write_projection`] made it, the system properties from the new id
-/// and `now`. `None` when some value might read back differently (see
-/// [`reads_back_unchanged`]), so the caller reads the record instead.
-pub fn created_record(
-    schema: &ObjectSchema,
-    id: i64,
-    now: i64,
-    values: &PropertyValues,
-    projection: &[String],
-) -> Option<Record> {
-    let mut properties = Vec::with_capacity(projection.len());
-    for name in projection {
-        let Some(definition) = schema.property(name) else {
-            // Reads drop names the schema lacks.
+/// Whether a create's values all read back as written (see [`reads_back_unchanged`]), so
+/// its answer can be built by [`created_record`] instead of reading the record back.
+pub fn reads_back_as_written(values: &PropertyValues) -> bool {
+    values
+        .iter()
+        .all(|(_, v)| v.as_ref().is_none_or(reads_back_unchanged))
+}
+
+/// The record a create wrote, from the values it wrote (which [`reads_back_as_written`]
+/// accepted), as reading it back by [`write_projection`] gives it: the values, then the
+/// system properties from the new id and `now`.
+pub fn created_record(schema: &ObjectSchema, id: i64, now: i64, values: PropertyValues) -> Record {
+    let mut properties: Vec<(String, Option<Value>)> = Vec::with_capacity(values.len() + 3);
+    for (name, value) in values {
+        // A property named twice (a default added after a cleared value) is one column,
+        // holding the value that was set.
+        match properties.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => {
+                if value.is_some() {
+                    slot.1 = value;
+                }
+            }
+            None => properties.push((name, value)),
+        }
+    }
+    for name in system_properties(schema.object) {
+        // Reads drop names the schema lacks.
+        let (false, Some(definition)) = (
+            properties.iter().any(|(n, _)| n == name),
+            schema.property(name),
+        ) else {
             continue;
         };
-        let value = match system_field(schema.object, name) {
-            Some(field) => {
-                let n = match field {
-                    SystemField::Id => id,
-                    SystemField::CreatedAt | SystemField::UpdatedAt => now,
-                };
-                // As a read types a system column by its property's definition.
-                Some(match definition.property_type {
-                    PropertyType::Bool => Value::Bool(n != 0),
-                    PropertyType::Date | PropertyType::Datetime => Value::Timestamp(n),
-                    _ => Value::Integer(n),
-                })
-            }
-            // The value stored in the property's column: the one the insert set.
-            None => match values
-                .iter()
-                .find_map(|(n, v)| if n == name { v.as_ref() } else { None })
-            {
-                Some(v) if reads_back_unchanged(v) => Some(v.clone()),
-                Some(_) => return None,
-                None => None,
-            },
+        let n = match system_field(schema.object, name) {
+            Some(SystemField::Id) => id,
+            _ => now,
         };
-        properties.push((name.clone(), value));
+        // As a read types a system column by its property's definition.
+        let value = match definition.property_type {
+            PropertyType::Bool => Value::Bool(n != 0),
+            PropertyType::Date | PropertyType::Datetime => Value::Timestamp(n),
+            _ => Value::Integer(n),
+        };
+        properties.push((name.to_string(), Some(value)));
     }
-    Some(Record {
+    Record {
         id,
         created_at: now,
         updated_at: now,
         archived: false,
         archived_at: None,
         properties,
-    })
+    }
 }
 
 /// The system properties every response carries, whatever was asked for.
@@ -398,11 +401,7 @@ mod tests {
 
     fn schema(object: ObjectType) -> ObjectSchema {
         let defaults = defaults::for_object(object);
-        ObjectSchema {
-            object,
-            properties: defaults.properties.clone(),
-            groups: defaults.groups.clone(),
-        }
+        ObjectSchema::new(object, defaults.properties.clone(), defaults.groups.clone())
     }
 
     #[test]

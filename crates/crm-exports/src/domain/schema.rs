@@ -1,6 +1,8 @@
 //! A portal's schema for one object type: its property definitions and groups, as the API
 //! validates writes and reads against them.
 
+use std::collections::HashMap;
+
 use super::ObjectType;
 use super::property::{PropertyDefinition, PropertyGroup};
 use super::search::PropertyLookup;
@@ -10,11 +12,31 @@ pub struct ObjectSchema {
     pub object: ObjectType,
     pub properties: Vec<PropertyDefinition>,
     pub groups: Vec<PropertyGroup>,
+    /// Where each name first appears in `properties`: a batch write looks up every
+    /// property of every input, and an object has about a hundred.
+    by_name: HashMap<String, usize>,
 }
 
 impl ObjectSchema {
+    pub fn new(
+        object: ObjectType,
+        properties: Vec<PropertyDefinition>,
+        groups: Vec<PropertyGroup>,
+    ) -> Self {
+        let mut by_name = HashMap::with_capacity(properties.len());
+        for (i, p) in properties.iter().enumerate() {
+            by_name.entry(p.name.clone()).or_insert(i);
+        }
+        Self {
+            object,
+            properties,
+            groups,
+            by_name,
+        }
+    }
+
     pub fn property(&self, name: &str) -> Option<&PropertyDefinition> {
-        self.properties.iter().find(|p| p.name == name)
+        self.by_name.get(name).map(|&i| &self.properties[i])
     }
 
     /// The property a write or read may be keyed by, if `name` is unique for this object.

@@ -151,11 +151,11 @@ pub async fn load_schema(
             &[&portal.0, &object.type_id()],
         )
         .await?;
-    Ok(ObjectSchema {
+    Ok(ObjectSchema::new(
         object,
-        properties: definitions(&properties)?,
-        groups: definitions(&groups)?,
-    })
+        definitions(&properties)?,
+        definitions(&groups)?,
+    ))
 }
 
 pub async fn create_property(

@@ -113,11 +113,7 @@ pub fn load_schema(
         })?
         .map(|row| from_json(&row?))
         .collect::<StoreResult<Vec<PropertyGroup>>>()?;
-    Ok(ObjectSchema {
-        object,
-        properties,
-        groups,
-    })
+    Ok(ObjectSchema::new(object, properties, groups))
 }
 
 pub fn create_property(
