@@ -36,7 +36,17 @@ impl Auth {
 }
 
 pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    hex_string(&Sha256::digest(token.as_bytes()))
+}
+
+/// Lower-case hex of a 32-byte digest. `hex::encode` goes through an iterator of chars;
+/// every authenticated request hashes its token, so this writes the digits in place.
+fn hex_string(digest: &[u8]) -> String {
+    let mut digits = [0u8; 64];
+    match hex::encode_to_slice(digest, &mut digits) {
+        Ok(()) => String::from_utf8_lossy(&digits).into_owned(),
+        Err(_) => hex::encode(digest),
+    }
 }
 
 /// A new private-app style token: `pat-na1-` and a random UUID.
