@@ -111,21 +111,14 @@ impl Serialize for PropertiesBody<'_, '_> {
                 None => map.serialize_entry(name, &())?,
                 Some(Value::Text(text)) => map.serialize_entry(name, text)?,
                 // Only timestamps need the definition (a date or a date and time).
-                Some(Value::Timestamp(_)) => {
-                    map.serialize_entry(name, &value_wire(value, schema, name))?
+                Some(timestamp @ Value::Timestamp(_)) => {
+                    map.serialize_entry(name, &timestamp.to_wire(schema.property(name)))?
                 }
                 Some(other) => map.serialize_entry(name, &other.to_wire(None))?,
             }
         }
         map.end()
     }
-}
-
-fn value_wire(value: &Option<Value>, schema: &ObjectSchema, name: &str) -> String {
-    value
-        .as_ref()
-        .map(|v| v.to_wire(schema.property(name)))
-        .unwrap_or_default()
 }
 
 /// Whether a create's values all read back as written (see [`reads_back_unchanged`]), so
