@@ -4,19 +4,24 @@
 # against CSV, XLSX and XLS exports through the API, measures the memory an export adds, ingest
 # through batch create and the status endpoint under wrk, and prints a Markdown table.
 #
-# Usage: bench/run.sh [--short] [N]     (N defaults to 1,000,000; --short to 200,000)
+# Usage: bench/run.sh [--short | --only PARTS] [N]   (N defaults to 1,000,000; --short to 200,000)
 #   --short   CSV and memory only; exits 1 if the CSV export is slower than 1.5x the
 #             baseline or adds more than 64 MB (CI runs this).
+#   --only status,ingest   only those HTTP measurements (after seeding N rows), no exports.
 # Installs sqlite3 and wrk with apt-get when missing and running as root.
 set -euo pipefail
 
 short=()
+only=()
 n=""
-for arg in "$@"; do
-    case "$arg" in
+while [ $# -gt 0 ]; do
+    case "$1" in
         --short) short=(--short) ;;
-        *) n="$arg" ;;
+        --only) only=(--only "$2"); shift ;;
+        --only=*) only=(--only "${1#--only=}") ;;
+        *) n="$1" ;;
     esac
+    shift
 done
 if [ -z "$n" ]; then
     if [ ${#short[@]} -gt 0 ]; then n=200000; else n=1000000; fi
@@ -44,4 +49,4 @@ if [ -z "$bin" ]; then
     (cd "$repo" && cargo build --release --locked -q -p crm-exports)
     bin="$target/release/crm-exports"
 fi
-exec python3 "$repo/bench/harness.py" --bin "$bin" --rows "$n" "${short[@]}"
+exec python3 "$repo/bench/harness.py" --bin "$bin" --rows "$n" "${short[@]}" "${only[@]}"

@@ -2,6 +2,8 @@
 //! looked up by their SHA-256 hash, 401 `INVALID_AUTHENTICATION` when missing or unknown,
 //! and 403 `MISSING_SCOPES` naming the scopes that would have sufficed.
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -9,13 +11,14 @@ use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
-use crate::store::PortalId;
+use crate::store::{PortalId, TokenInfo};
 
 /// The authenticated caller: its portal and scopes.
 #[derive(Clone, Debug)]
 pub struct Auth {
     pub portal: PortalId,
-    pub scopes: Vec<String>,
+    /// The token as the store holds it, shared rather than copied per request.
+    token: Arc<TokenInfo>,
 }
 
 impl Auth {
@@ -23,7 +26,7 @@ impl Auth {
     pub fn require(&self, any_of: &[&str]) -> ApiResult<()> {
         if any_of
             .iter()
-            .any(|s| self.scopes.iter().any(|held| held == s))
+            .any(|s| self.token.scopes.iter().any(|held| held == s))
         {
             Ok(())
         } else {
@@ -33,7 +36,17 @@ impl Auth {
 }
 
 pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    hex_string(&Sha256::digest(token.as_bytes()))
+}
+
+/// Lower-case hex of a 32-byte digest. `hex::encode` goes through an iterator of chars;
+/// every authenticated request hashes its token, so this writes the digits in place.
+fn hex_string(digest: &[u8]) -> String {
+    let mut digits = [0u8; 64];
+    match hex::encode_to_slice(digest, &mut digits) {
+        Ok(()) => String::from_utf8_lossy(&digits).into_owned(),
+        Err(_) => hex::encode(digest),
+    }
 }
 
 /// A new private-app style token: `pat-na1-` and a random UUID.
@@ -63,9 +76,9 @@ impl FromRequestParts<AppState> for Auth {
             ));
         };
         match state.store.token_by_hash(&hash_token(token)).await? {
-            Some(info) => Ok(Auth {
-                portal: info.portal,
-                scopes: info.scopes,
+            Some(token) => Ok(Auth {
+                portal: token.portal,
+                token,
             }),
             None => Err(ApiError::unauthenticated(
                 "The access token provided is invalid, has been revoked, or belongs to no portal on this server.",

@@ -5,19 +5,20 @@
 //! with status 207. Batch reads answer 207 when some ids are missing.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json_, json};
 
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult, ErrorDetail};
 use super::extract::{Body, IdText, QueryParams, parse_json};
 use super::records::{CreateInput, write_failure_error};
-use super::wire::{self, Nulls, record_json};
+use super::wire::{self, Nulls, RecordBody};
 use super::{Access, AppState, object_schema};
 use crate::domain::Record;
 use crate::domain::schema::ObjectSchema;
@@ -163,29 +164,46 @@ struct Batch<'a> {
     owners: std::collections::HashSet<String>,
 }
 
-/// A parsed write input: the op, what it returns, and its trace id.
+/// A parsed write input: the op and its trace id.
 struct PlannedWrite {
     op: WriteOp,
-    projection: Vec<String>,
     trace_id: Option<String>,
 }
 
+/// A batch response: keys in the order a JSON map writes them (sorted), so it is
+/// serialized straight from here with the same bytes.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchBody<'s> {
+    completed_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<Vec<Json_>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    num_errors: Option<usize>,
+    results: Vec<RecordBody<'s>>,
+    started_at: String,
+    status: &'static str,
+}
+
 impl Batch<'_> {
-    /// The written records, by write index (`None` for failed writes): one store read per distinct
-    /// projection rather than one per record, since a batch usually sets the same
-    /// properties on every input.
+    /// Reads back the written records that have a projection in `projections` (updates,
+    /// and creates whose values may not read back as written) into `found`, by write index.
+    /// One store read per distinct projection rather than one per record, since a batch
+    /// usually sets the same properties on every input.
     async fn read_back(
         &self,
-        writes: &[PlannedWrite],
+        projections: &[Option<Vec<String>>],
         outcomes: &[Result<Written, WriteFailure>],
-    ) -> ApiResult<Vec<Option<Record>>> {
-        let mut found: Vec<Option<Record>> = vec![None; writes.len()];
-        let mut pending: Vec<usize> = (0..writes.len()).filter(|&i| outcomes[i].is_ok()).collect();
+        found: &mut [Option<Record>],
+    ) -> ApiResult<()> {
+        let mut pending: Vec<usize> = (0..projections.len())
+            .filter(|&i| projections[i].is_some())
+            .collect();
         while let Some(&first) = pending.first() {
-            let projection = &writes[first].projection;
+            let projection = &projections[first];
             let (same, rest): (Vec<usize>, Vec<usize>) = pending
                 .into_iter()
-                .partition(|&i| writes[i].projection == *projection);
+                .partition(|&i| projections[i] == *projection);
             pending = rest;
             let keys = same
                 .iter()
@@ -199,7 +217,7 @@ impl Batch<'_> {
                     self.auth.portal,
                     self.schema.object,
                     keys,
-                    projection.clone(),
+                    projection.clone().unwrap_or_default(),
                     Visibility::Live,
                 )
                 .await?;
@@ -207,26 +225,28 @@ impl Batch<'_> {
                 found[i] = record;
             }
         }
-        Ok(found)
+        Ok(())
     }
 
     fn respond(
         &self,
-        results: Vec<Json_>,
+        results: Vec<RecordBody<'_>>,
         errors: Vec<InputError>,
         success: StatusCode,
     ) -> Response {
-        let mut body = json!({
-            "status": "COMPLETE",
-            "results": results,
-            "startedAt": format_datetime(self.started_at),
-            "completedAt": format_datetime(now_ms()),
-        });
+        let mut body = BatchBody {
+            completed_at: format_datetime(now_ms()),
+            errors: None,
+            num_errors: None,
+            results,
+            started_at: format_datetime(self.started_at),
+            status: "COMPLETE",
+        };
         let status = if errors.is_empty() {
             success
         } else {
-            body["numErrors"] = json!(errors.len());
-            body["errors"] = Json_::Array(errors.iter().map(standard_error).collect());
+            body.num_errors = Some(errors.len());
+            body.errors = Some(errors.iter().map(standard_error).collect());
             StatusCode::MULTI_STATUS
         };
         (status, Json(body)).into_response()
@@ -256,9 +276,8 @@ impl Batch<'_> {
                 self.schema.object,
                 &input.associations,
             )
-            .and_then(|edges| Ok((edges, self.parse_values(&input.properties, true)?)))
+            .and_then(|edges| Ok((edges, self.parse_values(input.properties, true)?)))
             .map(|(edges, values)| PlannedWrite {
-                projection: wire::write_projection(self.schema, &values),
                 op: WriteOp::Create(values, edges),
                 trace_id: input.object_write_trace_id,
             });
@@ -285,9 +304,8 @@ impl Batch<'_> {
         if upsert && let RecordKey::Unique { property, value } = &key {
             raw.entry(property.clone()).or_insert_with(|| json!(value));
         }
-        let values = self.parse_values(&raw, false)?;
+        let values = self.parse_values(raw, false)?;
         Ok(PlannedWrite {
-            projection: wire::write_projection(self.schema, &values),
             op: if upsert {
                 WriteOp::Upsert(key, values)
             } else {
@@ -299,7 +317,7 @@ impl Batch<'_> {
 
     fn parse_values(
         &self,
-        raw: &BTreeMap<String, Json_>,
+        raw: BTreeMap<String, Json_>,
         creating: bool,
     ) -> ApiResult<PropertyValues> {
         wire::parse_properties(self.schema, raw, &self.owners, creating)
@@ -330,28 +348,72 @@ impl Batch<'_> {
                 }
             }
         }
-        let ops = writes.iter().map(|w| w.op.clone()).collect();
+        let mut ops = Vec::with_capacity(writes.len());
+        let mut trace_ids = Vec::with_capacity(writes.len());
+        for w in writes {
+            ops.push(w.op);
+            trace_ids.push(w.trace_id);
+        }
+        let mut ops: Arc<[WriteOp]> = ops.into();
+        let now = now_ms();
         let outcomes = self
             .state
             .store
-            .write_records(self.auth.portal, self.schema.object, ops, !multi, now_ms())
+            .write_records(
+                self.auth.portal,
+                self.schema.object,
+                ops.clone(),
+                !multi,
+                now,
+            )
             .await?;
         if !multi && let Some(Err(failure)) = outcomes.iter().find(|o| o.is_err()) {
             return Err(write_failure_error(self.schema, failure));
         }
-        let mut read_back = self.read_back(&writes, &outcomes).await?;
+        // A created record is answered from the values written, moved out of the ops now
+        // that the store is done with them; the rest are read back.
+        let mut copied;
+        let ops: &mut [WriteOp] = match Arc::get_mut(&mut ops) {
+            Some(ops) => ops,
+            None => {
+                copied = ops.to_vec();
+                &mut copied
+            }
+        };
+        let mut records: Vec<Option<Record>> = vec![None; ops.len()];
+        let mut projections: Vec<Option<Vec<String>>> = vec![None; ops.len()];
+        for (i, (op, outcome)) in ops.iter_mut().zip(&outcomes).enumerate() {
+            match (op, outcome) {
+                (WriteOp::Create(values, _), Ok(written))
+                    if wire::reads_back_as_written(values) =>
+                {
+                    let values = std::mem::take(values);
+                    records[i] = Some(wire::created_record(self.schema, written.id, now, values));
+                }
+                (
+                    WriteOp::Create(values, _)
+                    | WriteOp::Update(_, values)
+                    | WriteOp::Upsert(_, values),
+                    Ok(_),
+                ) => projections[i] = Some(wire::write_projection(self.schema, values)),
+                (_, Err(_)) => {}
+            }
+        }
+        self.read_back(&projections, &outcomes, &mut records)
+            .await?;
         let mut results = Vec::new();
-        for (i, (write, outcome)) in writes.into_iter().zip(outcomes).enumerate() {
+        for (i, (trace_id, outcome)) in trace_ids.into_iter().zip(outcomes).enumerate() {
             match outcome {
                 Ok(written) => {
-                    let record = read_back[i].take().ok_or_else(|| {
+                    let record = records[i].take().ok_or_else(|| {
                         ApiError::internal("a written record could not be read back")
                     })?;
-                    let mut json = record_json(&record, self.schema, Nulls::Omit);
-                    if report_new {
-                        json["new"] = json!(written.created);
-                    }
-                    results.push(json);
+                    results.push(RecordBody {
+                        record,
+                        schema: self.schema,
+                        nulls: Nulls::Omit,
+                        new: report_new.then_some(written.created),
+                    });
                 }
                 Err(failure) => {
                     let ids = match &failure {
@@ -363,7 +425,7 @@ impl Batch<'_> {
                     };
                     errors.push(InputError {
                         error: write_failure_error(self.schema, &failure),
-                        trace_id: write.trace_id,
+                        trace_id,
                         ids,
                     });
                 }
@@ -394,7 +456,12 @@ impl Batch<'_> {
         let mut missing = Vec::new();
         for (key, record) in keys.iter().zip(found) {
             match record {
-                Some(r) => results.push(record_json(&r, self.schema, Nulls::Include)),
+                Some(record) => results.push(RecordBody {
+                    record,
+                    schema: self.schema,
+                    nulls: Nulls::Include,
+                    new: None,
+                }),
                 None => missing.push(key.display()),
             }
         }

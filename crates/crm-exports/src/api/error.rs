@@ -7,19 +7,27 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
+use uuid::Uuid;
 
 use crate::domain::value_error::PropertyValueError;
 use crate::store::StoreError;
 
 tokio::task_local! {
     /// The current request's correlation id, set by the correlation middleware.
-    pub static CORRELATION_ID: String;
+    pub static CORRELATION_ID: Uuid;
+}
+
+/// A new correlation id: a version 4 UUID, as HubSpot's are. Its bits come from the
+/// thread's buffered generator rather than a `getrandom` call per request; an id only has
+/// to be unique, not secret.
+pub fn new_correlation_id() -> Uuid {
+    uuid::Builder::from_random_bytes(rand::random()).into_uuid()
 }
 
 pub fn current_correlation_id() -> String {
     CORRELATION_ID
-        .try_with(Clone::clone)
-        .unwrap_or_else(|_| uuid::Uuid::new_v4().to_string())
+        .try_with(Uuid::to_string)
+        .unwrap_or_else(|_| new_correlation_id().to_string())
 }
 
 /// One entry of `errors[]`.

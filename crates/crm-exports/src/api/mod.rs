@@ -15,6 +15,7 @@ mod owners;
 mod pipelines;
 mod properties;
 mod records;
+mod request_metrics;
 mod schemas;
 mod search;
 mod wire;
@@ -196,26 +197,22 @@ pub fn router(state: AppState) -> Router {
 /// Gives each request a correlation id (in error bodies and the response header) and
 /// records its count and latency by route.
 async fn observe(State(_state): State<AppState>, request: Request, next: Next) -> Response {
-    let correlation_id = uuid::Uuid::new_v4().to_string();
+    let correlation_id = error::new_correlation_id();
     let started = Instant::now();
-    let method = request.method().to_string();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let mut response = CORRELATION_ID
-        .scope(correlation_id.clone(), next.run(request))
+        .scope(correlation_id, next.run(request))
         .await;
-    if let Ok(value) = HeaderValue::from_str(&correlation_id) {
+    let mut text = uuid::Uuid::encode_buffer();
+    let text = correlation_id.hyphenated().encode_lower(&mut text);
+    if let Ok(value) = HeaderValue::from_str(text) {
         response
             .headers_mut()
             .insert(HeaderName::from_static(CORRELATION_HEADER), value);
     }
-    let status = response.status().as_u16().to_string();
-    let labels = [("method", method), ("route", route), ("status", status)];
-    metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels)
-        .record(started.elapsed().as_secs_f64());
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    request_metrics::record(&method, route, response.status(), started.elapsed());
     response
 }
 

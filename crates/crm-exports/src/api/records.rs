@@ -4,6 +4,7 @@
 //! cursor and `paging` only when another page exists.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -136,11 +137,22 @@ pub async fn create(
     let edges =
         super::associations::inline_edges(&auth, &catalog, schema.object, &input.associations)?;
     let owners = wire::owners_for(&state, &auth, &schema, [&input.properties]).await?;
-    let values = wire::parse_properties(&schema, &input.properties, &owners, CREATING)
+    let values = wire::parse_properties(&schema, input.properties, &owners, CREATING)
         .map_err(|p| ApiError::invalid_properties(&p))?;
     let projection = wire::write_projection(&schema, &values);
-    let written = write_one(&state, &auth, &schema, WriteOp::Create(values, edges)).await?;
-    let record = read_written(&state, &auth, &schema, written, projection).await?;
+    // Answered from what was written, unless a value might read back differently.
+    let answer = wire::reads_back_as_written(&values).then(|| values.clone());
+    let ops: Arc<[WriteOp]> = Arc::new([WriteOp::Create(values, edges)]);
+    let now = now_ms();
+    let written = write_one(&state, &auth, &schema, ops, now).await?;
+    let record = match answer {
+        Some(values) => record_json(
+            &wire::created_record(&schema, written.id, now, values),
+            &schema,
+            Nulls::Omit,
+        ),
+        None => read_written(&state, &auth, &schema, written, projection).await?,
+    };
     Ok((StatusCode::CREATED, Json(record)))
 }
 
@@ -193,10 +205,11 @@ pub async fn update(
     let key = wire::record_key(&schema, &id, query.get("idProperty"))?;
     let input: UpdateInput = parse_json(&body)?;
     let owners = wire::owners_for(&state, &auth, &schema, [&input.properties]).await?;
-    let values = wire::parse_properties(&schema, &input.properties, &owners, !CREATING)
+    let values = wire::parse_properties(&schema, input.properties, &owners, !CREATING)
         .map_err(|p| ApiError::invalid_properties(&p))?;
     let projection = wire::write_projection(&schema, &values);
-    let written = write_one(&state, &auth, &schema, WriteOp::Update(key, values)).await?;
+    let ops: Arc<[WriteOp]> = Arc::new([WriteOp::Update(key, values)]);
+    let written = write_one(&state, &auth, &schema, ops, now_ms()).await?;
     Ok(Json(
         read_written(&state, &auth, &schema, written, projection).await?,
     ))
@@ -221,11 +234,12 @@ async fn write_one(
     state: &AppState,
     auth: &Auth,
     schema: &ObjectSchema,
-    op: WriteOp,
+    ops: Arc<[WriteOp]>,
+    now: i64,
 ) -> ApiResult<Written> {
     let outcome = state
         .store
-        .write_records(auth.portal, schema.object, vec![op], true, now_ms())
+        .write_records(auth.portal, schema.object, ops, true, now)
         .await?
         .pop()
         .ok_or_else(|| ApiError::internal("a write returned no outcome"))?;

@@ -12,7 +12,9 @@ type HmacSha256 = Hmac<Sha256>;
 
 #[derive(Clone)]
 pub struct UrlSigner {
-    key: Vec<u8>,
+    /// The MAC with the key already absorbed: every status poll of a finished export signs
+    /// a link, and cloning this saves hashing the key each time.
+    keyed: HmacSha256,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -23,7 +25,9 @@ pub enum LinkError {
 
 impl UrlSigner {
     pub fn new(key: Vec<u8>) -> Self {
-        Self { key }
+        Self {
+            keyed: HmacSha256::new_from_slice(&key).expect("HMAC takes keys of any length"),
+        }
     }
 
     /// Reads the key at `path`, creating it on first use.
@@ -32,7 +36,7 @@ impl UrlSigner {
             && let Ok(key) = hex::decode(text.trim())
             && key.len() >= 32
         {
-            return Ok(Self { key });
+            return Ok(Self::new(key));
         }
         let key: [u8; 32] = rand::random();
         let mut options = std::fs::OpenOptions::new();
@@ -40,17 +44,24 @@ impl UrlSigner {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         writeln!(options.open(path)?, "{}", hex::encode(key))?;
-        Ok(Self { key: key.to_vec() })
+        Ok(Self::new(key.to_vec()))
     }
 
     fn mac(&self, export_id: i64, expires: i64) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        let mut mac = self.keyed.clone();
         mac.update(format!("export:{export_id}:{expires}").as_bytes());
         mac
     }
 
     pub fn sign(&self, export_id: i64, expires: i64) -> String {
-        hex::encode(self.mac(export_id, expires).finalize().into_bytes())
+        let mac = self.mac(export_id, expires).finalize().into_bytes();
+        // The digits are written in place rather than through `hex::encode`'s iterator of
+        // chars: every status poll of a finished export signs a link.
+        let mut digits = [0u8; 64];
+        match hex::encode_to_slice(mac, &mut digits) {
+            Ok(()) => String::from_utf8_lossy(&digits).into_owned(),
+            Err(_) => hex::encode(mac),
+        }
     }
 
     /// Checks the signature (in constant time) and then the expiry.

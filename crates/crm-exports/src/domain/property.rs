@@ -214,6 +214,19 @@ impl PropertyDefinition {
         Ok(Some(value))
     }
 
+    /// [`parse_value`](Self::parse_value) taking the text by value: text kept as it came
+    /// (string and phone number properties) is moved into the value rather than copied.
+    pub fn parse_owned_value(&self, raw: String) -> Result<Option<Value>, PropertyValueError> {
+        match self.property_type {
+            PropertyType::String | PropertyType::PhoneNumber
+                if !raw.is_empty() && raw.chars().count() <= MAX_STRING_CHARS =>
+            {
+                Ok(Some(Value::Text(raw)))
+            }
+            _ => self.parse_value(&raw),
+        }
+    }
+
     fn parse_enumeration(&self, raw: &str) -> Result<String, PropertyValueError> {
         // Options kept elsewhere without a copy here (owners) are checked by their own
         // resolver; pipelines and stages carry their options, so they are checked.

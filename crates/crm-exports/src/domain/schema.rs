@@ -2,6 +2,7 @@
 //! custom object, its schema's names and settings), as the API validates writes and reads
 //! against them.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::ObjectType;
@@ -16,9 +17,30 @@ pub struct ObjectSchema {
     pub groups: Vec<PropertyGroup>,
     /// The schema of a custom object; `None` for the standard types.
     pub custom: Option<Arc<CustomObject>>,
+    /// Where each name first appears in `properties`: a batch write looks up every
+    /// property of every input, and an object has about a hundred.
+    by_name: HashMap<String, usize>,
 }
 
 impl ObjectSchema {
+    pub fn new(
+        object: ObjectType,
+        properties: Vec<PropertyDefinition>,
+        groups: Vec<PropertyGroup>,
+    ) -> Self {
+        let mut by_name = HashMap::with_capacity(properties.len());
+        for (i, p) in properties.iter().enumerate() {
+            by_name.entry(p.name.clone()).or_insert(i);
+        }
+        Self {
+            object,
+            properties,
+            groups,
+            by_name,
+            custom: None,
+        }
+    }
+
     /// The singular label, e.g. `Contact` or a custom object's own.
     pub fn singular_label(&self) -> String {
         match (&self.custom, self.object) {
@@ -54,16 +76,13 @@ impl ObjectSchema {
         for p in &mut properties {
             p.searchable = custom.settings.searchable_properties.contains(&p.name);
         }
-        Self {
-            object: custom.object,
-            properties,
-            groups,
-            custom: Some(Arc::new(custom)),
-        }
+        let mut schema = Self::new(custom.object, properties, groups);
+        schema.custom = Some(Arc::new(custom));
+        schema
     }
 
     pub fn property(&self, name: &str) -> Option<&PropertyDefinition> {
-        self.properties.iter().find(|p| p.name == name)
+        self.by_name.get(name).map(|&i| &self.properties[i])
     }
 
     /// The property a write or read may be keyed by, if `name` is unique for this object.

@@ -7,11 +7,45 @@ use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Timelike, Utc};
 pub const MS_PER_DAY: i64 = 86_400_000;
 
 /// `2019-10-30T03:30:17.883Z`, the shape of `createdAt` and datetime properties.
+///
+/// Record responses carry four of these per record, so the common years skip chrono's
+/// formatter; the output is the same as `to_rfc3339_opts(SecondsFormat::Millis, true)`.
 pub fn format_datetime(epoch_ms: i64) -> String {
-    match DateTime::<Utc>::from_timestamp_millis(epoch_ms) {
-        Some(t) => t.to_rfc3339_opts(SecondsFormat::Millis, true),
-        None => epoch_ms.to_string(),
+    let Some(t) = DateTime::<Utc>::from_timestamp_millis(epoch_ms) else {
+        return epoch_ms.to_string();
+    };
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        return t.to_rfc3339_opts(SecondsFormat::Millis, true);
     }
+    let mut out = String::with_capacity(24);
+    push_digits(&mut out, year as u32, 4);
+    out.push('-');
+    push_digits(&mut out, t.month(), 2);
+    out.push('-');
+    push_digits(&mut out, t.day(), 2);
+    out.push('T');
+    push_digits(&mut out, t.hour(), 2);
+    out.push(':');
+    push_digits(&mut out, t.minute(), 2);
+    out.push(':');
+    push_digits(&mut out, t.second(), 2);
+    out.push('.');
+    push_digits(&mut out, t.timestamp_subsec_millis(), 3);
+    out.push('Z');
+    out
+}
+
+/// Appends `n` as exactly `width` (at most 4) decimal digits, zero-padded.
+fn push_digits(out: &mut String, n: u32, width: usize) {
+    let mut buf = [b'0'; 4];
+    let mut n = n;
+    for slot in buf[..width].iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&buf[..width]).unwrap_or_default());
 }
 
 /// `2020-01-15`, the shape of date properties (stored as midnight UTC).
@@ -41,26 +75,16 @@ pub fn write_export_timestamp(out: &mut String, epoch_ms: i64, with_time: bool) 
         out.push_str(&t.format(format).to_string());
         return true;
     }
-    let digits = |n: u32, width: usize, out: &mut String| {
-        let mut buf = [b'0'; 4];
-        let mut n = n;
-        for slot in buf[..width].iter_mut().rev() {
-            *slot = b'0' + (n % 10) as u8;
-            n /= 10;
-        }
-        // Only ASCII digits were written.
-        out.push_str(std::str::from_utf8(&buf[..width]).unwrap_or_default());
-    };
-    digits(year as u32, 4, out);
+    push_digits(out, year as u32, 4);
     out.push('-');
-    digits(t.month(), 2, out);
+    push_digits(out, t.month(), 2);
     out.push('-');
-    digits(t.day(), 2, out);
+    push_digits(out, t.day(), 2);
     if with_time {
         out.push(' ');
-        digits(t.hour(), 2, out);
+        push_digits(out, t.hour(), 2);
         out.push(':');
-        digits(t.minute(), 2, out);
+        push_digits(out, t.minute(), 2);
     }
     true
 }
@@ -136,5 +160,31 @@ mod tests {
         let mut out = String::new();
         assert!(!write_export_timestamp(&mut out, i64::MAX, true));
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn wire_timestamps_read_as_chrono_formats_them() {
+        let instants = [
+            0,
+            -1,
+            999,
+            1_572_406_217_883,
+            253_402_300_799_999,
+            253_402_300_800_000,
+            -62_167_219_200_000,
+            -62_167_219_200_001,
+            951_782_400_000,
+            i64::MAX,
+        ];
+        for ms in instants
+            .into_iter()
+            .chain((0..2000).map(|k| k * 7_777_777_777 - 5_000_000_000_000))
+        {
+            let want = match DateTime::<Utc>::from_timestamp_millis(ms) {
+                Some(t) => t.to_rfc3339_opts(SecondsFormat::Millis, true),
+                None => ms.to_string(),
+            };
+            assert_eq!(format_datetime(ms), want, "{ms}");
+        }
     }
 }

@@ -125,7 +125,7 @@ impl Sink for StoreSink {
         }
         let outcomes = self
             .store
-            .write_records(self.portal, object, ops, true, created_at)
+            .write_records(self.portal, object, ops.into(), true, created_at)
             .await?;
         outcomes
             .into_iter()

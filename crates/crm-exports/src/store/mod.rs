@@ -104,6 +104,19 @@ impl RecordKey {
 /// Property values to set; `None` clears a property.
 pub type PropertyValues = Vec<(String, Option<Value>)>;
 
+/// Whether `value`, once written, reads back from every store exactly as written, so a
+/// writer may answer with the values it wrote instead of reading the record back. Text,
+/// booleans, timestamps, fractional reals and integers up to 2^53 do. Whole reals do not
+/// (SQLite's NUMERIC columns keep them as integers, which print differently past 2^53),
+/// nor do larger integers (PostgreSQL keeps numbers as doubles, rounding them).
+pub fn reads_back_unchanged(value: &Value) -> bool {
+    match value {
+        Value::Integer(n) => n.unsigned_abs() <= 1 << 53,
+        Value::Real(x) => x.fract() != 0.0,
+        Value::Text(_) | Value::Bool(_) | Value::Timestamp(_) => true,
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum WriteOp {
     /// A new record, and associations to make with it in the same transaction.
@@ -258,7 +271,9 @@ pub trait Store: Send + Sync {
         token_hash: &str,
         now: i64,
     ) -> StoreResult<TokenInfo>;
-    async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<TokenInfo>>;
+    /// Shared rather than copied: every authenticated request looks its token up, and a
+    /// store may answer from a cache.
+    async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<Arc<TokenInfo>>>;
     async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>>;
     async fn revoke_token(&self, id: i64, now: i64) -> StoreResult<bool>;
 
@@ -331,11 +346,12 @@ pub trait Store: Send + Sync {
 
     // Records.
     /// Applies `ops` in one transaction. With `atomic`, any failure rolls every op back.
+    /// The ops are shared, not handed over: a caller answering with what it wrote keeps them.
     async fn write_records(
         &self,
         portal: PortalId,
         object: ObjectType,
-        ops: Vec<WriteOp>,
+        ops: Arc<[WriteOp]>,
         atomic: bool,
         now: i64,
     ) -> StoreResult<Vec<Result<Written, WriteFailure>>>;
@@ -384,8 +400,9 @@ pub trait Store: Send + Sync {
         request: &ExportRequest,
         now: i64,
     ) -> StoreResult<ExportRow>;
-    /// An export of `portal`; `None` for unknown ids and other portals' exports.
-    async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<ExportRow>>;
+    /// An export of `portal`; `None` for unknown ids and other portals' exports. Shared
+    /// rather than copied: clients poll it, and a store may answer from a cache.
+    async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<Arc<ExportRow>>>;
     /// An export by id alone, for signed download links (the signature names the export).
     async fn get_export_by_id(&self, id: i64) -> StoreResult<Option<ExportRow>>;
     /// Exports `portal` requested at or after `since`, for the rolling quota.

@@ -243,3 +243,93 @@ async fn updating_a_missing_id_in_an_atomic_batch_changes_nothing() {
         .await;
     assert_eq!(same.body["properties"]["firstname"], "Same");
 }
+
+#[tokio::test]
+async fn a_batch_create_answers_with_what_a_read_of_the_records_returns() {
+    let app = TestApp::spawn().await;
+    for (name, kind, field) in [
+        ("score", "number", "number"),
+        ("vip", "bool", "booleancheckbox"),
+        ("renewal", "date", "date"),
+        ("seen", "datetime", "date"),
+    ] {
+        let reply = app
+            .post(
+                "/crm/v3/properties/contacts",
+                json!({"name": name, "label": name, "type": kind, "fieldType": field,
+                       "groupName": "contactinformation"}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    }
+    // Numbers a store may keep in another form (whole reals, integers past 2^53) among
+    // ordinary ones.
+    let scores = [
+        json!("17"),
+        json!("1.5"),
+        json!(" 7 "),
+        json!(2.25),
+        json!("3.0"),
+        json!("1e3"),
+        json!("12345678901234567"),
+        json!("1.152921504606847e18"),
+        json!("-0.0125"),
+        json!(""),
+    ];
+    let inputs: Vec<Value> = scores
+        .iter()
+        .enumerate()
+        .map(|(i, score)| {
+            json!({"properties": {
+                "email": format!("typed{i}@batch.example"),
+                "firstname": format!("Zoë \"{i}\"\n李"),
+                "lifecyclestage": "LEAD",
+                "score": score,
+                "vip": if i % 2 == 0 { "TRUE" } else { "false" },
+                "renewal": "2024-02-29",
+                "seen": "2019-10-30T05:30:17.883+02:00",
+            }})
+        })
+        .collect();
+    let created = app
+        .post(
+            "/crm/v3/objects/contacts/batch/create",
+            json!({ "inputs": inputs }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let ids = ids_of(&created.body);
+    let read = app
+        .post(
+            "/crm/v3/objects/contacts/batch/read",
+            json!({"inputs": ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>(),
+                   "properties": ["email", "firstname", "lifecyclestage", "score", "vip",
+                                  "renewal", "seen", "createdate", "lastmodifieddate"]}),
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    for (written, stored) in created.body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(read.body["results"].as_array().unwrap())
+    {
+        for key in ["id", "createdAt", "updatedAt", "archived"] {
+            assert_eq!(written[key], stored[key], "{key}");
+        }
+        // A write leaves out what it cleared; a read shows it as null.
+        let mut shown = stored["properties"].as_object().unwrap().clone();
+        shown.retain(|_, v| !v.is_null());
+        assert_eq!(written["properties"], Value::Object(shown));
+    }
+    let first = &created.body["results"][0]["properties"];
+    assert_eq!(first["score"], "17");
+    assert_eq!(first["vip"], "true");
+    assert_eq!(first["lifecyclestage"], "lead");
+    assert_eq!(first["seen"], "2019-10-30T03:30:17.883Z");
+    assert!(
+        created.body["results"][9]["properties"]
+            .get("score")
+            .is_none()
+    );
+}

@@ -778,7 +778,7 @@ async fn an_xls_export_of_65536_rows_is_split_at_hubspots_65535_row_limit() {
             .collect();
         let written = app
             .store
-            .write_records(app.portal, ObjectType::Contacts, ops, true, now_ms())
+            .write_records(app.portal, ObjectType::Contacts, ops.into(), true, now_ms())
             .await
             .unwrap();
         assert!(written.iter().all(Result::is_ok));
@@ -1149,7 +1149,7 @@ async fn a_running_export_reports_its_rows_and_canceling_it_stops_its_worker() {
             })
             .collect();
         app.store
-            .write_records(app.portal, ObjectType::Contacts, ops, true, now_ms())
+            .write_records(app.portal, ObjectType::Contacts, ops.into(), true, now_ms())
             .await
             .unwrap();
     }

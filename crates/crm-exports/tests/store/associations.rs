@@ -21,7 +21,7 @@ async fn company(store: &SharedStore, portal: crm_exports::store::PortalId, name
         .write_records(
             portal,
             COMPANIES,
-            vec![WriteOp::Create(vec![("name".into(), value)], vec![])],
+            vec![WriteOp::Create(vec![("name".into(), value)], vec![])].into(),
             true,
             NOW,
         )
@@ -162,7 +162,8 @@ async fn a_record_created_with_an_association_is_linked_atomically(store: Shared
             vec![
                 WriteOp::Create(vec![], vec![link(acme)]),
                 WriteOp::Create(vec![], vec![link(31337)]),
-            ],
+            ]
+            .into(),
             false,
             NOW,
         )

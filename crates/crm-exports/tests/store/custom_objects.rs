@@ -102,7 +102,7 @@ async fn car(
         .write_records(
             portal,
             cars,
-            vec![WriteOp::Create(values, vec![])],
+            vec![WriteOp::Create(values, vec![])].into(),
             true,
             NOW,
         )

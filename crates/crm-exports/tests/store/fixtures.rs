@@ -37,7 +37,7 @@ pub async fn contact(store: &SharedStore, portal: PortalId, raw: &[(&str, &str)]
         .write_records(
             portal,
             CONTACTS,
-            vec![WriteOp::Create(values, vec![])],
+            vec![WriteOp::Create(values, vec![])].into(),
             true,
             NOW,
         )

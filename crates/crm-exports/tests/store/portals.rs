@@ -39,7 +39,7 @@ async fn a_token_is_found_by_its_hash_until_it_is_revoked(store: SharedStore) {
         .await
         .unwrap();
     let found = store.token_by_hash("hash-1").await.unwrap().unwrap();
-    assert_eq!(found, token);
+    assert_eq!(*found, token);
     assert_eq!(found.scopes, scopes);
     assert!(store.token_by_hash("hash-2").await.unwrap().is_none());
     assert!(store.revoke_token(token.id, NOW + 1).await.unwrap());

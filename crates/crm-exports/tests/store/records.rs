@@ -1,7 +1,9 @@
 //! Records: write, read, list, unique values, atomic batches, archive.
 
 use crm_exports::domain::Value;
-use crm_exports::store::{RecordKey, SharedStore, Visibility, WriteFailure, WriteOp, Written};
+use crm_exports::store::{
+    RecordKey, SharedStore, Visibility, WriteFailure, WriteOp, Written, reads_back_unchanged,
+};
 
 use crate::contract_tests;
 use crate::fixtures::{CONTACTS, NOW, contact, custom_property, ids, portal, text, values};
@@ -11,6 +13,8 @@ contract_tests!(
     an_update_changes_only_the_named_properties,
     unique_values_ignore_case_and_name_the_record_holding_them,
     an_atomic_batch_with_one_failure_writes_nothing,
+    creates_in_one_call_see_the_unique_values_of_earlier_ones,
+    values_said_to_read_back_unchanged_do,
     archived_records_leave_reads_and_free_their_unique_values,
     records_list_in_id_order_page_by_page,
 );
@@ -101,7 +105,7 @@ async fn an_update_changes_only_the_named_properties(store: SharedStore) {
         .write_records(
             portal,
             CONTACTS,
-            vec![WriteOp::Update(RecordKey::Id(id), changes)],
+            vec![WriteOp::Update(RecordKey::Id(id), changes)].into(),
             false,
             NOW + 5,
         )
@@ -129,7 +133,7 @@ async fn an_update_changes_only_the_named_properties(store: SharedStore) {
         .write_records(
             portal,
             CONTACTS,
-            vec![WriteOp::Update(RecordKey::Id(1), vec![])],
+            vec![WriteOp::Update(RecordKey::Id(1), vec![])].into(),
             false,
             NOW,
         )
@@ -146,7 +150,7 @@ async fn unique_values_ignore_case_and_name_the_record_holding_them(store: Share
         .write_records(
             portal,
             CONTACTS,
-            vec![WriteOp::Create(clash, vec![])],
+            vec![WriteOp::Create(clash, vec![])].into(),
             false,
             NOW,
         )
@@ -180,7 +184,8 @@ async fn unique_values_ignore_case_and_name_the_record_holding_them(store: Share
             vec![
                 WriteOp::Upsert(by_email("ann@example.com"), name.clone()),
                 WriteOp::Upsert(by_email("bob@example.com"), name),
-            ],
+            ]
+            .into(),
             false,
             NOW,
         )
@@ -219,7 +224,7 @@ async fn an_atomic_batch_with_one_failure_writes_nothing(store: SharedStore) {
         WriteOp::Update(RecordKey::Id(42), good.clone()),
     ];
     let atomic = store
-        .write_records(portal, CONTACTS, ops.clone(), true, NOW)
+        .write_records(portal, CONTACTS, ops.clone().into(), true, NOW)
         .await
         .unwrap();
     assert!(atomic[0].is_ok() && atomic[1].is_err());
@@ -232,7 +237,7 @@ async fn an_atomic_batch_with_one_failure_writes_nothing(store: SharedStore) {
         "an atomic batch with a failure left {listed:?}"
     );
     let partial = store
-        .write_records(portal, CONTACTS, ops, false, NOW)
+        .write_records(portal, CONTACTS, ops.into(), false, NOW)
         .await
         .unwrap();
     let kept = partial[0].clone().unwrap().id;
@@ -241,6 +246,101 @@ async fn an_atomic_batch_with_one_failure_writes_nothing(store: SharedStore) {
         .await
         .unwrap();
     assert_eq!(ids(&listed), vec![kept]);
+}
+
+async fn creates_in_one_call_see_the_unique_values_of_earlier_ones(store: SharedStore) {
+    let portal = portal(&store).await;
+    let ann = contact(&store, portal, &[("email", "ann@example.com")]).await;
+    let mut ops = Vec::new();
+    for email in [
+        "cat@example.com",
+        "ANN@example.com",
+        "dan@example.com",
+        "Cat@Example.com",
+        "eve@example.com",
+    ] {
+        let values = values(&store, portal, &[("email", email)]).await;
+        ops.push(WriteOp::Create(values, vec![]));
+    }
+    let written = store
+        .write_records(portal, CONTACTS, ops.into(), false, NOW)
+        .await
+        .unwrap();
+    let cat = written[0].clone().unwrap().id;
+    assert_eq!(
+        written[1],
+        Err(WriteFailure::Duplicate {
+            property: "email".into(),
+            value: "ANN@example.com".into(),
+            existing_id: ann,
+        })
+    );
+    assert_eq!(
+        written[3],
+        Err(WriteFailure::Duplicate {
+            property: "email".into(),
+            value: "Cat@Example.com".into(),
+            existing_id: cat,
+        })
+    );
+    let dan = written[2].clone().unwrap().id;
+    let eve = written[4].clone().unwrap().id;
+    assert!(ann < cat && cat < dan && dan < eve);
+    let listed = store
+        .list_records(portal, CONTACTS, 0, 10, vec![], Visibility::Live)
+        .await
+        .unwrap();
+    assert_eq!(ids(&listed), vec![ann, cat, dan, eve]);
+}
+
+/// What `reads_back_unchanged` promises, which lets the API answer a create from the values
+/// it wrote: each such value reads back equal to what was written.
+async fn values_said_to_read_back_unchanged_do(store: SharedStore) {
+    let portal = portal(&store).await;
+    custom_property(&store, portal, "score", "number").await;
+    custom_property(&store, portal, "vip", "bool").await;
+    custom_property(&store, portal, "renewal", "date").await;
+    let written = [
+        ("score", "0"),
+        ("score", "-7"),
+        ("score", "9007199254740992"),
+        ("score", "-9007199254740992"),
+        ("score", "1.5"),
+        ("score", "-0.0125"),
+        ("score", "123456.789"),
+        ("score", "1e-300"),
+        ("score", "12345678901234567"),
+        ("score", "1e20"),
+        ("vip", "false"),
+        ("renewal", "1969-12-31"),
+        ("firstname", "Zoë \"Jr\", 李 🎉\n"),
+    ];
+    let mut checked = 0;
+    for (name, raw) in written {
+        let values = values(&store, portal, &[(name, raw)]).await;
+        let id = contact(&store, portal, &[(name, raw)]).await;
+        let read = store
+            .read_records(
+                portal,
+                CONTACTS,
+                vec![RecordKey::Id(id)],
+                projection(&[name]),
+                Visibility::Live,
+            )
+            .await
+            .unwrap()
+            .remove(0)
+            .unwrap();
+        let value = values[0].1.as_ref().unwrap();
+        if reads_back_unchanged(value) {
+            assert_eq!(read.get(name), Some(value), "{name} = {raw}");
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked, 11,
+        "all but the integers past 2^53 read back unchanged"
+    );
 }
 
 async fn archived_records_leave_reads_and_free_their_unique_values(store: SharedStore) {

@@ -220,9 +220,9 @@ async fn a_stream_sends_every_match_in_order_and_stops_when_the_reader_leaves(st
             let score = crm_exports::domain::Value::Integer(n % 100);
             crm_exports::store::WriteOp::Create(vec![("score".to_string(), Some(score))], vec![])
         })
-        .collect();
+        .collect::<Vec<_>>();
     store
-        .write_records(portal, CONTACTS, ops, true, crate::fixtures::NOW)
+        .write_records(portal, CONTACTS, ops.into(), true, crate::fixtures::NOW)
         .await
         .unwrap();
     let p = predicate(

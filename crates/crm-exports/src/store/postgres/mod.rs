@@ -186,8 +186,8 @@ impl Store for PgStore {
         in_tx!(self, tx => portals::create_token(&tx, portal, name, scopes, token_hash, now).await?)
     }
 
-    async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<TokenInfo>> {
-        in_tx!(self, tx => portals::token_by_hash(&tx, token_hash).await?)
+    async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<Arc<TokenInfo>>> {
+        in_tx!(self, tx => portals::token_by_hash(&tx, token_hash).await?.map(Arc::new))
     }
 
     async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>> {
@@ -287,14 +287,14 @@ impl Store for PgStore {
         &self,
         portal: PortalId,
         object: ObjectType,
-        ops: Vec<WriteOp>,
+        ops: Arc<[WriteOp]>,
         atomic: bool,
         now: i64,
     ) -> StoreResult<Vec<Result<Written, WriteFailure>>> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let schema = portals::load_schema(&tx, portal, object).await?;
-        let outcomes = records::write(&tx, portal, &schema, ops, now).await?;
+        let outcomes = records::write(&tx, portal, &schema, &ops, now).await?;
         // An atomic batch with any failure is rolled back whole.
         if atomic && outcomes.iter().any(Result::is_err) {
             tx.rollback().await?;
@@ -370,8 +370,8 @@ impl Store for PgStore {
         in_tx!(self, tx => exports::create(&tx, portal, request, now).await?)
     }
 
-    async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<ExportRow>> {
-        in_tx!(self, tx => exports::get(&tx, portal, id).await?)
+    async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<Arc<ExportRow>>> {
+        in_tx!(self, tx => exports::get(&tx, portal, id).await?.map(Arc::new))
     }
 
     async fn get_export_by_id(&self, id: i64) -> StoreResult<Option<ExportRow>> {

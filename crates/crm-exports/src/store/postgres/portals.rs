@@ -179,12 +179,7 @@ pub async fn load_schema(
     let (properties, groups) = (definitions(&properties)?, definitions(&groups)?);
     Ok(match custom {
         Some(custom) => ObjectSchema::for_custom(custom, properties, groups),
-        None => ObjectSchema {
-            object,
-            properties,
-            groups,
-            custom: None,
-        },
+        None => ObjectSchema::new(object, properties, groups),
     })
 }
 

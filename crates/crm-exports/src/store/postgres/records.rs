@@ -22,7 +22,7 @@ pub async fn write(
     tx: &Transaction<'_>,
     portal: PortalId,
     schema: &ObjectSchema,
-    ops: Vec<WriteOp>,
+    ops: &[WriteOp],
     now: i64,
 ) -> StoreResult<Vec<Result<Written, WriteFailure>>> {
     let mut outcomes = Vec::with_capacity(ops.len());
@@ -30,7 +30,7 @@ pub async fn write(
         let outcome = match op {
             WriteOp::Create(values, edges) => {
                 let mut missing = None;
-                for e in &edges {
+                for e in edges {
                     if !is_live(tx, portal, e.to, e.to_id).await? {
                         missing = Some(e.to_id);
                         break;
@@ -41,7 +41,7 @@ pub async fn write(
                     None => {
                         let created = create(tx, portal, schema, values, now).await?;
                         if let Ok(written) = &created {
-                            for e in &edges {
+                            for e in edges {
                                 let edge = Edge {
                                     from_id: written.id,
                                     to_id: e.to_id,
@@ -63,24 +63,23 @@ pub async fn write(
                     }
                 }
             }
-            WriteOp::Update(key, values) => match resolve_live(tx, portal, schema, &key).await? {
+            WriteOp::Update(key, values) => match resolve_live(tx, portal, schema, key).await? {
                 Some(id) => update(tx, portal, schema, id, values, now).await?,
-                None => Err(WriteFailure::NotFound(key)),
+                None => Err(WriteFailure::NotFound(key.clone())),
             },
-            WriteOp::Upsert(key, mut values) => {
-                match resolve_live(tx, portal, schema, &key).await? {
-                    Some(id) => update(tx, portal, schema, id, values, now).await?,
-                    None => match key {
-                        RecordKey::Unique { property, value } => {
-                            if !values.iter().any(|(name, _)| *name == property) {
-                                values.push((property, Some(Value::Text(value))));
-                            }
-                            create(tx, portal, schema, values, now).await?
+            WriteOp::Upsert(key, values) => match resolve_live(tx, portal, schema, key).await? {
+                Some(id) => update(tx, portal, schema, id, values, now).await?,
+                None => match key {
+                    RecordKey::Unique { property, value } => {
+                        let mut values = values.clone();
+                        if !values.iter().any(|(name, _)| name == property) {
+                            values.push((property.clone(), Some(Value::Text(value.clone()))));
                         }
-                        RecordKey::Id(_) => Err(WriteFailure::NotFound(key)),
-                    },
-                }
-            }
+                        create(tx, portal, schema, &values, now).await?
+                    }
+                    RecordKey::Id(_) => Err(WriteFailure::NotFound(key.clone())),
+                },
+            },
         };
         outcomes.push(outcome);
     }
@@ -153,10 +152,10 @@ async fn create(
     tx: &Transaction<'_>,
     portal: PortalId,
     schema: &ObjectSchema,
-    values: PropertyValues,
+    values: &PropertyValues,
     now: i64,
 ) -> StoreResult<Result<Written, WriteFailure>> {
-    if let Err(failure) = check_unique(tx, portal, schema, &values, 0).await? {
+    if let Err(failure) = check_unique(tx, portal, schema, values, 0).await? {
         return Ok(Err(failure));
     }
     let id = next_record_id(tx).await?;
@@ -168,7 +167,7 @@ async fn create(
         params.push(now),
         params.push(now)
     );
-    for (name, value) in &values {
+    for (name, value) in values {
         let Some(value) = value else { continue };
         let property = known(schema, name)?;
         names.push_str(", ");
@@ -192,10 +191,10 @@ async fn update(
     portal: PortalId,
     schema: &ObjectSchema,
     id: i64,
-    values: PropertyValues,
+    values: &PropertyValues,
     now: i64,
 ) -> StoreResult<Result<Written, WriteFailure>> {
-    if let Err(failure) = check_unique(tx, portal, schema, &values, id).await? {
+    if let Err(failure) = check_unique(tx, portal, schema, values, id).await? {
         return Ok(Err(failure));
     }
     let mut params = Params::default();
@@ -204,7 +203,7 @@ async fn update(
         table_name(portal, schema.object),
         params.push(now)
     );
-    for (name, value) in &values {
+    for (name, value) in values {
         let property = known(schema, name)?;
         let placeholder = match value {
             Some(v) => params.value(property.property_type, v),

@@ -4,6 +4,7 @@
 //! at once; the time limit bounds how long a change made by another process (the `token
 //! revoke` command, a worker's retention sweep) can go unseen.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Mutex;
@@ -45,7 +46,11 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
     }
 
     /// The value stored for `key` less than [`TTL`] before `now`.
-    pub fn get(&self, key: &K, now: Instant) -> Option<V> {
+    pub fn get<Q>(&self, key: &Q, now: Instant) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
         let inner = self.inner.lock().ok()?;
         let (stored, value) = inner.entries.get(key)?;
         (now.saturating_duration_since(*stored) < TTL).then(|| value.clone())

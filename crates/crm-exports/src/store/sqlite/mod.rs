@@ -52,10 +52,10 @@ pub struct SqliteStore {
     readers: Arc<Mutex<Vec<Connection>>>,
     schemas: Arc<Mutex<SchemaCache>>,
     /// Live tokens by hash: every authenticated request looks one up.
-    tokens: TtlCache<String, TokenInfo>,
+    tokens: TtlCache<String, Arc<TokenInfo>>,
     /// Finished exports by id: clients poll their status, and a finished row only changes
     /// when retention deletes it.
-    finished_exports: TtlCache<i64, ExportRow>,
+    finished_exports: TtlCache<i64, Arc<ExportRow>>,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -245,15 +245,18 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<TokenInfo>> {
+    async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<Arc<TokenInfo>>> {
         let now = Instant::now();
-        let hash = token_hash.to_string();
-        if let Some(info) = self.tokens.get(&hash, now) {
+        if let Some(info) = self.tokens.get(token_hash, now) {
             return Ok(Some(info));
         }
+        let hash = token_hash.to_string();
         let start = self.tokens.read_start(now);
         let key = hash.clone();
-        let found = self.read(move |c| portals::token_by_hash(c, &key)).await?;
+        let found = self
+            .read(move |c| portals::token_by_hash(c, &key))
+            .await?
+            .map(Arc::new);
         // Unknown tokens are not remembered: a token created a moment later must work.
         if let Some(info) = &found {
             self.tokens.put(hash, info.clone(), start);
@@ -393,7 +396,7 @@ impl Store for SqliteStore {
         &self,
         portal: PortalId,
         object: ObjectType,
-        ops: Vec<WriteOp>,
+        ops: Arc<[WriteOp]>,
         atomic: bool,
         now: i64,
     ) -> StoreResult<Vec<Result<Written, WriteFailure>>> {
@@ -402,7 +405,7 @@ impl Store for SqliteStore {
         blocking(move || {
             let mut conn = writer.lock().map_err(|_| poisoned())?;
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let outcomes = records::write(&tx, portal, &schema, ops, now)?;
+            let outcomes = records::write(&tx, portal, &schema, &ops, now)?;
             // An atomic batch with any failure is dropped, rolling back every op.
             if !(atomic && outcomes.iter().any(Result::is_err)) {
                 tx.commit()?;
@@ -479,7 +482,7 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<ExportRow>> {
+    async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<Arc<ExportRow>>> {
         let now = Instant::now();
         if let Some(row) = self
             .finished_exports
@@ -489,7 +492,10 @@ impl Store for SqliteStore {
             return Ok(Some(row));
         }
         let start = self.finished_exports.read_start(now);
-        let found = self.read(move |c| exports::get(c, portal, id)).await?;
+        let found = self
+            .read(move |c| exports::get(c, portal, id))
+            .await?
+            .map(Arc::new);
         if let Some(row) = found.as_ref().filter(|row| row.state.is_terminal()) {
             self.finished_exports.put(id, row.clone(), start);
         }

@@ -137,12 +137,7 @@ pub fn load_schema(
         .collect::<StoreResult<Vec<PropertyGroup>>>()?;
     Ok(match custom {
         Some(custom) => ObjectSchema::for_custom(custom, properties, groups),
-        None => ObjectSchema {
-            object,
-            properties,
-            groups,
-            custom: None,
-        },
+        None => ObjectSchema::new(object, properties, groups),
     })
 }
 

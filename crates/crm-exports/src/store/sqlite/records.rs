@@ -2,8 +2,12 @@
 //! before writing so a conflict names the record already holding the value, and reads that
 //! select only the projected columns.
 
-use rusqlite::types::{ToSqlOutput, Value as SqlValue};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params_from_iter};
+use std::collections::HashMap;
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{
+    CachedStatement, Connection, OptionalExtension, Row, Transaction, params_from_iter,
+};
 
 use super::associations;
 use super::columns::{self, column_expr, table_name};
@@ -23,7 +27,7 @@ pub fn write(
     tx: &Transaction<'_>,
     portal: PortalId,
     schema: &ObjectSchema,
-    ops: Vec<WriteOp>,
+    ops: &[WriteOp],
     now: i64,
 ) -> StoreResult<Vec<Result<Written, WriteFailure>>> {
     tx.set_prepared_statement_cache_capacity(128);
@@ -32,12 +36,14 @@ pub fn write(
         .filter(|op| matches!(op, WriteOp::Create(..) | WriteOp::Upsert(..)))
         .count();
     let mut ids = IdBlock::reserve(tx, creations)?;
+    let mut taken = TakenValues::load(tx, portal, schema, ops)?;
+    let mut insert = Insert::default();
     let mut outcomes = Vec::with_capacity(ops.len());
     for op in ops {
         let outcome = match op {
             WriteOp::Create(values, edges) => {
                 let mut missing = None;
-                for e in &edges {
+                for e in edges {
                     if !is_live(tx, portal, e.to, e.to_id)? {
                         missing = Some(e.to_id);
                         break;
@@ -46,9 +52,18 @@ pub fn write(
                 match missing {
                     Some(id) => Err(WriteFailure::MissingAssociationTarget(id)),
                     None => {
-                        let created = create(tx, portal, schema, values, now, &mut ids)?;
+                        let created = create(
+                            tx,
+                            portal,
+                            schema,
+                            &mut taken,
+                            &mut insert,
+                            values,
+                            now,
+                            &mut ids,
+                        )?;
                         if let Ok(written) = &created {
-                            for e in &edges {
+                            for e in edges {
                                 let edge = Edge {
                                     from_id: written.id,
                                     to_id: e.to_id,
@@ -69,20 +84,30 @@ pub fn write(
                     }
                 }
             }
-            WriteOp::Update(key, values) => match resolve_live(tx, portal, schema, &key)? {
-                Some(id) => update(tx, portal, schema, id, values, now)?,
-                None => Err(WriteFailure::NotFound(key)),
+            WriteOp::Update(key, values) => match resolve_live(tx, portal, schema, key)? {
+                Some(id) => update(tx, portal, schema, &mut taken, id, values, now)?,
+                None => Err(WriteFailure::NotFound(key.clone())),
             },
-            WriteOp::Upsert(key, mut values) => match resolve_live(tx, portal, schema, &key)? {
-                Some(id) => update(tx, portal, schema, id, values, now)?,
+            WriteOp::Upsert(key, values) => match resolve_live(tx, portal, schema, key)? {
+                Some(id) => update(tx, portal, schema, &mut taken, id, values, now)?,
                 None => match key {
                     RecordKey::Unique { property, value } => {
-                        if !values.iter().any(|(name, _)| *name == property) {
-                            values.push((property, Some(Value::Text(value))));
+                        let mut values = values.clone();
+                        if !values.iter().any(|(name, _)| name == property) {
+                            values.push((property.clone(), Some(Value::Text(value.clone()))));
                         }
-                        create(tx, portal, schema, values, now, &mut ids)?
+                        create(
+                            tx,
+                            portal,
+                            schema,
+                            &mut taken,
+                            &mut insert,
+                            &values,
+                            now,
+                            &mut ids,
+                        )?
                     }
-                    RecordKey::Id(_) => Err(WriteFailure::NotFound(key)),
+                    RecordKey::Id(_) => Err(WriteFailure::NotFound(key.clone())),
                 },
             },
         };
@@ -125,73 +150,204 @@ impl IdBlock {
     }
 }
 
-/// Fails with `Duplicate` if a unique value being written already belongs to another
-/// live record.
-fn check_unique(
-    tx: &Transaction<'_>,
-    portal: PortalId,
-    schema: &ObjectSchema,
-    values: &PropertyValues,
-    own_id: i64,
-) -> StoreResult<Result<(), WriteFailure>> {
-    for (name, value) in values {
-        let (Some(value), Some(_)) = (value, schema.unique_property(name)) else {
-            continue;
-        };
-        let sql = format!(
-            "SELECT id FROM {} WHERE {} = ?1 COLLATE NOCASE AND archived = 0 AND id != ?2",
-            table_name(portal, schema.object),
-            column_expr(schema.object, name)
-        );
-        let existing: Option<i64> = tx
-            .prepare_cached(&sql)?
-            .query_row(rusqlite::params![columns::to_sql(value), own_id], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        if let Some(existing_id) = existing {
-            return Ok(Err(WriteFailure::Duplicate {
-                property: name.clone(),
-                value: value.to_wire(None),
-                existing_id,
-            }));
-        }
-    }
-    Ok(Ok(()))
+/// Which unique values live records hold, for the uniqueness checks of one write call.
+///
+/// A call made only of creates (a batch create) looks up every unique text value it will
+/// write in one query before its first insert, and adds each value it inserts, so a record
+/// conflicting with an earlier input of the same call is caught too. Any other call (an
+/// update can take or free a value) and unique values that are not text ask the database
+/// per record. Text compares ignoring ASCII case, as the `NOCASE` unique index does.
+struct TakenValues {
+    /// The schema's unique properties.
+    unique: Vec<String>,
+    /// (index into `unique`, value in ASCII lower case) → the live record holding it.
+    known: Option<HashMap<(usize, String), i64>>,
 }
 
-fn create(
-    tx: &Transaction<'_>,
+/// Values per lookup query, well under SQLite's limit on bound parameters.
+const LOOKUP_CHUNK: usize = 500;
+
+impl TakenValues {
+    fn load(
+        tx: &Transaction<'_>,
+        portal: PortalId,
+        schema: &ObjectSchema,
+        ops: &[WriteOp],
+    ) -> StoreResult<Self> {
+        let unique: Vec<String> = schema
+            .properties
+            .iter()
+            .filter(|p| p.is_unique(schema.object))
+            .map(|p| p.name.clone())
+            .collect();
+        let only_creates = ops.iter().all(|op| matches!(op, WriteOp::Create(..)));
+        if unique.is_empty() || !only_creates {
+            return Ok(Self {
+                unique,
+                known: None,
+            });
+        }
+        let mut known = HashMap::new();
+        for (index, property) in unique.iter().enumerate() {
+            let wanted: Vec<&str> = ops
+                .iter()
+                .filter_map(|op| match op {
+                    WriteOp::Create(values, _) => Some(values),
+                    _ => None,
+                })
+                .flat_map(|values| values.iter())
+                .filter(|(name, _)| name == property)
+                .filter_map(|(_, value)| match value {
+                    Some(Value::Text(text)) => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let column = column_expr(schema.object, property);
+            let table = table_name(portal, schema.object);
+            for chunk in wanted.chunks(LOOKUP_CHUNK) {
+                let sql = format!(
+                    "SELECT id, {column} FROM {table} WHERE {column} COLLATE NOCASE IN ({}) \
+                     AND archived = 0",
+                    vec!["?"; chunk.len()].join(", ")
+                );
+                let mut statement = tx.prepare_cached(&sql)?;
+                let mut rows = statement.query(params_from_iter(chunk))?;
+                while let Some(row) = rows.next()? {
+                    let held: String = row.get(1)?;
+                    known.insert((index, held.to_ascii_lowercase()), row.get(0)?);
+                }
+            }
+        }
+        Ok(Self {
+            unique,
+            known: Some(known),
+        })
+    }
+
+    /// Fails with `Duplicate` if a unique value being written already belongs to another
+    /// live record.
+    fn check(
+        &self,
+        tx: &Transaction<'_>,
+        portal: PortalId,
+        schema: &ObjectSchema,
+        values: &PropertyValues,
+        own_id: i64,
+    ) -> StoreResult<Result<(), WriteFailure>> {
+        for (name, value) in values {
+            let Some(value) = value else {
+                continue;
+            };
+            let Some(index) = self.unique.iter().position(|u| u == name) else {
+                continue;
+            };
+            let existing = match (&self.known, value) {
+                (Some(known), Value::Text(text)) => {
+                    known.get(&(index, text.to_ascii_lowercase())).copied()
+                }
+                _ => {
+                    let sql = format!(
+                        "SELECT id FROM {} WHERE {} = ?1 COLLATE NOCASE AND archived = 0 AND id != ?2",
+                        table_name(portal, schema.object),
+                        column_expr(schema.object, name)
+                    );
+                    tx.prepare_cached(&sql)?
+                        .query_row(rusqlite::params![columns::to_sql(value), own_id], |r| {
+                            r.get(0)
+                        })
+                        .optional()?
+                }
+            };
+            if let Some(existing_id) = existing {
+                return Ok(Err(WriteFailure::Duplicate {
+                    property: name.clone(),
+                    value: value.to_wire(None),
+                    existing_id,
+                }));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// Records that `id` now holds the unique values among `values`.
+    fn note(&mut self, values: &PropertyValues, id: i64) {
+        let Some(known) = &mut self.known else {
+            return;
+        };
+        for (name, value) in values {
+            if let (Some(Value::Text(text)), Some(index)) =
+                (value, self.unique.iter().position(|u| u == name))
+            {
+                known.insert((index, text.to_ascii_lowercase()), id);
+            }
+        }
+    }
+}
+
+/// The insert statement for the properties the last create set, kept while the next
+/// creates set the same ones (a batch's inputs usually do), so its SQL is neither rebuilt
+/// nor looked up in the statement cache per record.
+#[derive(Default)]
+struct Insert<'c> {
+    properties: Vec<String>,
+    statement: Option<CachedStatement<'c>>,
+}
+
+impl<'c> Insert<'c> {
+    fn statement(
+        &mut self,
+        conn: &'c Connection,
+        portal: PortalId,
+        schema: &ObjectSchema,
+        values: &PropertyValues,
+    ) -> StoreResult<&mut CachedStatement<'c>> {
+        let set = values.iter().filter(|(_, v)| v.is_some()).map(|(n, _)| n);
+        if self.statement.is_none() || !set.clone().eq(self.properties.iter()) {
+            self.properties = set.cloned().collect();
+            let mut sql = format!(
+                "INSERT INTO {} (id, created_at, updated_at",
+                table_name(portal, schema.object)
+            );
+            for name in &self.properties {
+                sql.push_str(", ");
+                sql.push_str(&column_expr(schema.object, name));
+            }
+            sql.push_str(") VALUES (?, ?, ?");
+            sql.push_str(&", ?".repeat(self.properties.len()));
+            sql.push(')');
+            self.statement = Some(conn.prepare_cached(&sql)?);
+        }
+        Ok(self
+            .statement
+            .as_mut()
+            .expect("the statement was prepared above"))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn create<'c>(
+    tx: &'c Transaction<'_>,
     portal: PortalId,
     schema: &ObjectSchema,
-    values: PropertyValues,
+    taken: &mut TakenValues,
+    insert: &mut Insert<'c>,
+    values: &PropertyValues,
     now: i64,
     ids: &mut IdBlock,
 ) -> StoreResult<Result<Written, WriteFailure>> {
-    if let Err(failure) = check_unique(tx, portal, schema, &values, 0)? {
+    if let Err(failure) = taken.check(tx, portal, schema, values, 0)? {
         return Ok(Err(failure));
     }
     let id = ids.take()?;
-    let set: Vec<&(String, Option<Value>)> = values.iter().filter(|(_, v)| v.is_some()).collect();
-    let mut sql = format!(
-        "INSERT INTO {} (id, created_at, updated_at",
-        table_name(portal, schema.object)
-    );
-    for (name, _) in &set {
-        sql.push_str(", ");
-        sql.push_str(&column_expr(schema.object, name));
+    let statement = insert.statement(tx, portal, schema, values)?;
+    statement.raw_bind_parameter(1, id)?;
+    statement.raw_bind_parameter(2, now)?;
+    statement.raw_bind_parameter(3, now)?;
+    for (i, value) in values.iter().filter_map(|(_, v)| v.as_ref()).enumerate() {
+        statement.raw_bind_parameter(4 + i, columns::to_sql(value))?;
     }
-    sql.push_str(") VALUES (?, ?, ?");
-    sql.push_str(&", ?".repeat(set.len()));
-    sql.push(')');
-    let mut bound: Vec<ToSqlOutput<'_>> = Vec::with_capacity(set.len() + 3);
-    bound.extend([id, now, now].map(|n| ToSqlOutput::Owned(SqlValue::Integer(n))));
-    bound.extend(
-        set.iter()
-            .filter_map(|(_, v)| v.as_ref())
-            .map(columns::to_sql),
-    );
-    tx.prepare_cached(&sql)?.execute(params_from_iter(bound))?;
+    statement.raw_execute()?;
+    taken.note(values, id);
     Ok(Ok(Written { id, created: true }))
 }
 
@@ -199,11 +355,12 @@ fn update(
     tx: &Transaction<'_>,
     portal: PortalId,
     schema: &ObjectSchema,
+    taken: &mut TakenValues,
     id: i64,
-    values: PropertyValues,
+    values: &PropertyValues,
     now: i64,
 ) -> StoreResult<Result<Written, WriteFailure>> {
-    if let Err(failure) = check_unique(tx, portal, schema, &values, id)? {
+    if let Err(failure) = taken.check(tx, portal, schema, values, id)? {
         return Ok(Err(failure));
     }
     let mut sql = format!(
@@ -211,7 +368,7 @@ fn update(
         table_name(portal, schema.object)
     );
     let mut bound: Vec<SqlValue> = vec![SqlValue::Integer(now)];
-    for (name, value) in &values {
+    for (name, value) in values {
         sql.push_str(&format!(", {} = ?", column_expr(schema.object, name)));
         bound.push(value.as_ref().map_or(SqlValue::Null, columns::to_owned_sql));
     }
