@@ -6,6 +6,7 @@ mod backends;
 mod fixtures;
 
 mod associations;
+mod batches;
 mod exports;
 mod lists;
 mod owners;

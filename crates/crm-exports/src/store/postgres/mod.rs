@@ -22,9 +22,9 @@ use tokio::sync::Notify;
 use tokio_postgres::{AsyncMessage, Config, IsolationLevel, NoTls};
 
 use super::{
-    Edge, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange, PortalId, RecordKey,
-    RecordSink, Store, StoreError, StoreResult, TokenInfo, Visibility, WriteFailure, WriteOp,
-    Written,
+    BatchSink, Edge, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange, PortalId,
+    RecordKey, RecordSink, Store, StoreError, StoreResult, TokenInfo, Visibility, WriteFailure,
+    WriteOp, Written,
 };
 use crate::domain::export::ExportRequest;
 use crate::domain::owner::Owner;
@@ -384,6 +384,29 @@ impl Store for PgStore {
             .await?;
         let schema = portals::load_schema(&tx, portal, object).await?;
         let sent = search::stream(&tx, portal, &schema, &predicate, &projection, sink).await?;
+        tx.commit().await?;
+        Ok(sent)
+    }
+
+    async fn stream_batches(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        predicate: Predicate,
+        projection: Vec<String>,
+        sink: BatchSink,
+    ) -> StoreResult<u64> {
+        let mut client = self.pool.get().await?;
+        // One snapshot for the whole export, as for `stream_records`.
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let schema = portals::load_schema(&tx, portal, object).await?;
+        let sent =
+            search::stream_batches(&tx, portal, &schema, &predicate, &projection, sink).await?;
         tx.commit().await?;
         Ok(sent)
     }
