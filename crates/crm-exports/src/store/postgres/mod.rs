@@ -4,6 +4,7 @@
 //! are announced with NOTIFY so idle workers wake at once. PostgreSQL specifics stay here.
 
 mod associations;
+mod batches;
 mod columns;
 mod exports;
 mod lists;
@@ -14,6 +15,7 @@ mod records;
 mod search;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -396,19 +398,18 @@ impl Store for PgStore {
         projection: Vec<String>,
         sink: BatchSink,
     ) -> StoreResult<u64> {
-        let mut client = self.pool.get().await?;
-        // One snapshot for the whole export, as for `stream_records`.
-        let tx = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await?;
-        let schema = portals::load_schema(&tx, portal, object).await?;
-        let sent =
-            search::stream_batches(&tx, portal, &schema, &predicate, &projection, sink).await?;
-        tx.commit().await?;
-        Ok(sent)
+        let read = batches::Read {
+            portal,
+            object,
+            predicate,
+            projection,
+        };
+        let config = self.config.clone();
+        let abandoned = batches::AbandonOnDrop(Arc::new(AtomicBool::new(false)));
+        let flag = abandoned.0.clone();
+        tokio::task::spawn_blocking(move || batches::stream_blocking(&config, &read, &sink, &flag))
+            .await
+            .map_err(|e| StoreError::Internal(format!("the export's reader failed: {e}")))?
     }
 
     async fn create_owner(

@@ -1,19 +1,17 @@
 //! Search in PostgreSQL: a parsed [`Predicate`] becomes one parameterised WHERE clause over
 //! the record table's columns, counted for `total` and paged with LIMIT/OFFSET; an export
-//! streams the same query through a server-side portal, a batch of rows at a time, as
-//! records or as the compact batches an export reads.
+//! streams the same query through a server-side portal, a batch of rows at a time.
 
 use std::sync::mpsc::{SyncSender, TrySendError};
 
 use tokio_postgres::Transaction;
 
-use super::columns::{CellReader, Params, column_expr, is_text, table_name, text_key};
+use super::columns::{Params, column_expr, is_text, table_name, text_key};
 use super::records::{record_from_row, select_list};
-use crate::domain::batch::RecordBatch;
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::{Condition, Operand, Operator, Predicate};
 use crate::domain::{ObjectType, Record, Value};
-use crate::store::{BatchSink, PortalId, RecordSink, StoreError, StoreResult};
+use crate::store::{PortalId, RecordSink, StoreError, StoreResult};
 
 /// Rows fetched from the server per round trip while streaming.
 const STREAM_BATCH: i32 = 1000;
@@ -57,7 +55,7 @@ pub async fn search(
 }
 
 /// The sorts, then id, so pages and exports have one stable order.
-fn order_clause(object: ObjectType, predicate: &Predicate) -> String {
+pub fn order_clause(object: ObjectType, predicate: &Predicate) -> String {
     let mut order = String::new();
     for sort in &predicate.sorts {
         let column = column_expr(object, &sort.property.name);
@@ -119,79 +117,6 @@ pub async fn stream(
             return Ok(sent);
         }
     }
-}
-
-/// Records per batch handed to the export's writer.
-const BATCH_ROWS: usize = 1024;
-
-/// Rows the server sends per fetch from the cursor while streaming batches.
-const FETCH_ROWS: i32 = 4096;
-
-/// [`stream`] into compact batches, as an export reads: the statement selects only the id
-/// and the projected columns, and each value goes from the row's buffer straight into the
-/// batch, read as [`CellReader`] types it, with no record, name or string per value.
-pub async fn stream_batches(
-    tx: &Transaction<'_>,
-    portal: PortalId,
-    schema: &ObjectSchema,
-    predicate: &Predicate,
-    projection: &[String],
-    sink: BatchSink,
-) -> StoreResult<u64> {
-    let mut params = Params::default();
-    let filter = where_clause(schema.object, predicate, &mut params);
-    let mut select = String::from("id");
-    let mut properties = Vec::with_capacity(projection.len());
-    for name in projection {
-        // Unknown names are dropped by the API; never let one reach the SQL.
-        let Some(definition) = schema.property(name) else {
-            continue;
-        };
-        select.push_str(", ");
-        select.push_str(&column_expr(schema.object, name));
-        properties.push(definition);
-    }
-    let statement = tx
-        .prepare(&format!(
-            "SELECT {select} FROM {} WHERE {filter} ORDER BY {}",
-            table_name(portal, schema.object),
-            order_clause(schema.object, predicate)
-        ))
-        .await?;
-    let readers = statement.columns()[1..]
-        .iter()
-        .zip(&properties)
-        .map(|(column, property)| CellReader::new(column.type_(), Some(property)))
-        .collect::<StoreResult<Vec<_>>>()?;
-    let new_batch = || RecordBatch::with_capacity(readers.len(), BATCH_ROWS);
-    let cursor = tx.bind(&statement, &params.refs()).await?;
-    let mut batch = new_batch();
-    let mut sent = 0u64;
-    loop {
-        let rows = tx.query_portal(&cursor, FETCH_ROWS).await?;
-        for row in &rows {
-            batch.start_row(row.try_get(0)?);
-            for (i, reader) in readers.iter().enumerate() {
-                reader.push(row, 1 + i, &mut batch)?;
-            }
-            if batch.len() == BATCH_ROWS {
-                if !send(&sink, std::mem::replace(&mut batch, new_batch())).await? {
-                    return Ok(sent);
-                }
-                sent += BATCH_ROWS as u64;
-            }
-        }
-        if rows.len() < FETCH_ROWS as usize {
-            break;
-        }
-    }
-    if !batch.is_empty() {
-        let count = batch.len() as u64;
-        if send(&sink, batch).await? {
-            sent += count;
-        }
-    }
-    Ok(sent)
 }
 
 /// Hands `item` to a blocking channel from the async runtime; `false` when the reader hung
