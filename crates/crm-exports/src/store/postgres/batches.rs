@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use futures_util::StreamExt;
 use tokio_postgres::{Config, IsolationLevel, NoTls, Transaction};
 
 use super::columns::{CellReader, Params, column_expr, table_name};
@@ -115,12 +116,21 @@ async fn stream(
     let cursor = tx.bind(&statement, &params.refs()).await?;
     let mut batch = new_batch();
     let mut sent = 0u64;
+    // One fetch is always queued behind the one being read, so the server goes on
+    // producing rows while this thread decodes, instead of waiting a round trip per fetch.
+    let mut current = tx.query_portal_raw(&cursor, FETCH_ROWS as i32).await?;
     loop {
-        let rows = tx.query_portal(&cursor, FETCH_ROWS as i32).await?;
-        for row in &rows {
+        let next = tx.query_portal_raw(&cursor, FETCH_ROWS as i32).await?;
+        let mut rows = std::pin::pin!(current);
+        let mut fetched = 0;
+        // Rows are decoded as they arrive and dropped at once, so the received bytes are
+        // still in cache and their buffers are reused.
+        while let Some(row) = rows.next().await {
+            let row = row?;
+            fetched += 1;
             batch.start_row(row.try_get(0)?);
             for (i, reader) in readers.iter().enumerate() {
-                reader.push(row, 1 + i, &mut batch)?;
+                reader.push(&row, 1 + i, &mut batch)?;
             }
             if batch.len() == BATCH_ROWS {
                 if !deliver(sink, abandoned, std::mem::replace(&mut batch, new_batch())) {
@@ -129,9 +139,15 @@ async fn stream(
                 sent += BATCH_ROWS as u64;
             }
         }
-        if rows.len() < FETCH_ROWS {
+        if fetched < FETCH_ROWS {
+            // The cursor is exhausted; the queued fetch finds no rows.
+            let mut rest = std::pin::pin!(next);
+            while let Some(row) = rest.next().await {
+                row?;
+            }
             break;
         }
+        current = next;
     }
     let count = batch.len() as u64;
     if count > 0 && deliver(sink, abandoned, batch) {
