@@ -24,7 +24,9 @@ use crate::store::{BatchSink, PortalId, StoreError, StoreResult};
 /// Records per batch handed to the writer.
 const BATCH_ROWS: usize = 1024;
 
-/// Rows the server sends per fetch from the cursor.
+/// Rows the server sends per fetch from the cursor: about a megabyte of a typical export's
+/// rows, so a fetch's round trip is rare, and with the next fetch queued the server
+/// never waits on it.
 const FETCH_ROWS: usize = 4096;
 
 /// What one export reads.

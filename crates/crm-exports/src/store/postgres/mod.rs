@@ -1,7 +1,8 @@
 //! The PostgreSQL store (tokio-postgres with a deadpool pool), for running any number of
 //! API and worker processes over one database: every call is one transaction on a pooled
-//! connection, the export queue is claimed with `FOR UPDATE SKIP LOCKED`, and new exports
-//! are announced with NOTIFY so idle workers wake at once. PostgreSQL specifics stay here.
+//! connection (an export's read takes a connection of its own), the export queue is
+//! claimed with `FOR UPDATE SKIP LOCKED`, and new exports are announced with NOTIFY so idle
+//! workers wake at once. PostgreSQL specifics stay here.
 
 mod associations;
 mod batches;
@@ -35,8 +36,9 @@ use crate::domain::schema::ObjectSchema;
 use crate::domain::search::{Predicate, RawFilterGroup};
 use crate::domain::{ObjectType, Record};
 
-/// Connections per process: a few API requests and exports at once, and no more, since
-/// many processes share one server's connection limit.
+/// Pooled connections per process: a few API requests and export steps at once, and no
+/// more, since many processes share one server's connection limit. Each running export
+/// reads over one more connection, outside the pool.
 const POOL_SIZE: usize = 16;
 
 pub struct PgStore {
