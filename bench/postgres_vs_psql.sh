@@ -2,15 +2,20 @@
 # Compares a CSV export of N contacts x 20 properties through the running service on
 # PostgreSQL with `psql \copy` of the same rows and columns from the same table.
 # Usage: bench/postgres_vs_psql.sh [N]   (default 1,000,000; needs psql, curl, python3;
-# builds --release once). PostgreSQL: CRM_EXPORTS_BENCH_POSTGRES_URL (default
-# postgres://postgres@127.0.0.1:5432/postgres); a database is created and dropped.
+# builds --release once, or runs the binary CRM_EXPORTS_BENCH_BIN names, so that several
+# builds can be compared on the same machine). PostgreSQL: CRM_EXPORTS_BENCH_POSTGRES_URL
+# (default postgres://postgres@127.0.0.1:5432/postgres); a database is created and dropped.
 # Prints each run, the medians of 3 and the ratio export / \copy (target: at most 2.0).
 set -euo pipefail
 n="${1:-1000000}"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 target="${CARGO_TARGET_DIR:-$repo/target}"
-(cd "$repo" && cargo build --release -q -p crm-exports)
-bin="$target/release/crm-exports"
+if [ -n "${CRM_EXPORTS_BENCH_BIN:-}" ]; then
+    bin="$CRM_EXPORTS_BENCH_BIN"
+else
+    (cd "$repo" && cargo build --release -q -p crm-exports)
+    bin="$target/release/crm-exports"
+fi
 admin_url="${CRM_EXPORTS_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 dbname="crm_exports_bench_$$"
 url="${admin_url%/*}/$dbname"

@@ -6,6 +6,7 @@ mod backends;
 mod fixtures;
 
 mod associations;
+mod batches;
 mod custom_objects;
 mod exports;
 mod lists;

@@ -1,9 +1,11 @@
 //! The PostgreSQL store (tokio-postgres with a deadpool pool), for running any number of
 //! API and worker processes over one database: every call is one transaction on a pooled
-//! connection, the export queue is claimed with `FOR UPDATE SKIP LOCKED`, and new exports
-//! are announced with NOTIFY so idle workers wake at once. PostgreSQL specifics stay here.
+//! connection (an export's read takes a connection of its own), the export queue is
+//! claimed with `FOR UPDATE SKIP LOCKED`, and new exports are announced with NOTIFY so idle
+//! workers wake at once. PostgreSQL specifics stay here.
 
 mod associations;
+mod batches;
 mod columns;
 mod custom_objects;
 mod exports;
@@ -15,6 +17,7 @@ mod records;
 mod search;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -23,9 +26,9 @@ use tokio::sync::Notify;
 use tokio_postgres::{AsyncMessage, Config, IsolationLevel, NoTls};
 
 use super::{
-    Edge, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange, PortalId, RecordKey,
-    RecordSink, Store, StoreError, StoreResult, TokenInfo, Visibility, WriteFailure, WriteOp,
-    Written,
+    BatchSink, Edge, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange, PortalId,
+    RecordKey, RecordSink, Store, StoreError, StoreResult, TokenInfo, Visibility, WriteFailure,
+    WriteOp, Written,
 };
 use crate::domain::custom_object::{
     AssociationDefinition, CustomObject, CustomObjectSettings, NewCustomObject,
@@ -37,8 +40,9 @@ use crate::domain::schema::ObjectSchema;
 use crate::domain::search::{Predicate, RawFilterGroup};
 use crate::domain::{ObjectType, Record};
 
-/// Connections per process: a few API requests and exports at once, and no more, since
-/// many processes share one server's connection limit.
+/// Pooled connections per process: a few API requests and export steps at once, and no
+/// more, since many processes share one server's connection limit. Each running export
+/// reads over one more connection, outside the pool.
 const POOL_SIZE: usize = 16;
 
 pub struct PgStore {
@@ -449,6 +453,28 @@ impl Store for PgStore {
         let sent = search::stream(&tx, portal, &schema, &predicate, &projection, sink).await?;
         tx.commit().await?;
         Ok(sent)
+    }
+
+    async fn stream_batches(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        predicate: Predicate,
+        projection: Vec<String>,
+        sink: BatchSink,
+    ) -> StoreResult<u64> {
+        let read = batches::Read {
+            portal,
+            object,
+            predicate,
+            projection,
+        };
+        let config = self.config.clone();
+        let abandoned = batches::AbandonOnDrop(Arc::new(AtomicBool::new(false)));
+        let flag = abandoned.0.clone();
+        tokio::task::spawn_blocking(move || batches::stream_blocking(&config, &read, &sink, &flag))
+            .await
+            .map_err(|e| StoreError::Internal(format!("the export's reader failed: {e}")))?
     }
 
     async fn create_owner(

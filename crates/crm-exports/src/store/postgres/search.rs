@@ -2,6 +2,8 @@
 //! the record table's columns, counted for `total` and paged with LIMIT/OFFSET; an export
 //! streams the same query through a server-side portal, a batch of rows at a time.
 
+use std::sync::mpsc::{SyncSender, TrySendError};
+
 use tokio_postgres::Transaction;
 
 use super::columns::{Params, column_expr, is_text, table_name, text_key};
@@ -53,7 +55,7 @@ pub async fn search(
 }
 
 /// The sorts, then id, so pages and exports have one stable order.
-fn order_clause(object: ObjectType, predicate: &Predicate) -> String {
+pub fn order_clause(object: ObjectType, predicate: &Predicate) -> String {
     let mut order = String::new();
     for sort in &predicate.sorts {
         let column = column_expr(object, &sort.property.name);
@@ -93,7 +95,6 @@ pub async fn stream(
         ))
         .await?;
     let cursor = tx.bind(&statement, &params.refs()).await?;
-    let mut sink = Some(sink);
     let mut sent = 0u64;
     loop {
         let rows = tx.query_portal(&cursor, STREAM_BATCH).await?;
@@ -107,18 +108,7 @@ pub async fn stream(
         let count = batch.len() as u64;
         let full = rows.len() == STREAM_BATCH as usize;
         drop(rows);
-        // The sink is a blocking channel: wait for room on a blocking thread, never on
-        // the async runtime.
-        let Some(channel) = sink.take() else {
-            return Ok(sent);
-        };
-        let (channel, delivered) = tokio::task::spawn_blocking(move || {
-            let delivered = channel.send(batch).is_ok();
-            (channel, delivered)
-        })
-        .await
-        .map_err(|e| StoreError::Internal(format!("streaming task failed: {e}")))?;
-        if !delivered {
+        if !send(&sink, batch).await? {
             // The reader hung up: stop early.
             return Ok(sent);
         }
@@ -126,7 +116,22 @@ pub async fn stream(
         if !full {
             return Ok(sent);
         }
-        sink = Some(channel);
+    }
+}
+
+/// Hands `item` to a blocking channel from the async runtime; `false` when the reader hung
+/// up. Most sends find room at once; only a full channel waits, and it waits on a blocking
+/// thread, never on the runtime.
+async fn send<T: Send + 'static>(sink: &SyncSender<T>, item: T) -> StoreResult<bool> {
+    match sink.try_send(item) {
+        Ok(()) => Ok(true),
+        Err(TrySendError::Disconnected(_)) => Ok(false),
+        Err(TrySendError::Full(item)) => {
+            let sink = sink.clone();
+            tokio::task::spawn_blocking(move || sink.send(item).is_ok())
+                .await
+                .map_err(|e| StoreError::Internal(format!("streaming task failed: {e}")))
+        }
     }
 }
 
