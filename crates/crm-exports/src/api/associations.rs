@@ -84,18 +84,15 @@ async fn pair(state: &AppState, auth: &Auth, from: &str, to: &str, write: bool) 
     Ok(Pair { from, to, catalog })
 }
 
-/// The portal's association types; only a custom object at either end needs the store.
+/// The portal's association types between `from` and `to`; only a custom object at either
+/// end needs the store.
 async fn catalog_for(
     state: &AppState,
     auth: &Auth,
     from: ObjectType,
     to: ObjectType,
 ) -> ApiResult<AssociationCatalog> {
-    if from.is_custom() || to.is_custom() {
-        Ok(crate::store::association_catalog(state.store.as_ref(), auth.portal).await?)
-    } else {
-        Ok(AssociationCatalog::standard())
-    }
+    catalog_if(state, auth, from.is_custom() || to.is_custom()).await
 }
 
 fn id_of(text: &str) -> ApiResult<i64> {
@@ -611,9 +608,9 @@ struct InlineAssociation {
     types: Vec<Spec>,
 }
 
-/// The association types inline `associations` may name: the portal's, read from the store
-/// only when some record is created with associations (`wanted`).
-pub async fn inline_catalog(
+/// The portal's association types, read from the store only when `wanted` (a custom object
+/// may be involved); otherwise HubSpot's built-in ones.
+pub async fn catalog_if(
     state: &AppState,
     auth: &Auth,
     wanted: bool,

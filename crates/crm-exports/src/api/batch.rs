@@ -267,7 +267,7 @@ impl Batch<'_> {
         let multi = Self::multi_status(inputs.iter().map(|i| i.object_write_trace_id.clone()));
         let with_associations = inputs.iter().any(|i| !i.associations.is_empty());
         let catalog =
-            super::associations::inline_catalog(self.state, self.auth, with_associations).await?;
+            super::associations::catalog_if(self.state, self.auth, with_associations).await?;
         let planned = inputs.into_iter().map(|input| {
             let trace_id = input.object_write_trace_id.clone();
             let plan = super::associations::inline_edges(

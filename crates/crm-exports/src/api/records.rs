@@ -133,7 +133,7 @@ pub async fn create(
     let schema = object_schema(&state, &auth, &object_type, Access::Write).await?;
     let input: CreateInput = parse_json(&body)?;
     let catalog =
-        super::associations::inline_catalog(&state, &auth, !input.associations.is_empty()).await?;
+        super::associations::catalog_if(&state, &auth, !input.associations.is_empty()).await?;
     let edges =
         super::associations::inline_edges(&auth, &catalog, schema.object, &input.associations)?;
     let owners = wire::owners_for(&state, &auth, &schema, [&input.properties]).await?;

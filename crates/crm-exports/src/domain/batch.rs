@@ -1,10 +1,10 @@
 //! Records streamed in bulk for an export: a batch keeps every row's id and typed values in
 //! flat vectors and all of its text in one buffer, so streaming a million records costs a
 //! few allocations per batch instead of one per value, and the writer renders cells that
-//! borrow from the batch. It holds what a [`Record`] holds for its projected properties,
+//! borrow from the batch. It holds what a [`Record`](super::record::Record) holds for its projected properties,
 //! with the same typing rules.
 
-use super::record::{Record, Value};
+use super::record::Value;
 
 /// One value of a batch; text is a byte range of the batch's text buffer.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -57,25 +57,6 @@ impl RecordBatch {
             slots: Vec::with_capacity(rows * width),
             text: String::with_capacity(rows * width * 16),
         }
-    }
-
-    /// The rows of `records`, each cut or padded to `width` values.
-    pub fn from_records(records: &[Record], width: usize) -> Self {
-        let mut batch = Self::with_capacity(width, records.len());
-        for record in records {
-            batch.start_row(record.id);
-            for i in 0..width {
-                match record.properties.get(i).and_then(|(_, v)| v.as_ref()) {
-                    None => batch.push_missing(),
-                    Some(Value::Text(t)) => batch.push_text(t),
-                    Some(Value::Integer(n)) => batch.push_integer(*n),
-                    Some(Value::Real(x)) => batch.push_real(*x),
-                    Some(Value::Bool(b)) => batch.push_bool(*b),
-                    Some(Value::Timestamp(ms)) => batch.push_timestamp(*ms),
-                }
-            }
-        }
-        batch
     }
 
     pub fn width(&self) -> usize {
@@ -154,6 +135,26 @@ impl RecordBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::record::Record;
+
+    /// The rows of `records`, each cut or padded to `width` values.
+    fn from_records(records: &[Record], width: usize) -> RecordBatch {
+        let mut batch = RecordBatch::with_capacity(width, records.len());
+        for record in records {
+            batch.start_row(record.id);
+            for i in 0..width {
+                match record.properties.get(i).and_then(|(_, v)| v.as_ref()) {
+                    None => batch.push_missing(),
+                    Some(Value::Text(t)) => batch.push_text(t),
+                    Some(Value::Integer(n)) => batch.push_integer(*n),
+                    Some(Value::Real(x)) => batch.push_real(*x),
+                    Some(Value::Bool(b)) => batch.push_bool(*b),
+                    Some(Value::Timestamp(ms)) => batch.push_timestamp(*ms),
+                }
+            }
+        }
+        batch
+    }
 
     #[test]
     fn a_batch_gives_back_each_rows_values_in_order() {
@@ -165,7 +166,7 @@ mod tests {
             archived_at: None,
             properties: props.into_iter().map(|v| ("p".to_string(), v)).collect(),
         };
-        let batch = RecordBatch::from_records(
+        let batch = from_records(
             &[
                 record(
                     7,

@@ -457,8 +457,7 @@ pub trait Store: Send + Sync {
         sink: RecordSink,
     ) -> StoreResult<u64>;
     /// What [`Store::stream_records`] streams, as compact batches holding the projected
-    /// values in projection order (what exports read). The default converts each batch of
-    /// records; a store can fill batches straight from its rows instead.
+    /// values in projection order (what exports read), filled straight from the store's rows.
     async fn stream_batches(
         &self,
         portal: PortalId,
@@ -466,22 +465,7 @@ pub trait Store: Send + Sync {
         predicate: Predicate,
         projection: Vec<String>,
         sink: BatchSink,
-    ) -> StoreResult<u64> {
-        let (records, received) = std::sync::mpsc::sync_channel::<Vec<Record>>(4);
-        let width = projection.len();
-        let convert = tokio::task::spawn_blocking(move || {
-            for batch in received {
-                if sink.send(RecordBatch::from_records(&batch, width)).is_err() {
-                    break;
-                }
-            }
-        });
-        let sent = self
-            .stream_records(portal, object, predicate, projection, records)
-            .await;
-        let _ = convert.await;
-        sent
-    }
+    ) -> StoreResult<u64>;
 
     // Owners.
     async fn create_owner(

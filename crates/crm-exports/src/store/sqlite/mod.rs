@@ -169,6 +169,17 @@ impl SqliteStore {
     }
 }
 
+/// A connection of an export's own: the export holds its read snapshot for as long as it
+/// runs, which must not starve the pooled readers serving the API.
+fn export_connection(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
 fn poisoned() -> StoreError {
     StoreError::Internal("a database connection lock was poisoned".into())
 }
@@ -583,15 +594,9 @@ impl Store for SqliteStore {
         sink: RecordSink,
     ) -> StoreResult<u64> {
         let schema = self.schema(portal, object).await?;
-        // A connection of its own: the export holds its read snapshot for as long as it
-        // runs, which must not starve the pooled readers serving the API.
         let path = self.path.clone();
         blocking(move || {
-            let conn = Connection::open_with_flags(
-                &path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            configure(&conn)?;
+            let conn = export_connection(&path)?;
             search::stream(&conn, portal, &schema, &predicate, &projection, &sink)
         })
         .await
@@ -606,14 +611,9 @@ impl Store for SqliteStore {
         sink: BatchSink,
     ) -> StoreResult<u64> {
         let schema = self.schema(portal, object).await?;
-        // Its own connection, as for `stream_records`.
         let path = self.path.clone();
         blocking(move || {
-            let conn = Connection::open_with_flags(
-                &path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            configure(&conn)?;
+            let conn = export_connection(&path)?;
             search::stream_batches(&conn, portal, &schema, &predicate, &projection, &sink)
         })
         .await
