@@ -6,7 +6,9 @@
 pub(crate) mod associations;
 pub mod auth;
 mod batch;
+mod console;
 pub mod error;
+mod export_log;
 pub mod exports;
 mod extract;
 mod lists;
@@ -18,6 +20,7 @@ mod records;
 mod request_metrics;
 mod schemas;
 mod search;
+mod token_info;
 mod wire;
 
 use std::sync::Arc;
@@ -175,6 +178,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/crm/exports/2026-03", exports::routes())
         .nest("/crm/exports/2026-09", exports::routes())
         .merge(exports::download_routes())
+        .merge(token_info::routes())
+        .merge(console::routes())
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .fallback(ops::unknown_route)
