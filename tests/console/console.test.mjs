@@ -293,6 +293,21 @@ test('the console, end to end in Chromium', async (t) => {
     await shot(page, '11-lists');
   });
 
+  await t.test('a list is exported through the form, preset from the lists page', async () => {
+    const answer = await call('POST', '/crm/v3/lists/search', { count: 100, objectTypeId: '0-1' });
+    const list = answer.lists[0];
+    await page.getByRole('link', { name: `Export ${list.name}` }).click();
+    await page.getByRole('heading', { name: 'New export' }).waitFor();
+    assert.equal(await page.getByRole('radio', { name: 'The members of a list' }).isChecked(), true);
+    assert.equal(await page.getByLabel('List', { exact: true }).inputValue(), list.listId);
+    await page.getByLabel('Name', { exact: true }).fill('Members of a list');
+    await page.getByRole('button', { name: 'Start export' }).click();
+    await logRow(page, 'Members of a list').locator('.badge', { hasText: 'Pending' }).waitFor();
+    const started = (await call('GET', '/crm/v3/exports/export?limit=1')).results[0];
+    assert.equal(started.exportName, 'Members of a list');
+    assert.equal(started.exportType, 'LIST');
+  });
+
   await t.test('the console is usable with the keyboard and on a narrow window', async () => {
     await page.goto(`${BASE}/#/exports`);
     await page.reload();

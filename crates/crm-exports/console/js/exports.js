@@ -191,7 +191,7 @@ function renderRow(exp, types, signature) {
     h('td', { class: 'num' }, count(exp.recordCount)),
     h('td', {}, h('time', { datetime: exp.requestedAt }, dateTime(exp.requestedAt))),
     h('td', { class: 'num duration' }, duration(exportDuration(exp))),
-    h('td', { class: 'actions' }, actionsFor(exp, name)),
+    h('td', { class: 'row-actions' }, actionsFor(exp, name)),
   );
 }
 

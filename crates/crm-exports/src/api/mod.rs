@@ -1,7 +1,8 @@
 //! The HTTP API: axum routers for records, batches, search and properties on both path
 //! families (`/crm/v3/...` and `/crm/.../2026-03/...`), the auth extractor, HubSpot's error
 //! body, and the middleware every response passes through (correlation id, metrics, body
-//! limit, panic guard). It reads and writes only through the `Store` trait.
+//! limit, panic guard), plus the web console's embedded files at `/`. It reads and writes
+//! only through the `Store` trait.
 
 pub(crate) mod associations;
 pub mod auth;
