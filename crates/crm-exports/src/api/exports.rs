@@ -2,7 +2,8 @@
 //! (202 with a task locator), its task status (HubSpot's four statuses, and a freshly signed
 //! download link when complete), its details (`exportState`, `recordCount`), and two things
 //! HubSpot's API lacks: cancelling an export (`POST …/export/{id}/cancel`, as HubSpot's UI
-//! can) and the download route the signed links point at, which needs no token.
+//! can), the export log (`GET …/export`, in `export_log`) and the download route the
+//! signed links point at, which needs no token.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -35,7 +36,7 @@ use crate::domain::time::{format_datetime, now_ms};
 use crate::jobs::{file_kind, file_stem};
 use crate::store::ExportRow;
 
-const EXPORT_SCOPE: &[&str] = &["crm.export"];
+pub(super) const EXPORT_SCOPE: &[&str] = &["crm.export"];
 const DAY_MS: i64 = 86_400_000;
 
 /// What the exports API needs besides the store.
@@ -55,6 +56,7 @@ pub struct ExportsContext {
 /// The export routes under one prefix (`/crm/v3/exports` or a dated one).
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/export", get(super::export_log::list))
         .route("/export/async", post(start))
         .route("/export/async/tasks/{task_id}/status", get(status))
         .route("/export/{export_id}", get(details))
@@ -89,7 +91,7 @@ fn not_permitted(id: i64, auth: &Auth) -> ApiError {
 
 /// The `Host` header the client sent, taken alone: copying every header per status poll
 /// costs more than the rest of the request's own work.
-struct CalledHost(Option<HeaderValue>);
+pub(super) struct CalledHost(Option<HeaderValue>);
 
 impl<S: Send + Sync> FromRequestParts<S> for CalledHost {
     type Rejection = std::convert::Infallible;
@@ -99,7 +101,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CalledHost {
     }
 }
 
-fn base_url(state: &AppState, host: &CalledHost) -> String {
+pub(super) fn base_url(state: &AppState, host: &CalledHost) -> String {
     if let Some(url) = &state.exports.public_url {
         return url.trim_end_matches('/').to_string();
     }
@@ -292,10 +294,7 @@ async fn status(
             body.num_errors = Some(0);
         }
         ExportState::Failed => {
-            let message = row
-                .last_error
-                .clone()
-                .unwrap_or_else(|| "The export failed.".to_string());
+            let message = failure_reason(&row);
             body.num_errors = Some(1);
             body.errors = Some(json!([{
                 "status": "error",
@@ -311,7 +310,10 @@ async fn status(
     Ok(Json(body))
 }
 
-fn details_json(row: &ExportRow) -> Json_ {
+/// The export as `GET …/export/{id}` and the export log show it: HubSpot's details fields,
+/// and what the log needs besides (the format, when it was requested, started and
+/// finished, and why it failed). `recordCount` is the rows written so far while it runs.
+pub(super) fn details_json(row: &ExportRow) -> Json_ {
     let mut properties = vec!["hs_object_id".to_string()];
     properties.extend(row.request.object_properties.iter().cloned());
     let mut body = json!({
@@ -321,13 +323,31 @@ fn details_json(row: &ExportRow) -> Json_ {
         "exportState": row.state.as_str(),
         "objectType": row.request.object_type.type_id(),
         "objectProperties": properties,
+        "format": row.request.format,
         "createdAt": format_datetime(row.requested_at),
         "updatedAt": format_datetime(row.updated_at),
+        "requestedAt": format_datetime(row.requested_at),
     });
     if let Some(n) = row.record_count {
         body["recordCount"] = json!(n);
     }
+    if let Some(at) = row.started_at {
+        body["startedAt"] = json!(format_datetime(at));
+    }
+    if let Some(at) = row.completed_at {
+        body["completedAt"] = json!(format_datetime(at));
+    }
+    if row.state == ExportState::Failed {
+        body["failureReason"] = json!(failure_reason(row));
+    }
     body
+}
+
+/// Why a failed export failed, as the status endpoint's `errors[]` and the details say it.
+fn failure_reason(row: &ExportRow) -> String {
+    row.last_error
+        .clone()
+        .unwrap_or_else(|| "The export failed.".to_string())
 }
 
 async fn details(

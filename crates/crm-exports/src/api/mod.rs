@@ -1,12 +1,15 @@
 //! The HTTP API: axum routers for records, batches, search and properties on both path
 //! families (`/crm/v3/...` and `/crm/.../2026-03/...`), the auth extractor, HubSpot's error
 //! body, and the middleware every response passes through (correlation id, metrics, body
-//! limit, panic guard). It reads and writes only through the `Store` trait.
+//! limit, panic guard), plus the web console's embedded files at `/`. It reads and writes
+//! only through the `Store` trait.
 
 pub(crate) mod associations;
 pub mod auth;
 mod batch;
+mod console;
 pub mod error;
+mod export_log;
 pub mod exports;
 mod extract;
 mod lists;
@@ -18,6 +21,7 @@ mod records;
 mod request_metrics;
 mod schemas;
 mod search;
+mod token_info;
 mod wire;
 
 use std::sync::Arc;
@@ -175,6 +179,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/crm/exports/2026-03", exports::routes())
         .nest("/crm/exports/2026-09", exports::routes())
         .merge(exports::download_routes())
+        .merge(token_info::routes())
+        .merge(console::routes())
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .fallback(ops::unknown_route)

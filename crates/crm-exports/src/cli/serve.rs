@@ -164,6 +164,7 @@ pub async fn run(
     let listener = server::bind(args.bind).await?;
     let address = listener.local_addr()?;
     println!("crm-exports is listening on http://{address}");
+    println!("The web console is at http://{address}/ (sign in with a token).");
     match new_token {
         Some(token) => {
             println!("A portal and a development token with every scope were created:");

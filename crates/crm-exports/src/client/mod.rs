@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
-pub use exports::{ExportDetails, ExportStatus};
+pub use exports::{ExportDetails, ExportLogQuery, ExportStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {

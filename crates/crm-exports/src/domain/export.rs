@@ -65,16 +65,17 @@ impl ExportState {
         }
     }
 
+    /// Every state, in the order an export moves through them.
+    pub const ALL: [Self; 5] = [
+        Self::Enqueued,
+        Self::Processing,
+        Self::Done,
+        Self::Failed,
+        Self::Canceled,
+    ];
+
     pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::Enqueued,
-            Self::Processing,
-            Self::Done,
-            Self::Failed,
-            Self::Canceled,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
     }
 
     /// The task status HubSpot's status endpoint reports. Its enum has no failure value,

@@ -186,6 +186,17 @@ pub struct ExportRow {
     pub updated_at: i64,
 }
 
+/// One page of a portal's export log: newest first, the exports created before the export
+/// `before` (from the newest when `None`), only those in `states` (any state when empty) and
+/// of `object` (any type when `None`), at most `limit` of them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportLogPage {
+    pub before: Option<i64>,
+    pub states: Vec<ExportState>,
+    pub object: Option<ObjectType>,
+    pub limit: usize,
+}
+
 /// How a worker's attempt at an export ended.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExportOutcome {
@@ -405,6 +416,12 @@ pub trait Store: Send + Sync {
     async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<Arc<ExportRow>>>;
     /// An export by id alone, for signed download links (the signature names the export).
     async fn get_export_by_id(&self, id: i64) -> StoreResult<Option<ExportRow>>;
+    /// A page of `portal`'s exports, newest (highest id) first, for the export log.
+    async fn list_exports(
+        &self,
+        portal: PortalId,
+        page: ExportLogPage,
+    ) -> StoreResult<Vec<ExportRow>>;
     /// Exports `portal` requested at or after `since`, for the rolling quota.
     async fn count_exports_since(&self, portal: PortalId, since: i64) -> StoreResult<u64>;
     /// Claims the oldest due export of a portal with none running (or one whose lease

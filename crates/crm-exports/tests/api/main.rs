@@ -9,8 +9,11 @@ mod pipelines;
 
 mod auth;
 mod batch;
+mod console;
 mod errors;
+mod export_log;
 mod exports;
 mod properties;
 mod records;
 mod search;
+mod token_info;

@@ -3,6 +3,7 @@
 
 mod errors;
 mod export;
+mod export_list;
 mod harness;
 mod quick_start;
 mod reproducible;

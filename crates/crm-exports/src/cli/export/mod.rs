@@ -1,9 +1,10 @@
-//! `crm-exports export start|status|get|download|cancel`: the exports API from the command
-//! line, over HTTP only. `start` builds the request from flags, waits with a progress
+//! `crm-exports export start|status|get|download|cancel|list`: the exports API from the
+//! command line, over HTTP only. `start` builds the request from flags, waits with a progress
 //! display, downloads the file and prints its path on stdout; every error the server
 //! returns is one line on stderr and a non-zero exit.
 
 mod filter;
+mod list;
 mod progress;
 
 use std::path::{Path, PathBuf};
@@ -43,6 +44,8 @@ pub enum ExportCommand {
     },
     /// Cancel a queued or running export.
     Cancel { id: String },
+    /// List exports, newest first: a table on a terminal, JSON otherwise.
+    List(list::ListArgs),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -165,6 +168,7 @@ pub async fn run(data_dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
             println!("canceled export {id}");
             Ok(())
         }
+        ExportCommand::List(args) => list::run(&client, args).await,
     }
 }
 

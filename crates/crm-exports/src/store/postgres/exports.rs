@@ -9,7 +9,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Row, Transaction};
 
 use crate::domain::export::{ExportRequest, ExportState};
-use crate::store::{ExportOutcome, ExportRow, PortalId, StoreError, StoreResult};
+use crate::store::{ExportLogPage, ExportOutcome, ExportRow, PortalId, StoreError, StoreResult};
 
 /// The channel a new export is announced on; idle workers LISTEN to it.
 pub const EXPORT_CREATED_CHANNEL: &str = "crm_exports_export_created";
@@ -98,6 +98,31 @@ pub async fn get(
 
 pub async fn get_by_id(tx: &Transaction<'_>, id: i64) -> StoreResult<Option<ExportRow>> {
     one(tx, "id = $1", &[&id]).await
+}
+
+/// A page of the export log; the object type is read from the stored request's JSON.
+pub async fn list(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    page: &ExportLogPage,
+) -> StoreResult<Vec<ExportRow>> {
+    let states: Vec<&str> = page.states.iter().map(|s| s.as_str()).collect();
+    let object = page.object.map(|o| o.type_id().into_owned());
+    let limit = i64::try_from(page.limit).unwrap_or(i64::MAX);
+    // NULL parameters switch a condition off, so one statement serves every filter.
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM exports WHERE portal_id = $1 \
+                   AND ($2::BIGINT IS NULL OR id < $2) \
+                   AND (cardinality($3::TEXT[]) = 0 OR state = ANY($3)) \
+                   AND ($4::TEXT IS NULL OR request::jsonb ->> 'objectType' = $4) \
+                 ORDER BY id DESC LIMIT $5"
+            ),
+            &[&portal.0, &page.before, &states, &object, &limit],
+        )
+        .await?;
+    rows.iter().map(export_row).collect()
 }
 
 pub async fn count_since(tx: &Transaction<'_>, portal: PortalId, since: i64) -> StoreResult<u64> {

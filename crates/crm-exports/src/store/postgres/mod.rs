@@ -26,9 +26,9 @@ use tokio::sync::Notify;
 use tokio_postgres::{AsyncMessage, Config, IsolationLevel, NoTls};
 
 use super::{
-    BatchSink, Edge, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange, PortalId,
-    RecordKey, RecordSink, Store, StoreError, StoreResult, TokenInfo, Visibility, WriteFailure,
-    WriteOp, Written,
+    BatchSink, Edge, ExportLogPage, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange,
+    PortalId, RecordKey, RecordSink, Store, StoreError, StoreResult, TokenInfo, Visibility,
+    WriteFailure, WriteOp, Written,
 };
 use crate::domain::custom_object::{
     AssociationDefinition, CustomObject, CustomObjectSettings, NewCustomObject,
@@ -380,6 +380,14 @@ impl Store for PgStore {
 
     async fn get_export_by_id(&self, id: i64) -> StoreResult<Option<ExportRow>> {
         in_tx!(self, tx => exports::get_by_id(&tx, id).await?)
+    }
+
+    async fn list_exports(
+        &self,
+        portal: PortalId,
+        page: ExportLogPage,
+    ) -> StoreResult<Vec<ExportRow>> {
+        in_tx!(self, tx => exports::list(&tx, portal, &page).await?)
     }
 
     async fn count_exports_since(&self, portal: PortalId, since: i64) -> StoreResult<u64> {

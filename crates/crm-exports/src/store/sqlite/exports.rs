@@ -5,7 +5,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use crate::domain::export::{ExportRequest, ExportState};
-use crate::store::{ExportOutcome, ExportRow, PortalId, StoreError, StoreResult};
+use crate::store::{ExportLogPage, ExportOutcome, ExportRow, PortalId, StoreError, StoreResult};
 
 const COLUMNS: &str = "id, portal_id, request, state, attempt, record_count, file_key, file_size, \
      last_error, requested_at, started_at, completed_at, updated_at";
@@ -74,6 +74,31 @@ pub fn get(conn: &Connection, portal: PortalId, id: i64) -> StoreResult<Option<E
 
 pub fn get_by_id(conn: &Connection, id: i64) -> StoreResult<Option<ExportRow>> {
     one(conn, "id = ?1", [id])
+}
+
+/// A page of the export log; the object type is read from the stored request's JSON.
+pub fn list(
+    conn: &Connection,
+    portal: PortalId,
+    page: &ExportLogPage,
+) -> StoreResult<Vec<ExportRow>> {
+    let states: Vec<&str> = page.states.iter().map(|s| s.as_str()).collect();
+    let states = serde_json::to_string(&states).map_err(|e| StoreError::Internal(e.to_string()))?;
+    let object = page.object.map(|o| o.type_id().into_owned());
+    let limit = i64::try_from(page.limit).unwrap_or(i64::MAX);
+    // NULL parameters switch a condition off, so one cached statement serves every filter.
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM exports WHERE portal_id = ?1 \
+           AND (?2 IS NULL OR id < ?2) \
+           AND (?3 = '[]' OR state IN (SELECT value FROM json_each(?3))) \
+           AND (?4 IS NULL OR json_extract(request, '$.objectType') = ?4) \
+         ORDER BY id DESC LIMIT ?5"
+    ))?;
+    let found = stmt.query_map(
+        params![portal.0, page.before, states, object, limit],
+        export_row,
+    )?;
+    found.collect::<Result<Vec<_>, _>>()?.into_iter().collect()
 }
 
 pub fn count_since(conn: &Connection, portal: PortalId, since: i64) -> StoreResult<u64> {

@@ -27,9 +27,9 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use self::cache::TtlCache;
 
 use super::{
-    BatchSink, Edge, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange, PortalId,
-    RecordKey, RecordSink, Store, StoreError, StoreResult, TokenInfo, Visibility, WriteFailure,
-    WriteOp, Written,
+    BatchSink, Edge, ExportLogPage, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange,
+    PortalId, RecordKey, RecordSink, Store, StoreError, StoreResult, TokenInfo, Visibility,
+    WriteFailure, WriteOp, Written,
 };
 use crate::domain::custom_object::{
     AssociationDefinition, CustomObject, CustomObjectSettings, NewCustomObject,
@@ -515,6 +515,14 @@ impl Store for SqliteStore {
 
     async fn get_export_by_id(&self, id: i64) -> StoreResult<Option<ExportRow>> {
         self.read(move |c| exports::get_by_id(c, id)).await
+    }
+
+    async fn list_exports(
+        &self,
+        portal: PortalId,
+        page: ExportLogPage,
+    ) -> StoreResult<Vec<ExportRow>> {
+        self.read(move |c| exports::list(c, portal, &page)).await
     }
 
     async fn count_exports_since(&self, portal: PortalId, since: i64) -> StoreResult<u64> {
