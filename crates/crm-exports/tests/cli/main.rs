@@ -3,6 +3,8 @@
 
 mod errors;
 mod export;
+mod files;
+mod folders;
 mod harness;
 mod quick_start;
 mod reproducible;
