@@ -161,6 +161,9 @@ async fn a_view_export_to_csv_holds_the_filtered_sorted_records_on_both_path_fam
         assert_eq!(pending["status"], "PENDING");
         assert!(pending.get("result").is_none());
         assert!(pending["requestedAt"].is_string());
+        // Nothing is counted before a worker takes the export.
+        let queued = app.get(&format!("{prefix}/export/{id}")).await.body;
+        assert!(queued.get("expectedRecordCount").is_none(), "{queued}");
 
         let (headers, bytes) = finish_and_download(&app, prefix, &id).await;
         assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
@@ -183,6 +186,7 @@ async fn a_view_export_to_csv_holds_the_filtered_sorted_records_on_both_path_fam
         assert_eq!(details.status, StatusCode::OK);
         assert_eq!(details.body["exportState"], "DONE");
         assert_eq!(details.body["recordCount"], 15);
+        assert_eq!(details.body["expectedRecordCount"], 15);
         assert_eq!(details.body["objectType"], "0-1");
         assert_eq!(details.body["exportType"], "VIEW");
         assert_eq!(
@@ -1168,6 +1172,8 @@ async fn a_running_export_reports_its_rows_and_canceling_it_stops_its_worker() {
         let details = app.get(&format!("/crm/v3/exports/export/{id}")).await.body;
         if let Some(rows) = details["recordCount"].as_u64() {
             assert_eq!(details["exportState"], "PROCESSING", "{details}");
+            // The total was counted before the first row was written.
+            assert_eq!(details["expectedRecordCount"], 150_000, "{details}");
             break rows;
         }
         assert!(std::time::Instant::now() < deadline, "no progress reported");
