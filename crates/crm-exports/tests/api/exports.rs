@@ -278,6 +278,45 @@ async fn a_french_export_has_french_headers() {
 }
 
 #[tokio::test]
+async fn option_labels_are_written_in_the_exports_language() {
+    let app = TestApp::spawn().await;
+    seed(&app).await;
+    let customers = json!({"filterGroups": [{"filters": [
+        {"propertyName": "lifecyclestage", "operator": "EQ", "value": "customer"}]}]});
+    for (language, customer) in [
+        ("EN", "Customer"),
+        ("FR", "Client"),
+        ("de", "Kunde"),
+        ("ES", "Cliente"),
+        ("JA", "顧客"),
+        // Languages without translations fall back to English, as the headers do.
+        ("PT_BR", "Customer"),
+    ] {
+        let body = view_request(
+            "CSV",
+            json!({"language": language, "publicCrmSearchRequest": customers}),
+        );
+        let id = start(&app, "/crm/v3/exports", body).await;
+        let (_, bytes) = finish_and_download(&app, "/crm/v3/exports", &id).await;
+        let rows = parse_csv(&bytes);
+        assert_eq!(rows.len(), 16, "{language}");
+        assert!(
+            rows[1..].iter().all(|r| r[3] == customer),
+            "{language}: {rows:?}"
+        );
+    }
+    // Internal values stay internal in every language.
+    let body = view_request(
+        "CSV",
+        json!({"language": "FR", "publicCrmSearchRequest": customers,
+               "exportInternalValuesOptions": ["VALUES"]}),
+    );
+    let id = start(&app, "/crm/v3/exports", body).await;
+    let (_, bytes) = finish_and_download(&app, "/crm/v3/exports", &id).await;
+    assert!(parse_csv(&bytes)[1..].iter().all(|r| r[3] == "customer"));
+}
+
+#[tokio::test]
 async fn an_export_over_the_part_size_is_a_zip_of_parts_each_with_the_header() {
     let settings = Settings {
         export: ExportConfig {
