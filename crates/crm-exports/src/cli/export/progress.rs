@@ -36,10 +36,17 @@ fn style(template: &str) -> ProgressStyle {
     ProgressStyle::with_template(template)
         .unwrap_or_else(|_| ProgressStyle::default_spinner())
         .progress_chars("=> ")
+        // indicatif's own {per_sec} prints four decimals: "136,564.8326/s".
+        .with_key(
+            "rows_per_sec",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{}/s", group_digits(state.per_sec() as i64));
+            },
+        )
 }
 
 const WAITING: &str = "{spinner} {msg} ({elapsed})";
-const COUNTING: &str = "{spinner} {msg} [{bar:30}] {percent:>3}% {human_pos}/{human_len} rows ({per_sec}, ETA {eta}, {elapsed})";
+const COUNTING: &str = "{spinner} {msg} [{bar:30}] {percent:>3}% {human_pos}/{human_len} rows ({rows_per_sec}, ETA {eta}, {elapsed})";
 const DOWNLOADING: &str = "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec})";
 
 impl Progress {
