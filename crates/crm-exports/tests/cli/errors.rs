@@ -4,23 +4,22 @@
 
 use crate::harness::{Server, run, seed};
 
+/// A portal with a few records: enough for the server to answer about contacts.
+const FEW: &[&str] = &[
+    "--contacts",
+    "5",
+    "--companies",
+    "1",
+    "--deals",
+    "0",
+    "--tickets",
+    "0",
+];
+
 #[test]
 fn a_bad_token_an_unknown_property_and_an_unknown_export_are_one_line_each() {
     let dir = tempfile::tempdir().unwrap();
-    seed(
-        dir.path(),
-        &[
-            "--contacts",
-            "5",
-            "--companies",
-            "1",
-            "--deals",
-            "0",
-            "--tickets",
-            "0",
-        ],
-    )
-    .expect_ok();
+    seed(dir.path(), FEW).expect_ok();
     let server = Server::start(dir.path(), &[]);
     let error = server
         .client(
@@ -127,20 +126,7 @@ fn without_a_token_the_client_says_where_it_looked() {
 #[test]
 fn an_unknown_object_type_is_named_before_anything_else() {
     let dir = tempfile::tempdir().unwrap();
-    seed(
-        dir.path(),
-        &[
-            "--contacts",
-            "2",
-            "--companies",
-            "1",
-            "--deals",
-            "0",
-            "--tickets",
-            "0",
-        ],
-    )
-    .expect_ok();
+    seed(dir.path(), FEW).expect_ok();
     let server = Server::start(dir.path(), &[]);
     let error = server
         .client(dir.path(), &["export", "start", "--object", "persons"])
@@ -178,20 +164,7 @@ fn an_unknown_object_type_is_named_before_anything_else() {
 #[test]
 fn a_mistyped_property_gets_the_nearest_names_of_the_portal() {
     let dir = tempfile::tempdir().unwrap();
-    seed(
-        dir.path(),
-        &[
-            "--contacts",
-            "2",
-            "--companies",
-            "1",
-            "--deals",
-            "0",
-            "--tickets",
-            "0",
-        ],
-    )
-    .expect_ok();
+    seed(dir.path(), FEW).expect_ok();
     let server = Server::start(dir.path(), &[]);
     let error = server
         .client(

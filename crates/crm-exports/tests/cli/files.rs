@@ -173,60 +173,71 @@ fn export_status(server: &Server, cwd: &Path, id: &str) -> String {
     status["status"].as_str().unwrap().to_owned()
 }
 
-#[test]
-fn ctrl_c_names_the_export_and_the_command_that_downloads_it_later() {
+/// A server without workers, so the export stays queued, and `export start` following it.
+fn follow_a_queued_export(extra: &[&str]) -> (tempfile::TempDir, Server, Following) {
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path(), SMALL).expect_ok();
     let server = Server::start(dir.path(), &["--export-workers", "0"]);
-    let following = Following::start(&server, dir.path(), &[]);
+    let following = Following::start(&server, dir.path(), extra);
+    (dir, server, following)
+}
+
+/// The client exited as after Ctrl-C, saying so, and the export is `state` on the server.
+fn assert_interrupted(
+    (stderr, code): (String, Option<i32>),
+    said: &str,
+    (server, dir, id): (&Server, &Path, &str),
+    state: &str,
+) {
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(stderr.contains(said), "no {said:?} in {stderr}");
+    assert_eq!(export_status(server, dir, id), state);
+}
+
+#[test]
+fn ctrl_c_names_the_export_and_the_command_that_downloads_it_later() {
+    let (dir, server, following) = follow_a_queued_export(&[]);
     let id = following.id.clone();
     following.interrupt();
-    let (stderr, code) = following.finish();
-    assert_eq!(code, Some(130), "{stderr}");
+    let ended = following.finish();
     assert!(
-        stderr.contains(&format!("export {id} keeps running on the server")),
-        "{stderr}"
+        ended
+            .0
+            .contains(&format!("`crm-exports export download {id} --base-url")),
+        "{}",
+        ended.0
     );
-    assert!(
-        stderr.contains(&format!("`crm-exports export download {id} --base-url")),
-        "{stderr}"
-    );
-    assert_eq!(export_status(&server, dir.path(), &id), "PENDING");
+    let said = format!("export {id} keeps running on the server");
+    assert_interrupted(ended, &said, (&server, dir.path(), &id), "PENDING");
 }
 
 #[test]
 fn a_second_ctrl_c_cancels_the_export_on_the_server() {
-    let dir = tempfile::tempdir().unwrap();
-    seed(dir.path(), SMALL).expect_ok();
-    let server = Server::start(dir.path(), &["--export-workers", "0"]);
-    let mut following = Following::start(&server, dir.path(), &[]);
+    let (dir, server, mut following) = follow_a_queued_export(&[]);
     let id = following.id.clone();
     following.interrupt();
     let said = following.next_line();
     assert!(said.contains("Press Ctrl-C again"), "{said}");
     following.interrupt();
-    let (stderr, code) = following.finish();
-    assert_eq!(code, Some(130), "{stderr}");
-    assert!(
-        stderr.contains(&format!("canceled export {id} on the server")),
-        "{stderr}"
+    let said = format!("canceled export {id} on the server");
+    assert_interrupted(
+        following.finish(),
+        &said,
+        (&server, dir.path(), &id),
+        "CANCELED",
     );
-    assert_eq!(export_status(&server, dir.path(), &id), "CANCELED");
 }
 
 #[test]
 fn with_cancel_on_interrupt_one_ctrl_c_cancels_the_export() {
-    let dir = tempfile::tempdir().unwrap();
-    seed(dir.path(), SMALL).expect_ok();
-    let server = Server::start(dir.path(), &["--export-workers", "0"]);
-    let following = Following::start(&server, dir.path(), &["--cancel-on-interrupt"]);
+    let (dir, server, following) = follow_a_queued_export(&["--cancel-on-interrupt"]);
     let id = following.id.clone();
     following.interrupt();
-    let (stderr, code) = following.finish();
-    assert_eq!(code, Some(130), "{stderr}");
-    assert!(
-        stderr.contains(&format!("canceled export {id} on the server")),
-        "{stderr}"
+    let said = format!("canceled export {id} on the server");
+    assert_interrupted(
+        following.finish(),
+        &said,
+        (&server, dir.path(), &id),
+        "CANCELED",
     );
-    assert_eq!(export_status(&server, dir.path(), &id), "CANCELED");
 }

@@ -82,7 +82,7 @@ impl LaterCommands {
             flags.push_str(&format!(" --base-url {}", args.connection.base_url));
         }
         if args.connection.token.is_some() {
-            flags.push_str(" --token …");
+            flags.push_str(" --token <TOKEN>");
         } else if args.data_dir != Path::new("data") {
             flags.push_str(&format!(" --data-dir {}", args.data_dir.display()));
         }
