@@ -67,7 +67,7 @@ function parseCsv(text) {
 }
 
 function startWorker() {
-  const worker = spawn(BIN, ['--data-dir', DATA, 'worker', '--log-format', 'json'], { stdio: 'ignore' });
+  const worker = spawn(BIN, ['worker', '--data-dir', DATA, '--log-format', 'json'], { stdio: 'ignore' });
   return {
     async stop() {
       if (worker.exitCode !== null) return;

@@ -31,8 +31,8 @@ cleanup() {
 }
 trap cleanup EXIT
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$bin" --data-dir "$data" seed --contacts 60 --companies 8 --deals 12 --tickets 6 --seed 3 >/dev/null
-"$bin" --data-dir "$data" serve --bind "127.0.0.1:$port" --workers 0 --log-format json >"$data/server.log" 2>&1 &
+"$bin" seed --data-dir "$data" --contacts 60 --companies 8 --deals 12 --tickets 6 --seed 3 >/dev/null
+"$bin" serve --data-dir "$data" --bind "127.0.0.1:$port" --workers 0 --log-format json >"$data/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do
     curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break

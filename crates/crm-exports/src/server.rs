@@ -36,24 +36,59 @@ pub fn open_store(data_dir: &Path) -> anyhow::Result<Arc<SqliteStore>> {
     Ok(Arc::new(store))
 }
 
+/// Whether a command may start a new data folder (`serve`, `seed`) or works only on one
+/// that exists: a command that lists tokens in a mistyped folder must say so, not answer
+/// from a database it has just created there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataFolder {
+    CreateIfMissing,
+    MustExist,
+}
+
 /// The store a command works on: PostgreSQL at `database_url` when one is given (any
 /// number of processes may share it), otherwise SQLite in the data folder.
 pub async fn open_database(
     data_dir: &Path,
     database_url: Option<&str>,
+    folder: DataFolder,
 ) -> anyhow::Result<SharedStore> {
     match database_url {
         Some(url) => {
-            // The folder still holds the development token, signing key and local files.
-            std::fs::create_dir_all(data_dir)
-                .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
+            // The folder still holds the development token, signing key and local files;
+            // a command that reads only the database does not need it.
+            if folder == DataFolder::CreateIfMissing {
+                std::fs::create_dir_all(data_dir)
+                    .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
+            }
             let store = PgStore::connect(url)
                 .await
                 .context("cannot open the PostgreSQL database")?;
             Ok(Arc::new(store))
         }
-        None => Ok(open_store(data_dir)?),
+        None => {
+            if folder == DataFolder::MustExist {
+                require_database(data_dir)?;
+            }
+            Ok(open_store(data_dir)?)
+        }
     }
+}
+
+/// Fails, naming the folder, unless it holds a SQLite database made by `serve` or `seed`.
+fn require_database(data_dir: &Path) -> anyhow::Result<()> {
+    let shown = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_owned());
+    let what = if !data_dir.is_dir() {
+        "does not exist"
+    } else if !data_dir.join(DATABASE_FILE).is_file() {
+        "holds no crm-exports database"
+    } else {
+        return Ok(());
+    };
+    anyhow::bail!(
+        "the data folder {} {what}; pass --data-dir (or set CRM_EXPORTS_DATA_DIR) to name \
+         the folder `crm-exports serve` uses, or --database-url for PostgreSQL",
+        shown.display()
+    )
 }
 
 /// On a store with no portal, creates one and a token holding every scope, and writes the

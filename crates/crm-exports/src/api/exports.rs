@@ -1,6 +1,7 @@
 //! The exports API on `/crm/v3/exports/...` and `/crm/exports/2026-03/...`: start an export
 //! (202 with a task locator), its task status (HubSpot's four statuses, and a freshly signed
-//! download link when complete), its details (`exportState`, `recordCount`), and two things
+//! download link when complete), its details (`exportState`, `recordCount`, and the
+//! `expectedRecordCount` extension once the worker has counted the records), and two things
 //! HubSpot's API lacks: cancelling an export (`POST …/export/{id}/cancel`, as HubSpot's UI
 //! can), the export log (`GET …/export`, in `export_log`) and the download route the
 //! signed links point at, which needs no token.
@@ -339,6 +340,10 @@ pub(super) fn details_json(row: &ExportRow) -> Json_ {
     }
     if row.state == ExportState::Failed {
         body["failureReason"] = json!(failure_reason(row));
+    }
+    // This service's extension: the total the rows written are heading for.
+    if let Some(n) = row.expected_record_count {
+        body["expectedRecordCount"] = json!(n);
     }
     body
 }

@@ -217,6 +217,7 @@ pub(super) fn definition_from(input: PropertyCreate, now: i64) -> ApiResult<Prop
                 display_order: o.display_order.unwrap_or(i as i32),
                 hidden: o.hidden,
                 description: o.description,
+                translations: Default::default(),
             })
             .collect(),
         hubspot_defined: false,

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,6 +12,7 @@ use anyhow::bail;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::data::StoreArgs;
 use crate::cli::connection::ConnectionArgs;
 use crate::domain::ObjectType;
 use crate::seed::api_sink::ApiSink;
@@ -23,6 +23,8 @@ use crate::store::{PortalId, Store};
 
 #[derive(Args, Debug)]
 pub struct SeedArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
     #[arg(long, default_value_t = 1000)]
     pub contacts: usize,
     #[arg(long, default_value_t = 200)]
@@ -45,11 +47,8 @@ pub struct SeedArgs {
     pub token: Option<String>,
 }
 
-pub async fn run(
-    data_dir: &Path,
-    database_url: Option<&str>,
-    args: SeedArgs,
-) -> anyhow::Result<()> {
+pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
+    let data_dir = args.store.data_dir.as_path();
     let plan = Plan {
         companies: args.companies,
         contacts: args.contacts,
@@ -72,7 +71,7 @@ pub async fn run(
             (summary, url.clone())
         }
         None => {
-            let store = server::open_database(data_dir, database_url).await?;
+            let store = args.store.open_or_create().await?;
             if server::bootstrap(store.as_ref(), data_dir).await?.is_some() {
                 eprintln!(
                     "created a portal; its token is in {}",

@@ -2,13 +2,13 @@
 //! under `./data` — and the first start prints a ready-to-use token.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 use tokio::sync::Notify;
 
+use super::data::StoreArgs;
 use crate::api::ApiConfig;
 use crate::domain::search::SearchLimits;
 use crate::jobs::{ExportConfig, Runner};
@@ -18,6 +18,8 @@ use crate::telemetry::{self, LogFormat};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Address and port to listen on.
     #[arg(long, env = "CRM_EXPORTS_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
@@ -153,13 +155,10 @@ impl ServeArgs {
     }
 }
 
-pub async fn run(
-    data_dir: &Path,
-    database_url: Option<&str>,
-    args: ServeArgs,
-) -> anyhow::Result<()> {
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     telemetry::init_logging(args.log_format);
-    let store = server::open_database(data_dir, database_url).await?;
+    let data_dir = args.store.data_dir.as_path();
+    let store = args.store.open_or_create().await?;
     let new_token = server::bootstrap(store.as_ref(), data_dir).await?;
     let listener = server::bind(args.bind).await?;
     let address = listener.local_addr()?;

@@ -48,6 +48,10 @@ pub struct ExportDetails {
     pub export_state: Option<String>,
     #[serde(default)]
     pub record_count: Option<i64>,
+    /// This service's extension: how many records the export will hold, known once the
+    /// worker has counted them (HubSpot does not send it).
+    #[serde(default)]
+    pub expected_record_count: Option<i64>,
 }
 
 /// Which page of the export log to ask for (this service's `GET …/export`).

@@ -277,6 +277,7 @@ impl Runner {
         } else {
             Default::default()
         };
+        self.report_expected_count(row, &predicate).await?;
         let plan = ColumnPlan::new(&request, &schema, owner_names);
         let temp = self
             .blobs
@@ -404,6 +405,31 @@ impl Runner {
             file_key: key,
             file_size: size as i64,
         })
+    }
+
+    /// Counts the records the export will hold before any is streamed, so the details show
+    /// the total (`expectedRecordCount`) from the start. Records changed meanwhile can make
+    /// the final `recordCount` differ.
+    async fn report_expected_count(
+        &self,
+        row: &ExportRow,
+        predicate: &crate::domain::search::Predicate,
+    ) -> Result<(), Failure> {
+        let (count, _) = self
+            .store
+            .search_records(
+                row.portal,
+                row.request.object_type,
+                predicate.clone(),
+                0,
+                0,
+                Vec::new(),
+            )
+            .await?;
+        self.store
+            .report_expected_record_count(row.id, row.attempt, count as i64)
+            .await?;
+        Ok(())
     }
 
     /// Deletes exports (and their files) requested before the retention period.

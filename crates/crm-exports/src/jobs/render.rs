@@ -1,13 +1,14 @@
 //! How an export turns records into cells: the column plan (record id first, then the
 //! requested properties), headers as labels in the export's language or internal names, and
-//! values human-readable (option labels, `YYYY-MM-DD` dates, `YYYY-MM-DD HH:MM` datetimes)
-//! or internal with `VALUES`.
+//! values human-readable (option labels in the export's language, `YYYY-MM-DD` dates,
+//! `YYYY-MM-DD HH:MM` datetimes) or internal with `VALUES`.
 
 use std::collections::HashMap;
 
 use formats::Cell;
 
 use crate::domain::batch::ValueRef;
+use crate::domain::defaults;
 use crate::domain::export::ExportRequest;
 use crate::domain::property::{PropertyDefinition, PropertyType};
 use crate::domain::schema::ObjectSchema;
@@ -75,6 +76,11 @@ impl ColumnPlan {
             .object_properties
             .iter()
             .filter_map(|name| schema.property(name).cloned())
+            .map(|mut p| {
+                // Option labels are looked up once here, in the export's language.
+                defaults::fill_option_translations(schema.object, &mut p);
+                p.with_option_labels_in(&language)
+            })
             .collect();
         let mut headers = vec![id_header];
         headers.extend(properties.iter().map(header));

@@ -177,6 +177,8 @@ pub struct ExportRow {
     /// Claims so far; the current lease is fenced on it.
     pub attempt: i64,
     pub record_count: Option<i64>,
+    /// How many records the export will hold, once its worker has counted them.
+    pub expected_record_count: Option<i64>,
     pub file_key: Option<String>,
     pub file_size: Option<i64>,
     pub last_error: Option<String>,
@@ -445,6 +447,14 @@ pub trait Store: Send + Sync {
     /// Records the rows the running attempt has written so far (shown as `recordCount`);
     /// ignored unless that attempt still holds the export.
     async fn report_export_progress(&self, id: i64, attempt: i64, rows: i64) -> StoreResult<()>;
+    /// Records how many records the running attempt will write (shown as
+    /// `expectedRecordCount`); ignored unless that attempt still holds the export.
+    async fn report_expected_record_count(
+        &self,
+        id: i64,
+        attempt: i64,
+        count: i64,
+    ) -> StoreResult<()>;
     /// Records the outcome of an attempt; `false` (and nothing written) if the lease was lost.
     async fn finish_export(
         &self,

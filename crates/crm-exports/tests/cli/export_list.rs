@@ -54,10 +54,10 @@ fn token(dir: &std::path::Path, portal: &str, scopes: &str) -> String {
     let ran = run(
         dir,
         &[
-            "--data-dir",
-            data,
             "token",
             "create",
+            "--data-dir",
+            data,
             "--portal",
             portal,
             "--scopes",

@@ -21,6 +21,7 @@ contract_tests!(
     concurrent_claims_never_run_two_exports_of_one_portal,
     a_lost_lease_fences_the_old_worker_out,
     progress_is_recorded_for_the_current_attempt_only,
+    the_expected_count_is_recorded_for_the_current_attempt_only,
     an_export_interrupted_too_often_fails,
     a_retry_waits_until_its_time,
     a_canceled_export_is_never_claimed_and_stops_its_worker,
@@ -193,6 +194,39 @@ async fn progress_is_recorded_for_the_current_attempt_only(store: SharedStore) {
         .await
         .unwrap();
     assert_eq!(rows(store.clone()).await, Some(100));
+}
+
+async fn the_expected_count_is_recorded_for_the_current_attempt_only(store: SharedStore) {
+    let portal = portal(&store).await;
+    let export = enqueue(&store, portal, "to count", NOW).await;
+    let expected = |store: SharedStore| async move {
+        store
+            .get_export(portal, export.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .expected_record_count
+    };
+    assert_eq!(expected(store.clone()).await, None);
+    claim(&store, "w1", NOW).await.unwrap();
+    store
+        .report_expected_record_count(export.id, 1, 42)
+        .await
+        .unwrap();
+    assert_eq!(expected(store.clone()).await, Some(42));
+    // A new attempt counts again; the old attempt's word no longer counts.
+    claim(&store, "w2", NOW + LEASE + 1).await.unwrap();
+    assert_eq!(expected(store.clone()).await, None);
+    store
+        .report_expected_record_count(export.id, 1, 7)
+        .await
+        .unwrap();
+    assert_eq!(expected(store.clone()).await, None);
+    store
+        .report_expected_record_count(export.id, 2, 43)
+        .await
+        .unwrap();
+    assert_eq!(expected(store.clone()).await, Some(43));
 }
 
 async fn a_lost_lease_fences_the_old_worker_out(store: SharedStore) {

@@ -15,7 +15,7 @@ use crate::store::{ExportLogPage, ExportOutcome, ExportRow, PortalId, StoreError
 pub const EXPORT_CREATED_CHANNEL: &str = "crm_exports_export_created";
 
 const COLUMNS: &str = "id, portal_id, request, state, attempt, record_count, file_key, file_size, \
-     last_error, requested_at, started_at, completed_at, updated_at";
+     last_error, requested_at, started_at, completed_at, updated_at, expected_record_count";
 
 /// Exports that are due: queued and due to run, or running under a lease that expired.
 const DUE: &str = "((e.state = 'ENQUEUED' AND e.run_at <= $1) \
@@ -45,6 +45,7 @@ fn export_row(r: &Row) -> StoreResult<ExportRow> {
         started_at: r.try_get(10)?,
         completed_at: r.try_get(11)?,
         updated_at: r.try_get(12)?,
+        expected_record_count: r.try_get(13)?,
     })
 }
 
@@ -229,7 +230,7 @@ pub async fn claim(
                 &format!(
                     "UPDATE exports SET state = 'PROCESSING', attempt = attempt + 1, worker_id = $2, \
                      lease_expires_at = $3, started_at = COALESCE(started_at, $4), updated_at = $4, \
-                     record_count = NULL WHERE id = $1 RETURNING {COLUMNS}"
+                     record_count = NULL, expected_record_count = NULL WHERE id = $1 RETURNING {COLUMNS}"
                 ),
                 &[&id, &worker_id, &(now + lease_ms), &now],
             )
@@ -238,6 +239,17 @@ pub async fn claim(
     }
     // Whatever is left waits for the next claim.
     Ok(None)
+}
+
+/// Records how many records the current attempt will write, once it has counted them.
+pub async fn expected(tx: &Transaction<'_>, id: i64, attempt: i64, count: i64) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE exports SET expected_record_count = $3 \
+         WHERE id = $1 AND attempt = $2 AND state = 'PROCESSING'",
+        &[&id, &attempt, &count],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Records how many rows the current attempt has written, for the details endpoint.

@@ -32,6 +32,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         6,
         include_str!("../../../migrations/postgres/0006_custom_objects.sql"),
     ),
+    (
+        7,
+        include_str!("../../../migrations/postgres/0007_expected_record_count.sql"),
+    ),
 ];
 
 pub async fn apply(client: &mut Client) -> StoreResult<()> {

@@ -418,6 +418,15 @@ impl Store for PgStore {
         in_tx!(self, tx => exports::progress(&tx, id, attempt, rows).await?)
     }
 
+    async fn report_expected_record_count(
+        &self,
+        id: i64,
+        attempt: i64,
+        count: i64,
+    ) -> StoreResult<()> {
+        in_tx!(self, tx => exports::expected(&tx, id, attempt, count).await?)
+    }
+
     async fn finish_export(
         &self,
         id: i64,

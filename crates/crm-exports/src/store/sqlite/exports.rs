@@ -8,7 +8,7 @@ use crate::domain::export::{ExportRequest, ExportState};
 use crate::store::{ExportLogPage, ExportOutcome, ExportRow, PortalId, StoreError, StoreResult};
 
 const COLUMNS: &str = "id, portal_id, request, state, attempt, record_count, file_key, file_size, \
-     last_error, requested_at, started_at, completed_at, updated_at";
+     last_error, requested_at, started_at, completed_at, updated_at, expected_record_count";
 
 fn export_row(r: &Row<'_>) -> rusqlite::Result<Result<ExportRow, StoreError>> {
     let request: String = r.get(2)?;
@@ -35,6 +35,7 @@ fn export_row(r: &Row<'_>) -> rusqlite::Result<Result<ExportRow, StoreError>> {
             started_at: r.get(10)?,
             completed_at: r.get(11)?,
             updated_at: r.get(12)?,
+            expected_record_count: r.get(13)?,
         }),
         Err(e) => Err(e),
     })
@@ -146,7 +147,7 @@ pub fn claim(
         tx.execute(
             "UPDATE exports SET state = 'PROCESSING', attempt = attempt + 1, worker_id = ?2, \
              lease_expires_at = ?3, started_at = COALESCE(started_at, ?4), updated_at = ?4, \
-             record_count = NULL WHERE id = ?1",
+             record_count = NULL, expected_record_count = NULL WHERE id = ?1",
             params![id, worker_id, now + lease_ms, now],
         )?;
         return one(tx, "id = ?1", [id]);
@@ -173,6 +174,16 @@ pub fn progress(tx: &Transaction<'_>, id: i64, attempt: i64, rows: i64) -> Store
     tx.execute(
         "UPDATE exports SET record_count = ?3 WHERE id = ?1 AND attempt = ?2 AND state = 'PROCESSING'",
         params![id, attempt, rows],
+    )?;
+    Ok(())
+}
+
+/// Records how many records the current attempt will write, once it has counted them.
+pub fn expected(tx: &Transaction<'_>, id: i64, attempt: i64, count: i64) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE exports SET expected_record_count = ?3 \
+         WHERE id = ?1 AND attempt = ?2 AND state = 'PROCESSING'",
+        params![id, attempt, count],
     )?;
     Ok(())
 }

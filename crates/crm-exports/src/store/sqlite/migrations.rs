@@ -23,6 +23,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         6,
         include_str!("../../../migrations/sqlite/0006_custom_objects.sql"),
     ),
+    (
+        7,
+        include_str!("../../../migrations/sqlite/0007_expected_record_count.sql"),
+    ),
 ];
 
 pub fn apply(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -558,6 +558,16 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn report_expected_record_count(
+        &self,
+        id: i64,
+        attempt: i64,
+        count: i64,
+    ) -> StoreResult<()> {
+        self.write(move |tx| exports::expected(tx, id, attempt, count))
+            .await
+    }
+
     async fn finish_export(
         &self,
         id: i64,
