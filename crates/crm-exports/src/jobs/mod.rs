@@ -476,6 +476,7 @@ fn write_file(
         entry_stem: file_stem(&request.export_name),
         sheet: SheetOptions {
             sheet_name: "Export".to_string(),
+            application: "crm-exports".to_string(),
             // Spool files go beside the file being written, in the data folder.
             tempdir: temp.parent().map(Path::to_path_buf),
         },
