@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 
-use crate::domain::time::now_ms;
+use crate::clock::Clock;
 use crate::server;
 use crate::store::PortalId;
 
@@ -47,7 +47,13 @@ pub async fn run(
                 );
             }
             let owner = store
-                .create_owner(PortalId(portal), &email, &first_name, &last_name, now_ms())
+                .create_owner(
+                    PortalId(portal),
+                    &email,
+                    &first_name,
+                    &last_name,
+                    Clock::system().now_ms(),
+                )
                 .await
                 .context("cannot create the owner")?;
             println!("{}", owner.id);

@@ -10,6 +10,7 @@ use clap::Args;
 use tokio::sync::Notify;
 
 use crate::api::ApiConfig;
+use crate::clock::Clock;
 use crate::domain::search::SearchLimits;
 use crate::jobs::{ExportConfig, Runner};
 use crate::server;
@@ -160,7 +161,8 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     telemetry::init_logging(args.log_format);
     let store = server::open_database(data_dir, database_url).await?;
-    let new_token = server::bootstrap(store.as_ref(), data_dir).await?;
+    let now = Clock::system().now_ms();
+    let new_token = server::bootstrap(store.as_ref(), data_dir, now).await?;
     let listener = server::bind(args.bind).await?;
     let address = listener.local_addr()?;
     println!("crm-exports is listening on http://{address}");
@@ -185,7 +187,7 @@ pub async fn run(
     let workers = args.export.spawn_workers(&runner, &wake);
     if !workers.is_empty() {
         // Exports created by other API processes wake these workers too.
-        state.store.forward_export_wakeups(wake);
+        state.store.exports.forward_export_wakeups(wake);
     }
     let result = server::serve(listener, state, server::shutdown_signal()).await;
     // An export in progress is re-queued at once, for the next start or another worker.
@@ -193,5 +195,5 @@ pub async fn run(
     for w in workers {
         let _ = w.await;
     }
-    result
+    Ok(result?)
 }

@@ -7,8 +7,9 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 
 use crate::api::auth;
+use crate::clock::Clock;
 use crate::domain::scope::{ALL_SCOPES, is_known};
-use crate::domain::time::{format_datetime, now_ms};
+use crate::domain::time::format_datetime;
 use crate::server;
 use crate::store::PortalId;
 
@@ -48,7 +49,7 @@ pub async fn run(
                 bail!("--portal must be a positive whole number");
             }
             let scopes = expand_scopes(&scopes)?;
-            let now = now_ms();
+            let now = Clock::system().now_ms();
             if store.ensure_portal(PortalId(portal), now).await? {
                 eprintln!("created portal {portal}");
             }
@@ -92,7 +93,7 @@ pub async fn run(
             }
         }
         TokenCommand::Revoke { id } => {
-            if !store.revoke_token(id, now_ms()).await? {
+            if !store.revoke_token(id, Clock::system().now_ms()).await? {
                 bail!("no active token has id {id}");
             }
             println!("token {id} revoked");
