@@ -15,3 +15,6 @@ pub mod server;
 pub mod store;
 pub mod telemetry;
 pub mod tls;
+
+#[cfg(test)]
+mod import_rules;
