@@ -22,6 +22,9 @@ pub trait SheetWriter {
 pub struct SheetOptions {
     /// The worksheet's name (XLS and XLSX).
     pub sheet_name: String,
+    /// The application an XLS workbook names as its writer (its WriteAccess record); the
+    /// caller's, since this crate knows nothing of the service using it.
+    pub application: String,
     /// Where spool files go; `None` uses the system temporary directory. Point it at the
     /// data directory rather than a small tmpfs: an XLS part spools up to a few hundred MB.
     pub tempdir: Option<PathBuf>,
@@ -31,6 +34,7 @@ impl Default for SheetOptions {
     fn default() -> Self {
         SheetOptions {
             sheet_name: "Sheet1".to_owned(),
+            application: String::new(),
             tempdir: None,
         }
     }

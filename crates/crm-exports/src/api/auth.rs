@@ -78,7 +78,12 @@ impl FromRequestParts<AppState> for Auth {
                 "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
             ));
         };
-        match state.store.token_by_hash(&hash_token(token)).await? {
+        match state
+            .store
+            .portals
+            .token_by_hash(&hash_token(token))
+            .await?
+        {
             Some(token) => Ok(Auth {
                 portal: token.portal,
                 token,

@@ -41,7 +41,7 @@ pub async fn list(
         limit: limit + 1,
         ..page
     };
-    let mut rows = state.store.list_exports(auth.portal, page).await?;
+    let mut rows = state.store.exports.list_exports(auth.portal, page).await?;
     let more = rows.len() > limit;
     rows.truncate(limit);
     let results: Vec<Json_> = rows.iter().map(details_json).collect();

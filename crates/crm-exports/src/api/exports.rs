@@ -30,11 +30,12 @@ use crate::blob::Blobs;
 use crate::blob::signing::{LinkError, UrlSigner};
 use crate::domain::ObjectType;
 use crate::domain::custom_object::find_live;
-use crate::domain::export::{ExportState, ExportType, RawExportRequest, parse_request};
+use crate::domain::export::{
+    ExportRequest, ExportState, ExportType, RawExportRequest, file_kind, file_stem, parse_request,
+};
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::parse_predicate;
-use crate::domain::time::{format_datetime, now_ms};
-use crate::jobs::{file_kind, file_stem};
+use crate::domain::time::format_datetime;
 use crate::store::ExportRow;
 
 pub(super) const EXPORT_SCOPE: &[&str] = &["crm.export"];
@@ -123,55 +124,11 @@ async fn start(
 ) -> ApiResult<(StatusCode, Json<Json_>)> {
     auth.require(EXPORT_SCOPE)?;
     let raw: RawExportRequest = parse_json(&body)?;
-    let custom = state.store.custom_objects(auth.portal).await?;
-    let mut schemas: HashMap<ObjectType, Arc<ObjectSchema>> = HashMap::new();
-    let live = custom.iter().filter(|c| !c.archived).map(|c| c.object);
-    for object in ObjectType::STANDARD.into_iter().chain(live) {
-        schemas.insert(
-            object,
-            state.store.object_schema(auth.portal, object).await?,
-        );
-    }
-    // A standard type by any spelling, or one of the portal's custom objects by id or name.
-    let resolve = |text: &str| {
-        ObjectType::parse(text)
-            .filter(|o| !o.is_custom())
-            .or_else(|| find_live(&custom, text).map(|c| c.object))
-    };
-    let request = parse_request(raw, resolve, |o| schemas.get(&o).cloned())
-        .map_err(ApiError::validation_list)?;
-    // Filters are checked now, with the API's caps, so a bad one is a 400 and not a failed export.
-    parse_predicate(
-        &request.filter_groups,
-        &request.sorts,
-        request.query.as_deref(),
-        schemas[&request.object_type].as_ref(),
-        &state.config.search_limits,
-    )
-    .map_err(ApiError::validation_list)?;
-    if let Some(list_id) = request
-        .list_id
-        .filter(|_| request.export_type == ExportType::List)
-    {
-        let list = state.store.get_list(auth.portal, list_id).await?;
-        match list {
-            Some(l) if l.object == request.object_type => {}
-            Some(l) => {
-                return Err(ApiError::validation(format!(
-                    "List {list_id} holds {} records, not {}",
-                    l.object, request.object_type
-                )));
-            }
-            None => {
-                return Err(ApiError::validation(format!(
-                    "List {list_id} does not exist"
-                )));
-            }
-        }
-    }
-    let now = now_ms();
+    let request = checked_request(&state, &auth, raw).await?;
+    let now = state.clock.now_ms();
     let recent = state
         .store
+        .exports
         .count_exports_since(auth.portal, now - DAY_MS)
         .await?;
     if recent >= state.exports.daily_quota {
@@ -188,6 +145,7 @@ async fn start(
     }
     let row = state
         .store
+        .exports
         .create_export(auth.portal, &request, now)
         .await?;
     state.exports.wake.notify_waiters();
@@ -206,6 +164,66 @@ async fn start(
     ))
 }
 
+/// The request parsed against the portal's schemas, its filters checked with the API's
+/// caps (so a bad one is a 400, not a failed export), and a LIST export's list checked.
+async fn checked_request(
+    state: &AppState,
+    auth: &Auth,
+    raw: RawExportRequest,
+) -> ApiResult<ExportRequest> {
+    let custom = state
+        .store
+        .custom_objects
+        .custom_objects(auth.portal)
+        .await?;
+    let mut schemas: HashMap<ObjectType, Arc<ObjectSchema>> = HashMap::new();
+    let live = custom.iter().filter(|c| !c.archived).map(|c| c.object);
+    for object in ObjectType::STANDARD.into_iter().chain(live) {
+        let schema = state
+            .store
+            .schemas
+            .object_schema(auth.portal, object)
+            .await?;
+        schemas.insert(object, schema);
+    }
+    // A standard type by any spelling, or one of the portal's custom objects by id or name.
+    let resolve = |text: &str| {
+        ObjectType::parse(text)
+            .filter(|o| !o.is_custom())
+            .or_else(|| find_live(&custom, text).map(|c| c.object))
+    };
+    let request = parse_request(raw, resolve, |o| schemas.get(&o).cloned())
+        .map_err(ApiError::validation_list)?;
+    parse_predicate(
+        &request.filter_groups,
+        &request.sorts,
+        request.query.as_deref(),
+        schemas[&request.object_type].as_ref(),
+        &state.config.search_limits,
+    )
+    .map_err(ApiError::validation_list)?;
+    let list_id = request
+        .list_id
+        .filter(|_| request.export_type == ExportType::List);
+    if let Some(list_id) = list_id {
+        match state.store.lists.get_list(auth.portal, list_id).await? {
+            Some(l) if l.object == request.object_type => {}
+            Some(l) => {
+                return Err(ApiError::validation(format!(
+                    "List {list_id} holds {} records, not {}",
+                    l.object, request.object_type
+                )));
+            }
+            None => {
+                return Err(ApiError::validation(format!(
+                    "List {list_id} does not exist"
+                )));
+            }
+        }
+    }
+    Ok(request)
+}
+
 async fn visible_export(
     state: &AppState,
     auth: &Auth,
@@ -216,6 +234,7 @@ async fn visible_export(
     let id = parse_id(id_text, name)?;
     state
         .store
+        .exports
         .get_export(auth.portal, id)
         .await?
         .ok_or_else(|| not_permitted(id, auth))
@@ -238,7 +257,7 @@ async fn download_link(state: &AppState, host: &CalledHost, row: &ExportRow) -> 
             return url.map_err(ApiError::internal);
         }
     }
-    let expires = now_ms() / 1000 + ttl;
+    let expires = state.clock.now_ms() / 1000 + ttl;
     let signature = state.exports.signer.sign(row.id, expires);
     Ok(format!(
         "{}/exports-download/{}?expires={expires}&signature={signature}",
@@ -379,7 +398,8 @@ async fn cancel(
     }
     let row = state
         .store
-        .cancel_export(auth.portal, row.id, now_ms())
+        .exports
+        .cancel_export(auth.portal, row.id, state.clock.now_ms())
         .await?
         .ok_or_else(|| not_permitted(row.id, &auth))?;
     Ok(Json(details_json(&row)))
@@ -419,7 +439,7 @@ async fn download(
     match state
         .exports
         .signer
-        .verify(id, expires, signature, now_ms() / 1000)
+        .verify(id, expires, signature, state.clock.now_ms() / 1000)
     {
         Ok(()) => {}
         Err(LinkError::Invalid) => return Err(link_refused(invalid)),
@@ -431,6 +451,7 @@ async fn download(
     }
     let row = state
         .store
+        .exports
         .get_export_by_id(id)
         .await?
         .filter(|r| r.state == ExportState::Done)

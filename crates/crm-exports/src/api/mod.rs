@@ -2,7 +2,8 @@
 //! families (`/crm/v3/...` and `/crm/.../2026-03/...`), the auth extractor, HubSpot's error
 //! body, and the middleware every response passes through (correlation id, metrics, body
 //! limit, panic guard), plus the web console's embedded files at `/`. It reads and writes
-//! only through the `Store` trait.
+//! only through the store's roles; it never imports `jobs` (an export is enqueued by
+//! creating its row).
 
 pub(crate) mod associations;
 pub mod auth;
@@ -40,11 +41,12 @@ use tower_http::timeout::TimeoutLayer;
 
 use self::auth::Auth;
 use self::error::{ApiError, ApiResult, CORRELATION_ID};
+use crate::clock::Clock;
 use crate::domain::ObjectType;
 use crate::domain::custom_object::find_live;
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::SearchLimits;
-use crate::store::{PortalId, SharedStore};
+use crate::store::{PortalId, Stores};
 
 pub const CORRELATION_HEADER: &str = "x-hubspot-correlation-id";
 
@@ -72,7 +74,9 @@ impl Default for ApiConfig {
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: SharedStore,
+    pub store: Stores,
+    /// Where every request reads the time.
+    pub clock: Clock,
     pub config: Arc<ApiConfig>,
     pub metrics: PrometheusHandle,
     pub exports: Arc<exports::ExportsContext>,
@@ -100,7 +104,7 @@ pub async fn resolve_object(
     if let Some(object) = ObjectType::parse(segment).filter(|o| !o.is_custom()) {
         return Ok(object);
     }
-    let custom = state.store.custom_objects(portal).await?;
+    let custom = state.store.custom_objects.custom_objects(portal).await?;
     find_live(&custom, segment)
         .map(|c| c.object)
         .ok_or_else(unknown)
@@ -120,7 +124,11 @@ pub async fn object_schema(
         Access::SchemaRead => auth.require(&object.schema_read_scopes())?,
         Access::SchemaWrite => auth.require(object.schema_write_scopes())?,
     }
-    Ok(state.store.object_schema(auth.portal, object).await?)
+    Ok(state
+        .store
+        .schemas
+        .object_schema(auth.portal, object)
+        .await?)
 }
 
 fn objects_router() -> Router<AppState> {

@@ -17,7 +17,7 @@ use crate::domain::property::{
     PropertyDefinition, PropertyGroup, PropertyOption, PropertyType, is_valid_property_name,
 };
 use crate::domain::schema::ObjectSchema;
-use crate::domain::time::{format_datetime, now_ms};
+use crate::domain::time::format_datetime;
 use crate::store::StoreError;
 
 /// HubSpot's `Property` JSON, with the label in `language` when a translation exists.
@@ -232,9 +232,10 @@ async fn create_one(
     schema: &ObjectSchema,
     input: PropertyCreate,
 ) -> ApiResult<Json_> {
-    let definition = definition_from(input, now_ms())?;
+    let definition = definition_from(input, state.clock.now_ms())?;
     let created = state
         .store
+        .schemas
         .create_property(auth.portal, schema.object, definition)
         .await
         .map_err(|e| match e {
@@ -273,12 +274,12 @@ pub async fn batch(
     RawQuery(raw): RawQuery,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Json_>)> {
-    let started = format_datetime(now_ms());
+    let started = format_datetime(state.clock.now_ms());
     let respond = |status, results: Vec<Json_>| {
         (
             status,
             Json(
-                json!({"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": format_datetime(now_ms())}),
+                json!({"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": format_datetime(state.clock.now_ms())}),
             ),
         )
     };
@@ -365,6 +366,7 @@ pub async fn create_group(
     };
     let created = state
         .store
+        .schemas
         .create_property_group(auth.portal, schema.object, group)
         .await?;
     Ok((StatusCode::CREATED, Json(group_json(&created))))

@@ -49,6 +49,7 @@ async fn token_info(
         .ok_or_else(|| ApiError::validation("`tokenKey` is required"))?;
     let token = state
         .store
+        .portals
         .token_by_hash(&hash_token(key))
         .await?
         .ok_or_else(|| ApiError::unauthenticated(INVALID_TOKEN))?;

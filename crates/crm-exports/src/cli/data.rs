@@ -38,6 +38,6 @@ impl StoreArgs {
     }
 
     async fn open(&self, folder: DataFolder) -> anyhow::Result<SharedStore> {
-        server::open_database(&self.data_dir, self.database_url.as_deref(), folder).await
+        Ok(server::open_database(&self.data_dir, self.database_url.as_deref(), folder).await?)
     }
 }

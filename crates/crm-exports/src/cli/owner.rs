@@ -5,7 +5,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
 use super::data::StoreArgs;
-use crate::domain::time::now_ms;
+use crate::clock::Clock;
 use crate::store::PortalId;
 
 #[derive(Args, Debug)]
@@ -49,7 +49,13 @@ pub async fn run(args: OwnerArgs) -> anyhow::Result<()> {
                 );
             }
             let owner = store
-                .create_owner(PortalId(portal), &email, &first_name, &last_name, now_ms())
+                .create_owner(
+                    PortalId(portal),
+                    &email,
+                    &first_name,
+                    &last_name,
+                    Clock::system().now_ms(),
+                )
                 .await
                 .context("cannot create the owner")?;
             println!("{}", owner.id);

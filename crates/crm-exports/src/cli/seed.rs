@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::bail;
@@ -14,12 +13,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::data::StoreArgs;
 use crate::cli::connection::ConnectionArgs;
+use crate::clock::Clock;
 use crate::domain::ObjectType;
 use crate::seed::api_sink::ApiSink;
 use crate::seed::store_sink::StoreSink;
 use crate::seed::{self, Plan, Sink, Summary};
 use crate::server;
-use crate::store::{PortalId, Store};
+use crate::store::{PortalId, Stores};
 
 #[derive(Args, Debug)]
 pub struct SeedArgs {
@@ -72,7 +72,11 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
         }
         None => {
             let store = args.store.open_or_create().await?;
-            if server::bootstrap(store.as_ref(), data_dir).await?.is_some() {
+            let now = Clock::system().now_ms();
+            if server::bootstrap(store.as_ref(), data_dir, now)
+                .await?
+                .is_some()
+            {
                 eprintln!(
                     "created a portal; its token is in {}",
                     data_dir.join(server::DEV_TOKEN_FILE).display()
@@ -86,8 +90,7 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
                 }
                 None => portals[0],
             };
-            let store: Arc<dyn Store> = store;
-            let mut sink = StoreSink::new(store, portal);
+            let mut sink = StoreSink::new(Stores::from(store), portal);
             let summary = seed_into(&plan, &mut sink).await?;
             (summary, format!("portal {}", portal.0))
         }
@@ -144,5 +147,5 @@ async fn seed_into(plan: &Plan, sink: &mut dyn Sink) -> anyhow::Result<Summary> 
             }
         }
     };
-    seed::run(plan, sink, &mut report).await
+    Ok(seed::run(plan, sink, &mut report).await?)
 }

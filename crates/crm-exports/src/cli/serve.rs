@@ -10,6 +10,7 @@ use tokio::sync::Notify;
 
 use super::data::StoreArgs;
 use crate::api::ApiConfig;
+use crate::clock::Clock;
 use crate::domain::search::SearchLimits;
 use crate::jobs::{ExportConfig, Runner};
 use crate::server;
@@ -159,7 +160,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     telemetry::init_logging(args.log_format);
     let data_dir = args.store.data_dir.as_path();
     let store = args.store.open_or_create().await?;
-    let new_token = server::bootstrap(store.as_ref(), data_dir).await?;
+    let now = Clock::system().now_ms();
+    let new_token = server::bootstrap(store.as_ref(), data_dir, now).await?;
     let listener = server::bind(args.bind).await?;
     let address = listener.local_addr()?;
     println!("crm-exports is listening on http://{address}");
@@ -184,7 +186,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let workers = args.export.spawn_workers(&runner, &wake);
     if !workers.is_empty() {
         // Exports created by other API processes wake these workers too.
-        state.store.forward_export_wakeups(wake);
+        state.store.exports.forward_export_wakeups(wake);
     }
     let result = server::serve(listener, state, server::shutdown_signal()).await;
     // An export in progress is re-queued at once, for the next start or another worker.
@@ -192,5 +194,5 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     for w in workers {
         let _ = w.await;
     }
-    result
+    Ok(result?)
 }

@@ -6,8 +6,9 @@ use clap::{Args, Subcommand};
 
 use super::data::StoreArgs;
 use crate::api::auth;
+use crate::clock::Clock;
 use crate::domain::scope::{ALL_SCOPES, is_known};
-use crate::domain::time::{format_datetime, now_ms};
+use crate::domain::time::format_datetime;
 use crate::store::PortalId;
 
 #[derive(Args, Debug)]
@@ -50,7 +51,7 @@ pub async fn run(args: TokenArgs) -> anyhow::Result<()> {
                 bail!("--portal must be a positive whole number");
             }
             let scopes = expand_scopes(&scopes)?;
-            let now = now_ms();
+            let now = Clock::system().now_ms();
             if store.ensure_portal(PortalId(portal), now).await? {
                 eprintln!("created portal {portal}");
             }
@@ -94,7 +95,7 @@ pub async fn run(args: TokenArgs) -> anyhow::Result<()> {
             }
         }
         TokenCommand::Revoke { id } => {
-            if !store.revoke_token(id, now_ms()).await? {
+            if !store.revoke_token(id, Clock::system().now_ms()).await? {
                 bail!("no active token has id {id}");
             }
             println!("token {id} revoked");

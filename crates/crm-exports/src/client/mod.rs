@@ -55,12 +55,7 @@ impl ClientError {
 
 pub type ClientResult<T> = Result<T, ClientError>;
 
-/// reqwest is built without a default TLS provider (the `ring` one compiles quickly and
-/// needs no C toolchain), so the process installs it before building any HTTP client.
-pub fn install_tls_provider() {
-    // Err only means a provider is installed already.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
+pub use crate::tls::install_provider as install_tls_provider;
 
 /// A client bound to one base URL and one private-app (bearer) token.
 #[derive(Clone)]

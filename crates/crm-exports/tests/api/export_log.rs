@@ -3,12 +3,15 @@
 //! `after` and an absolute `paging.next.link`, the state and object type filters, other
 //! portals' exports never listed, and the export scope and bad parameters refused.
 
-use crm_exports::domain::time::now_ms;
 use crm_exports::store::ExportOutcome;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_hubspot_error};
+
+fn now_ms() -> i64 {
+    crm_exports::clock::Clock::system().now_ms()
+}
 
 const PREFIXES: [&str; 3] = [
     "/crm/v3/exports",

@@ -4,7 +4,6 @@
 use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
-use crm_exports::domain::time::now_ms;
 use crm_exports::jobs::ExportConfig;
 use crm_exports::server::Settings;
 use crm_exports::store::ExportOutcome;
@@ -12,6 +11,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_hubspot_error};
+
+fn now_ms() -> i64 {
+    crm_exports::clock::Clock::system().now_ms()
+}
 
 const PREFIXES: [&str; 2] = ["/crm/v3/exports", "/crm/exports/2026-03"];
 

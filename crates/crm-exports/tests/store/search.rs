@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use crm_exports::domain::batch::{RecordBatch, ValueRef};
 use crm_exports::domain::search::Predicate;
 use crm_exports::store::{PortalId, SharedStore};
 
@@ -234,41 +235,40 @@ async fn a_stream_sends_every_match_in_order_and_stops_when_the_reader_leaves(st
     )
     .await;
     let (sink, batches) = std::sync::mpsc::sync_channel(2);
-    let reader = std::thread::spawn(move || batches.iter().flatten().collect::<Vec<_>>());
+    let reader = std::thread::spawn(move || {
+        let mut rows: Vec<(i64, i64)> = Vec::new();
+        for batch in batches.iter() {
+            let batch: RecordBatch = batch;
+            for i in 0..batch.len() {
+                let score = match batch.row(i).next().flatten() {
+                    Some(ValueRef::Integer(n)) => n,
+                    other => panic!("unexpected score {other:?}"),
+                };
+                rows.push((batch.ids()[i], score));
+            }
+        }
+        rows
+    });
     let sent = store
-        .stream_records(portal, CONTACTS, p.clone(), vec!["score".into()], sink)
+        .stream_batches(portal, CONTACTS, p.clone(), vec!["score".into()], sink)
         .await
         .unwrap();
-    let records = reader.join().unwrap();
+    let rows = reader.join().unwrap();
     assert_eq!(sent, 1_150);
-    assert_eq!(records.len(), 1_150);
-    let scores: Vec<i64> = records
-        .iter()
-        .map(|r| match r.get("score") {
-            Some(crm_exports::domain::Value::Integer(n)) => *n,
-            other => panic!("unexpected score {other:?}"),
-        })
-        .collect();
+    assert_eq!(rows.len(), 1_150);
+    let scores: Vec<i64> = rows.iter().map(|(_, score)| *score).collect();
     assert!(
         scores.windows(2).all(|w| w[0] >= w[1]),
         "not sorted by score descending"
     );
     assert_eq!(scores[0], 99);
-    assert!(
-        records
-            .windows(2)
-            .all(|w| w[0].get("score") != w[1].get("score") || w[0].id < w[1].id)
-    );
+    assert!(rows.windows(2).all(|w| w[0].1 != w[1].1 || w[0].0 < w[1].0));
     // A reader that hangs up after the first batch stops the stream early.
     let (sink, batches) = std::sync::mpsc::sync_channel(0);
-    let reader = std::thread::spawn(move || {
-        batches
-            .recv()
-            .map(|b: Vec<crm_exports::domain::Record>| b.len())
-            .unwrap_or(0)
-    });
+    let reader =
+        std::thread::spawn(move || batches.recv().map(|b: RecordBatch| b.len()).unwrap_or(0));
     let sent = store
-        .stream_records(portal, CONTACTS, p, vec![], sink)
+        .stream_batches(portal, CONTACTS, p, vec![], sink)
         .await
         .unwrap();
     let first = reader.join().unwrap();

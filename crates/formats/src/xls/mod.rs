@@ -57,6 +57,7 @@ const MIN_WORKBOOK_STREAM: u64 = 4_096;
 pub struct XlsWriter<W: Write> {
     sink: W,
     sheet_name: String,
+    application: String,
     tempdir: Option<PathBuf>,
     cells: CellTable,
     sst: SharedStrings,
@@ -69,6 +70,7 @@ impl<W: Write> XlsWriter<W> {
         Ok(XlsWriter {
             sink,
             sheet_name: options.sheet_name.clone(),
+            application: options.application.clone(),
             tempdir: options.tempdir.clone(),
             cells: CellTable::new(spool),
             sst: SharedStrings::default(),
@@ -85,6 +87,7 @@ impl<W: Write> SheetWriter for XlsWriter<W> {
         let XlsWriter {
             mut sink,
             sheet_name,
+            application,
             tempdir,
             cells,
             sst,
@@ -96,7 +99,7 @@ impl<W: Write> SheetWriter for XlsWriter<W> {
         let mut stream = compound.create_stream("/Workbook")?;
         let (bound_sheet_at, sheet_at) = {
             let mut out = Counted::new(&mut stream);
-            let bound_sheet_at = write_globals(&mut out, &sheet_name, sst)?;
+            let bound_sheet_at = write_globals(&mut out, &sheet_name, &application, sst)?;
             let sheet_at = out.position();
             write_worksheet(&mut out, spooled)?;
             let written = out.position();
@@ -141,6 +144,7 @@ fn temp_file(dir: Option<&PathBuf>) -> io::Result<std::fs::File> {
 fn write_globals<W: Write>(
     out: &mut Counted<W>,
     sheet_name: &str,
+    application: &str,
     sst: SharedStrings,
 ) -> Result<u64, FormatError> {
     use self::records::*;
@@ -148,7 +152,7 @@ fn write_globals<W: Write>(
     out.record(0x00E1, &1200u16.to_le_bytes())?; // InterfaceHdr: UTF-16 code page
     out.record(0x00C1, &[0, 0])?; // Mms: reserved
     out.record(0x00E2, &[])?; // InterfaceEnd
-    out.record(0x005C, &write_access("crm-exports").0)?; // WriteAccess
+    out.record(0x005C, &write_access(application).0)?; // WriteAccess
     out.record(0x0042, &1200u16.to_le_bytes())?; // CodePage: 1200 = Unicode
     out.record(0x0161, &[0, 0])?; // DSF: not a dual-stream file
     out.record(0x013D, &1u16.to_le_bytes())?; // RRTabId: the one sheet

@@ -181,7 +181,7 @@ async fn save_export(
             download
                 .file_name
                 .clone()
-                .unwrap_or_else(|| crate::jobs::file_stem(export_name)),
+                .unwrap_or_else(|| crate::domain::export::file_stem(export_name)),
         ),
     };
     let named = save::with_extension(&wanted, kind);

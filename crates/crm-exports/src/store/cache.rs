@@ -1,14 +1,62 @@
-//! Short-lived in-memory copies of rows the API reads on nearly every request (a token by
-//! its hash, a finished export polled for its status), so those requests skip a trip to a
-//! blocking thread and SQLite. Writes made through this store drop the entries they touch
-//! at once; the time limit bounds how long a change made by another process (the `token
-//! revoke` command, a worker's retention sweep) can go unseen.
+//! In-memory copies of what the API reads on nearly every request, for a store that keeps
+//! them (SQLite, where one process serves the API): schemas by portal and object type
+//! (dropped by this store's own schema changes), and for a short time a token by its hash
+//! and a finished export polled for its status, so those requests skip a trip to a
+//! blocking thread and the database. Writes made through this store drop the entries they
+//! touch at once; the time limit bounds how long a change made by another process (the
+//! `token revoke` command, a worker's retention sweep) can go unseen.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::domain::ObjectType;
+use crate::domain::schema::ObjectSchema;
+use crate::store::{ExportRow, PortalId, TokenInfo};
+
+/// The caches of one store.
+pub struct Caches {
+    schemas: Mutex<HashMap<(PortalId, ObjectType), Arc<ObjectSchema>>>,
+    /// Live tokens by hash.
+    pub tokens: TtlCache<String, Arc<TokenInfo>>,
+    /// Finished exports by id: a finished row only changes when retention deletes it.
+    pub finished_exports: TtlCache<i64, Arc<ExportRow>>,
+}
+
+impl Caches {
+    pub fn new() -> Self {
+        Self {
+            schemas: Mutex::new(HashMap::new()),
+            tokens: TtlCache::new(),
+            finished_exports: TtlCache::new(),
+        }
+    }
+
+    pub fn schema(&self, portal: PortalId, object: ObjectType) -> Option<Arc<ObjectSchema>> {
+        self.schemas.lock().ok()?.get(&(portal, object)).cloned()
+    }
+
+    pub fn keep_schema(&self, portal: PortalId, object: ObjectType, schema: Arc<ObjectSchema>) {
+        if let Ok(mut schemas) = self.schemas.lock() {
+            schemas.insert((portal, object), schema);
+        }
+    }
+
+    pub fn forget_schema(&self, portal: PortalId, object: ObjectType) {
+        if let Ok(mut schemas) = self.schemas.lock() {
+            schemas.remove(&(portal, object));
+        }
+    }
+
+    /// Drops every schema of the portal (its association types changed).
+    pub fn forget_portal_schemas(&self, portal: PortalId) {
+        if let Ok(mut schemas) = self.schemas.lock() {
+            schemas.retain(|(p, _), _| *p != portal);
+        }
+    }
+}
 
 /// How long an entry is trusted without asking the database again.
 pub const TTL: Duration = Duration::from_secs(2);

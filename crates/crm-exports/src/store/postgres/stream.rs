@@ -10,16 +10,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::StreamExt;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{Config, IsolationLevel, NoTls, Transaction};
 
-use super::columns::{CellReader, Params, column_expr, table_name};
-use super::portals;
-use super::search::{order_clause, where_clause};
-use crate::domain::ObjectType;
+use super::cells::CellReader;
+use super::exec::PgExec;
 use crate::domain::batch::RecordBatch;
 use crate::domain::schema::ObjectSchema;
-use crate::domain::search::Predicate;
-use crate::store::{BatchSink, PortalId, StoreError, StoreResult};
+use crate::store::database::BatchRead;
+use crate::store::sql::dialect::Dialect;
+use crate::store::sql::records::stream_statement;
+use crate::store::sql::schemas::known_or_load;
+use crate::store::{BatchSink, StoreError, StoreResult};
 
 /// Records per batch handed to the writer.
 const BATCH_ROWS: usize = 1024;
@@ -29,19 +31,11 @@ const BATCH_ROWS: usize = 1024;
 /// never waits on it.
 const FETCH_ROWS: usize = 4096;
 
-/// What one export reads.
-pub struct Read {
-    pub portal: PortalId,
-    pub object: ObjectType,
-    pub predicate: Predicate,
-    pub projection: Vec<String>,
-}
-
 /// Streams `read` into `sink` on the calling thread, which it blocks until the last batch
 /// is taken, the reader hangs up or `abandoned` is set. Returns the records sent.
 pub fn stream_blocking(
     config: &Config,
-    read: &Read,
+    read: &BatchRead,
     sink: &BatchSink,
     abandoned: &AtomicBool,
 ) -> StoreResult<u64> {
@@ -49,7 +43,7 @@ pub fn stream_blocking(
         .enable_io()
         .enable_time()
         .build()
-        .map_err(|e| StoreError::Internal(format!("cannot start the export's reader: {e}")))?;
+        .map_err(|e| StoreError::caused("cannot start the export's reader", e))?;
     runtime.block_on(async {
         let (mut client, connection) = config.connect(NoTls).await?;
         let driver = tokio::spawn(connection);
@@ -59,7 +53,8 @@ pub fn stream_blocking(
             .read_only(true)
             .start()
             .await?;
-        let schema = portals::load_schema(&tx, read.portal, read.object).await?;
+        let known = read.schema.clone();
+        let schema = known_or_load(&mut PgExec::new(&tx), known, read.portal, read.object).await?;
         let sent = stream(&tx, read, &schema, sink, abandoned).await?;
         tx.commit().await?;
         drop(client);
@@ -84,38 +79,27 @@ impl Drop for AbandonOnDrop {
 /// name or string of its own.
 async fn stream(
     tx: &Transaction<'_>,
-    read: &Read,
+    read: &BatchRead,
     schema: &ObjectSchema,
     sink: &BatchSink,
     abandoned: &AtomicBool,
 ) -> StoreResult<u64> {
-    let mut params = Params::default();
-    let filter = where_clause(schema.object, &read.predicate, &mut params);
-    let mut select = String::from("id");
-    let mut properties = Vec::with_capacity(read.projection.len());
-    for name in &read.projection {
-        // Unknown names are dropped by the API; never let one reach the SQL.
-        let Some(definition) = schema.property(name) else {
-            continue;
-        };
-        select.push_str(", ");
-        select.push_str(&column_expr(schema.object, name));
-        properties.push(definition);
-    }
-    let statement = tx
-        .prepare(&format!(
-            "SELECT {select} FROM {} WHERE {filter} ORDER BY {}",
-            table_name(read.portal, schema.object),
-            order_clause(schema.object, &read.predicate)
-        ))
-        .await?;
+    let (sql, properties) = stream_statement(
+        Dialect::Postgres,
+        read.portal,
+        schema,
+        &read.predicate,
+        &read.projection,
+    );
+    let statement = tx.prepare(sql.text()).await?;
     let readers = statement.columns()[1..]
         .iter()
         .zip(&properties)
         .map(|(column, property)| CellReader::new(column.type_(), Some(property)))
         .collect::<StoreResult<Vec<_>>>()?;
+    let params: Vec<&(dyn ToSql + Sync)> = sql.params().iter().map(|p| p as _).collect();
     let new_batch = || RecordBatch::with_capacity(readers.len(), BATCH_ROWS);
-    let cursor = tx.bind(&statement, &params.refs()).await?;
+    let cursor = tx.bind(&statement, &params).await?;
     let mut batch = new_batch();
     let mut sent = 0u64;
     // One fetch is always queued behind the one being read, so the server goes on
