@@ -4,9 +4,10 @@
 //! the dialect's text key; `NEQ`, `NOT_IN` and `NOT_CONTAINS_TOKEN` match records without a
 //! value; multi-select `EQ`/`IN` match any chosen option.
 
-use super::builder::Sql;
+use super::builder::{Param, Sql};
 use super::dialect::{Dialect, is_text};
 use crate::domain::ObjectType;
+use crate::domain::Value;
 use crate::domain::search::{Condition, Operand, Operator, Predicate};
 
 /// Appends `live AND (group OR group …) AND (query terms)`.
@@ -55,6 +56,9 @@ fn push_condition<'a>(sql: &mut Sql<'a>, object: ObjectType, condition: &'a Cond
     let column = d.column(object, &condition.property.name);
     let kind = condition.property.property_type;
     let multi = condition.property.is_multi_select();
+    if column == "id" && push_id_condition(sql, condition) {
+        return;
+    }
     let key = if is_text(kind) {
         d.text_key(&column)
     } else {
@@ -116,6 +120,69 @@ fn push_condition<'a>(sql: &mut Sql<'a>, object: ObjectType, condition: &'a Cond
             sql.push(d.bool_literal(false));
         }
     }
+}
+
+/// The record id as a whole-number bound: `hs_object_id` filters arrive as numbers (`GT 1.5`
+/// is legal), but the id column holds integers and PostgreSQL cannot bind a fraction to
+/// it, so a fraction moves to the whole number that selects the same ids (`> 1.5` is
+/// `> 1`, `>= 1.5` is `>= 2`) and an equality with one matches nothing. Returns `false`
+/// for the operators it leaves to the general path (the id is never null).
+fn push_id_condition<'a>(sql: &mut Sql<'a>, condition: &'a Condition) -> bool {
+    let d = sql.dialect();
+    let exact = |v: &Value| match *v {
+        Value::Real(x) if x.fract() != 0.0 => None,
+        Value::Real(x) => Some(x as i64),
+        Value::Integer(n) => Some(n),
+        _ => None,
+    };
+    let rounded = |v: &Value, up: bool| match *v {
+        Value::Real(x) if up => Some(x.ceil() as i64),
+        Value::Real(x) => Some(x.floor() as i64),
+        _ => exact(v),
+    };
+    let bound = |sql: &mut Sql<'a>, symbol: &str, n: Option<i64>| match n {
+        Some(n) => {
+            sql.push("id").push(symbol).bind(Param::Int(n));
+        }
+        None => {
+            sql.push(d.bool_literal(false));
+        }
+    };
+    match (&condition.operator, &condition.operand) {
+        (Operator::Eq, Operand::One(v)) => bound(sql, " = ", exact(v)),
+        (Operator::Neq, Operand::One(v)) => match exact(v) {
+            Some(n) => {
+                sql.push("id != ").bind(Param::Int(n));
+            }
+            None => {
+                sql.push(d.bool_literal(true));
+            }
+        },
+        (Operator::Gt, Operand::One(v)) => bound(sql, " > ", rounded(v, false)),
+        (Operator::Lte, Operand::One(v)) => bound(sql, " <= ", rounded(v, false)),
+        (Operator::Gte, Operand::One(v)) => bound(sql, " >= ", rounded(v, true)),
+        (Operator::Lt, Operand::One(v)) => bound(sql, " < ", rounded(v, true)),
+        (Operator::Between, Operand::Range(low, high)) => {
+            let (low, high) = (rounded(low, true), rounded(high, false));
+            sql.push("(");
+            bound(sql, " >= ", low);
+            sql.push(" AND ");
+            bound(sql, " <= ", high);
+            sql.push(")");
+        }
+        (op @ (Operator::In | Operator::NotIn), Operand::Many(values)) => {
+            let ids: Vec<i64> = values.iter().filter_map(exact).collect();
+            let negated = *op == Operator::NotIn;
+            if ids.is_empty() {
+                sql.push(d.bool_literal(negated));
+            } else {
+                sql.push(if negated { "id NOT IN (" } else { "id IN (" });
+                sql.bind_list(ids.into_iter().map(Param::Int)).push(")");
+            }
+        }
+        _ => return false,
+    }
+    true
 }
 
 /// `IN` (or `NOT IN`, which also matches records without a value): any of the options of a
