@@ -320,6 +320,13 @@ test('the console, end to end in Chromium', async (t) => {
     await page.getByRole('rowheader', { name: EXPORT_NAME, exact: true }).waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `the page is ${overflow}px wider than the window`);
+    // Each export is a card: its state and its Download button are in view, not behind a
+    // sideways scroll of the table.
+    const row = logRow(page, EXPORT_NAME);
+    for (const part of [row.locator('.badge'), row.getByRole('button', { name: `Download ${EXPORT_NAME}` })]) {
+      const box = await part.boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${await part.textContent()} is outside the window: ${JSON.stringify(box)}`);
+    }
     await shot(page, '12-narrow-export-log');
     await page.getByRole('link', { name: 'New export' }).click();
     await page.getByRole('checkbox', { name: 'Email email', exact: true }).waitFor();

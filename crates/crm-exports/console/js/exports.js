@@ -31,7 +31,7 @@ export async function renderExports(view, query) {
   let timer = null;
   let stopped = false;
   const rows = new Map();
-  const body = h('tbody');
+  const body = h('tbody', { role: 'rowgroup' });
   const summary = h('p', { class: 'muted' });
   const problem = h('div', { class: 'problem' });
   // An action's failure stays until the next action; the refresh only clears its own.
@@ -93,9 +93,11 @@ export async function renderExports(view, query) {
       { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Export log' },
       h(
         'table',
-        { class: 'log' },
+        // Explicit roles: a narrow window lays the rows out as cards, and a table whose
+        // rows are not displayed as rows loses its implicit roles in the accessibility tree.
+        { class: 'log', role: 'table' },
         h('caption', { class: 'sr-only' }, 'Export log, newest first'),
-        h('thead', {}, h('tr', {}, ['ID', 'Name', 'Object', 'Format', 'State', 'Rows', 'Requested', 'Duration', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, COLUMNS.map((t) => h('th', { scope: 'col', role: 'columnheader' }, t)))),
         body,
       ),
     ),
@@ -173,11 +175,15 @@ function show(answer, types, body, rows, summary) {
   return live;
 }
 
+// The log's columns. Each cell carries its column's name as `data-label`, which a narrow
+// window shows beside the value when the rows become cards (style.css).
+const COLUMNS = ['ID', 'Name', 'Object', 'Format', 'State', 'Rows', 'Requested', 'Duration', 'Actions'];
+
 function renderRow(exp, types, signature) {
   const name = exp.exportName || `Export ${exp.id}`;
-  return h(
+  const row = h(
     'tr',
-    { dataset: { id: exp.id, signature, state: exp.exportState } },
+    { role: 'row', dataset: { id: exp.id, signature, state: exp.exportState } },
     h('td', { class: 'num' }, exp.id),
     h('th', { scope: 'row', class: 'name' }, name),
     h('td', {}, typeLabel(types, exp.objectType)),
@@ -193,6 +199,11 @@ function renderRow(exp, types, signature) {
     h('td', { class: 'num duration' }, duration(exportDuration(exp))),
     h('td', { class: 'row-actions' }, actionsFor(exp, name)),
   );
+  [...row.children].forEach((cell, i) => {
+    cell.setAttribute('data-label', COLUMNS[i]);
+    cell.setAttribute('role', cell.tagName === 'TH' ? 'rowheader' : 'cell');
+  });
+  return row;
 }
 
 function actionsFor(exp, name) {
