@@ -2,6 +2,10 @@
 //! a database URL is given), make sure a first portal and development token exist, bind,
 //! and serve until SIGINT or SIGTERM.
 
+mod accept;
+mod conn_io;
+mod raw_response;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 use crate::api::exports::ExportsContext;
+use crate::api::rate_limit::RateLimiter;
 use crate::api::{self, ApiConfig, AppState, auth};
 use crate::blob::signing::UrlSigner;
 use crate::blob::{Blobs, LocalBlobs, S3Blobs};
@@ -22,6 +27,9 @@ use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{PortalId, SharedStore, Store};
 use crate::telemetry;
+
+pub use self::accept::{ConnectionLimits, default_max_connections};
+pub use self::conn_io::ConnTimeouts;
 
 pub const DATABASE_FILE: &str = "crm-exports.sqlite3";
 pub const DEV_TOKEN_FILE: &str = "dev-token";
@@ -111,6 +119,8 @@ pub struct Settings {
     /// `s3://bucket/prefix` to keep export files in a bucket; `None` keeps them in the
     /// data folder.
     pub blob_url: Option<String>,
+    /// Open connections and their timeouts.
+    pub connections: ConnectionLimits,
 }
 
 impl Default for Settings {
@@ -122,6 +132,7 @@ impl Default for Settings {
             public_url: None,
             link_ttl_secs: 300,
             blob_url: None,
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -150,8 +161,13 @@ pub fn assemble(
             )
         })?;
     let wake = Arc::new(Notify::new());
+    let limits = settings
+        .api
+        .rate_limits
+        .map(|config| Arc::new(RateLimiter::new(config)));
     let state = AppState {
         store: store.clone(),
+        limits,
         config: Arc::new(settings.api),
         metrics: telemetry::metrics_handle(),
         exports: Arc::new(ExportsContext {
@@ -172,21 +188,26 @@ pub fn assemble(
     Ok((state, runner))
 }
 
-/// Serves on an already-bound listener until `shutdown` resolves.
+/// Serves on an already-bound listener until `shutdown` resolves, with the default
+/// connection limits.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    use axum::ServiceExt;
-    let app = api::service(state);
-    axum::serve(
-        listener,
-        ServiceExt::<axum::extract::Request>::into_make_service(app),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("the server stopped with an error")
+    serve_with(listener, state, ConnectionLimits::default(), shutdown).await
+}
+
+/// Serves on an already-bound listener until `shutdown` resolves; requests in flight then
+/// finish.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    accept::serve(listener, api::service(state), limits, shutdown).await;
+    Ok(())
 }
 
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {

@@ -34,7 +34,6 @@ struct Inputs<T> {
 #[serde(rename_all = "camelCase")]
 struct KeyedInput {
     id: IdText,
-    #[serde(default)]
     properties: BTreeMap<String, Json_>,
     #[serde(default)]
     id_property: Option<String>,
@@ -96,6 +95,7 @@ pub async fn dispatch(
         "read" => {
             let input: ReadInputs = parse_json(&body)?;
             check_size(&state, input.inputs.len())?;
+            wire::check_property_count("properties", input.properties.len())?;
             batch.read(input, query.bool("archived")?).await
         }
         "archive" => {

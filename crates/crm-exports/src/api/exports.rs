@@ -10,13 +10,13 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{FromRequestParts, OriginalUri, Path, Query, Request, State};
+use axum::extract::{FromRequestParts, OriginalUri, Path, Request, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HOST};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value as Json_, json};
 use tokio::sync::Notify;
 use tower::ServiceExt;
@@ -24,7 +24,7 @@ use tower::ServiceExt;
 use super::AppState;
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
-use super::extract::{Body, parse_json};
+use super::extract::{Body, QueryParams, parse_json};
 use crate::blob::Blobs;
 use crate::blob::signing::{LinkError, UrlSigner};
 use crate::domain::ObjectType;
@@ -380,14 +380,6 @@ async fn cancel(
     Ok(Json(details_json(&row)))
 }
 
-#[derive(Deserialize)]
-struct LinkQuery {
-    #[serde(default)]
-    expires: Option<String>,
-    #[serde(default)]
-    signature: Option<String>,
-}
-
 fn link_refused(message: &str) -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "INVALID_AUTHENTICATION", message)
 }
@@ -395,22 +387,19 @@ fn link_refused(message: &str) -> ApiError {
 async fn download(
     State(state): State<AppState>,
     Path(export_id): Path<String>,
-    Query(link): Query<LinkQuery>,
+    link: QueryParams,
     request: Request,
 ) -> ApiResult<Response> {
     let invalid = "This download link is invalid. Request the export status again for a new link.";
     let id = export_id
         .parse::<i64>()
         .map_err(|_| link_refused(invalid))?;
-    let expires = link
-        .expires
-        .as_deref()
+    // A parameter given twice is a link that was tampered with.
+    let param = |name| link.single(name).ok().flatten();
+    let expires = param("expires")
         .and_then(|e| e.parse::<i64>().ok())
         .ok_or_else(|| link_refused(invalid))?;
-    let signature = link
-        .signature
-        .as_deref()
-        .ok_or_else(|| link_refused(invalid))?;
+    let signature = param("signature").ok_or_else(|| link_refused(invalid))?;
     match state
         .exports
         .signer

@@ -318,8 +318,9 @@ async fn create(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
+/// HubSpot's `ObjectTypeDefinitionPatch`; any other field is a 400 naming it.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct SchemaPatch {
     #[serde(default)]
     labels: Option<Labels>,
@@ -335,6 +336,12 @@ struct SchemaPatch {
     searchable_properties: Option<Vec<String>>,
     #[serde(default)]
     allows_sensitive_properties: Option<bool>,
+    #[serde(default)]
+    clear_description: Option<bool>,
+    /// Accepted as HubSpot's spec has it; archived schemas here are always restorable.
+    #[serde(default)]
+    #[allow(dead_code)]
+    restorable: Option<bool>,
 }
 
 async fn update(
@@ -357,6 +364,9 @@ async fn update(
     }
     if let Some(d) = patch.description {
         settings.description = Some(d);
+    }
+    if patch.clear_description == Some(true) {
+        settings.description = None;
     }
     if let Some(p) = patch.primary_display_property {
         settings.primary_display_property = Some(p);

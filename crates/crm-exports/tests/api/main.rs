@@ -15,5 +15,6 @@ mod export_log;
 mod exports;
 mod properties;
 mod records;
+mod refusals;
 mod search;
 mod token_info;
