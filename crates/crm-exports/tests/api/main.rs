@@ -14,6 +14,7 @@ mod errors;
 mod export_log;
 mod exports;
 mod properties;
+mod rate_limits;
 mod records;
 mod refusals;
 mod search;

@@ -6,6 +6,7 @@ mod export;
 mod export_list;
 mod harness;
 mod quick_start;
+mod rate_limits;
 mod reproducible;
 mod s3;
 mod seed;
