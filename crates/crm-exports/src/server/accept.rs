@@ -89,12 +89,13 @@ impl Registry {
 
     /// Asks the connection idle the longest to close; false if none is idle.
     fn evict_idlest(&mut self) -> bool {
+        // Idle since the earliest time; of equals, the oldest connection.
         let victim = self
             .open
-            .values()
-            .filter(|e| !e.closing.load(Ordering::Relaxed))
-            .filter_map(|e| e.state.idle_for().map(|ms| (ms, e)))
-            .max_by_key(|(ms, _)| *ms);
+            .iter()
+            .filter(|(_, e)| !e.closing.load(Ordering::Relaxed))
+            .filter_map(|(id, e)| e.state.idle_since().map(|since| ((since, *id), e)))
+            .min_by_key(|(key, _)| *key);
         let Some((_, entry)) = victim else {
             return false;
         };

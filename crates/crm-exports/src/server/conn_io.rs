@@ -75,13 +75,12 @@ impl ConnState {
         self.active.fetch_sub(1, Ordering::AcqRel);
     }
 
-    /// Idle: no request being answered and none arriving. Returns how long, in ms.
-    pub fn idle_for(&self) -> Option<u64> {
+    /// Idle (no request being answered, none arriving) since when.
+    pub fn idle_since(&self) -> Option<Instant> {
         let idle = self.active.load(Ordering::Acquire) == 0
             && self.head_since.load(Ordering::Relaxed) == 0;
         idle.then(|| {
-            self.since_opened()
-                .saturating_sub(self.last_activity.load(Ordering::Relaxed))
+            self.opened + Duration::from_millis(self.last_activity.load(Ordering::Relaxed))
         })
     }
 }

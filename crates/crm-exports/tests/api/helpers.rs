@@ -67,9 +67,10 @@ impl TestApp {
         let listener = server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
+        let connections = settings.connections;
         let (state, runner) =
             server::assemble(store.clone(), dir.path(), settings).expect("assemble");
-        tokio::spawn(server::serve(listener, state, async {
+        tokio::spawn(server::serve_with(listener, state, connections, async {
             let _ = stopped.await;
         }));
         TestApp {

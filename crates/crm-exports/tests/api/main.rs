@@ -9,6 +9,7 @@ mod pipelines;
 
 mod auth;
 mod batch;
+mod connections;
 mod console;
 mod errors;
 mod export_log;
