@@ -403,11 +403,16 @@ impl Batch<'_> {
             .await?;
         let mut results = Vec::new();
         for (i, (trace_id, outcome)) in trace_ids.into_iter().zip(outcomes).enumerate() {
+            // A record archived by another request between the write and the read-back is
+            // answered as if the archive came first: not found.
+            let outcome = match (outcome, records[i].take()) {
+                (Ok(written), Some(record)) => Ok((written, record)),
+                (Ok(written), None) => Err(WriteFailure::NotFound(RecordKey::Id(written.id))),
+                (Err(failure), _) => Err(failure),
+            };
             match outcome {
-                Ok(written) => {
-                    let record = records[i].take().ok_or_else(|| {
-                        ApiError::internal("a written record could not be read back")
-                    })?;
+                Err(failure) if !multi => return Err(write_failure_error(self.schema, &failure)),
+                Ok((written, record)) => {
                     results.push(RecordBody {
                         record,
                         schema: self.schema,

@@ -34,7 +34,7 @@ use crate::domain::schema::ObjectSchema;
 use crate::domain::search::parse_predicate;
 use crate::domain::time::{format_datetime, now_ms};
 use crate::jobs::{file_kind, file_stem};
-use crate::store::ExportRow;
+use crate::store::{ExportQuota, ExportRow};
 
 pub(super) const EXPORT_SCOPE: &[&str] = &["crm.export"];
 const DAY_MS: i64 = 86_400_000;
@@ -169,11 +169,15 @@ async fn start(
         }
     }
     let now = now_ms();
-    let recent = state
+    let quota = ExportQuota {
+        since: now - DAY_MS,
+        max: state.exports.daily_quota,
+    };
+    let Some(row) = state
         .store
-        .count_exports_since(auth.portal, now - DAY_MS)
-        .await?;
-    if recent >= state.exports.daily_quota {
+        .create_export_within_quota(auth.portal, &request, now, quota)
+        .await?
+    else {
         let mut error = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "RATE_LIMITS",
@@ -184,11 +188,7 @@ async fn start(
         );
         error.status = StatusCode::TOO_MANY_REQUESTS;
         return Err(error);
-    }
-    let row = state
-        .store
-        .create_export(auth.portal, &request, now)
-        .await?;
+    };
     state.exports.wake.notify_waiters();
     let prefix = uri
         .path()

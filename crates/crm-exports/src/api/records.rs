@@ -266,6 +266,7 @@ async fn read_written(
         .await?
         .pop()
         .flatten()
-        .ok_or_else(|| ApiError::internal("a written record could not be read back"))?;
+        // Archived by another request since the write: answered as if that came first.
+        .ok_or_else(|| ApiError::not_found("resource not found"))?;
     Ok(record_json(&record, schema, Nulls::Omit))
 }

@@ -186,6 +186,15 @@ pub struct ExportRow {
     pub updated_at: i64,
 }
 
+/// The rolling daily export quota a new export is checked against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExportQuota {
+    /// The start of the window: exports requested at or after it count.
+    pub since: i64,
+    /// How many exports the window may hold.
+    pub max: u64,
+}
+
 /// One page of a portal's export log: newest first, the exports created before the export
 /// `before` (from the newest when `None`), only those in `states` (any state when empty) and
 /// of `object` (any type when `None`), at most `limit` of them.
@@ -411,6 +420,16 @@ pub trait Store: Send + Sync {
         request: &ExportRequest,
         now: i64,
     ) -> StoreResult<ExportRow>;
+    /// Creates the export unless `portal` has already requested `quota.max` exports since
+    /// `quota.since` (then `None`): the count and the insert are one step, so simultaneous
+    /// starts cannot all see room under the quota.
+    async fn create_export_within_quota(
+        &self,
+        portal: PortalId,
+        request: &ExportRequest,
+        now: i64,
+        quota: ExportQuota,
+    ) -> StoreResult<Option<ExportRow>>;
     /// An export of `portal`; `None` for unknown ids and other portals' exports. Shared
     /// rather than copied: clients poll it, and a store may answer from a cache.
     async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<Arc<ExportRow>>>;

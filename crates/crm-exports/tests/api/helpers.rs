@@ -17,6 +17,10 @@ use tokio::sync::oneshot;
 pub const OBJECT_PREFIXES: [&str; 2] = ["/crm/v3/objects", "/crm/objects/2026-03"];
 pub const PROPERTY_PREFIXES: [&str; 2] = ["/crm/v3/properties", "/crm/properties/2026-03"];
 
+/// Why a PostgreSQL test is ignored by default, and what it needs to run.
+pub const NEEDS_POSTGRES: &str =
+    "needs PostgreSQL: set CRM_EXPORTS_TEST_POSTGRES_URL and run with --include-ignored";
+
 pub struct TestApp {
     pub base: String,
     pub token: String,
@@ -24,6 +28,8 @@ pub struct TestApp {
     pub store: SharedStore,
     pub runner: Runner,
     client: reqwest::Client,
+    /// On PostgreSQL: an admin connection and the test's own schema, dropped at the end.
+    postgres: Option<(tokio_postgres::Client, String)>,
     _dir: tempfile::TempDir,
     _stop: oneshot::Sender<()>,
 }
@@ -59,6 +65,54 @@ impl TestApp {
     pub async fn spawn_with_settings(settings: Settings) -> TestApp {
         let dir = tempfile::tempdir().expect("temporary folder");
         let store: SharedStore = server::open_store(dir.path()).expect("store opens");
+        Self::spawn_over(store, dir, settings, None).await
+    }
+
+    /// The same server over a fresh schema of the test PostgreSQL database; tests that use
+    /// it are `#[ignore]`d with the words of [`NEEDS_POSTGRES`] and fail, naming the variable, when run without
+    /// it. Call [`drop_postgres_schema`](Self::drop_postgres_schema) at the end.
+    pub async fn spawn_on_postgres(settings: Settings) -> TestApp {
+        let url = std::env::var("CRM_EXPORTS_TEST_POSTGRES_URL").expect(NEEDS_POSTGRES);
+        let mut config: tokio_postgres::Config = url.parse().expect("a PostgreSQL URL");
+        let (admin, connection) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .expect("the test PostgreSQL server answers");
+        tokio::spawn(connection);
+        let schema = format!("api_{}", uuid::Uuid::new_v4().simple());
+        admin
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .expect("a fresh schema");
+        config.options(format!("-c search_path={schema}"));
+        let store = crm_exports::store::postgres::PgStore::open(config)
+            .await
+            .expect("a PostgreSQL store");
+        let dir = tempfile::tempdir().expect("temporary folder");
+        Self::spawn_over(
+            std::sync::Arc::new(store),
+            dir,
+            settings,
+            Some((admin, schema)),
+        )
+        .await
+    }
+
+    pub async fn drop_postgres_schema(&self) {
+        if let Some((admin, schema)) = &self.postgres {
+            admin
+                .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+                .await
+                .expect("the test schema is dropped");
+        }
+    }
+
+    async fn spawn_over(
+        store: SharedStore,
+        dir: tempfile::TempDir,
+        settings: Settings,
+        postgres: Option<(tokio_postgres::Client, String)>,
+    ) -> TestApp {
         let token = server::bootstrap(store.as_ref(), dir.path())
             .await
             .expect("bootstrap")
@@ -83,6 +137,7 @@ impl TestApp {
                 crm_exports::client::install_tls_provider();
                 reqwest::Client::new()
             },
+            postgres,
             _dir: dir,
             _stop: stop,
         }

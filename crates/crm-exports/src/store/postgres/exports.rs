@@ -9,7 +9,9 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Row, Transaction};
 
 use crate::domain::export::{ExportRequest, ExportState};
-use crate::store::{ExportLogPage, ExportOutcome, ExportRow, PortalId, StoreError, StoreResult};
+use crate::store::{
+    ExportLogPage, ExportOutcome, ExportQuota, ExportRow, PortalId, StoreError, StoreResult,
+};
 
 /// The channel a new export is announced on; idle workers LISTEN to it.
 pub const EXPORT_CREATED_CHANNEL: &str = "crm_exports_export_created";
@@ -134,6 +136,28 @@ pub async fn count_since(tx: &Transaction<'_>, portal: PortalId, since: i64) -> 
         .await?
         .get(0);
     Ok(n as u64)
+}
+
+/// Creates the export if the portal's quota has room. Starts of one portal take a lock
+/// held to the end of the transaction, so each counts the exports the others inserted
+/// (under READ COMMITTED a plain count would not see them until they commit).
+pub async fn create_within_quota(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    request: &ExportRequest,
+    now: i64,
+    quota: ExportQuota,
+) -> StoreResult<Option<ExportRow>> {
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(\
+         'crm_exports.quota.' || current_schema() || '.' || $1::bigint::text, 0))",
+        &[&portal.0],
+    )
+    .await?;
+    if count_since(tx, portal, quota.since).await? >= quota.max {
+        return Ok(None);
+    }
+    create(tx, portal, request, now).await.map(Some)
 }
 
 /// Whether another export of the portal runs under a live lease.

@@ -26,9 +26,9 @@ use tokio::sync::Notify;
 use tokio_postgres::{AsyncMessage, Config, IsolationLevel, NoTls};
 
 use super::{
-    BatchSink, Edge, ExportLogPage, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange,
-    PortalId, RecordKey, RecordSink, Store, StoreError, StoreResult, TokenInfo, Visibility,
-    WriteFailure, WriteOp, Written,
+    BatchSink, Edge, ExportLogPage, ExportOutcome, ExportQuota, ExportRow, ListDraft, ListRow,
+    MembershipChange, PortalId, RecordKey, RecordSink, Store, StoreError, StoreResult, TokenInfo,
+    Visibility, WriteFailure, WriteOp, Written,
 };
 use crate::domain::custom_object::{
     AssociationDefinition, CustomObject, CustomObjectSettings, NewCustomObject,
@@ -372,6 +372,16 @@ impl Store for PgStore {
         now: i64,
     ) -> StoreResult<ExportRow> {
         in_tx!(self, tx => exports::create(&tx, portal, request, now).await?)
+    }
+
+    async fn create_export_within_quota(
+        &self,
+        portal: PortalId,
+        request: &ExportRequest,
+        now: i64,
+        quota: ExportQuota,
+    ) -> StoreResult<Option<ExportRow>> {
+        in_tx!(self, tx => exports::create_within_quota(&tx, portal, request, now, quota).await?)
     }
 
     async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<Arc<ExportRow>>> {

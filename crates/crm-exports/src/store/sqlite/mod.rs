@@ -27,9 +27,9 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use self::cache::TtlCache;
 
 use super::{
-    BatchSink, Edge, ExportLogPage, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange,
-    PortalId, RecordKey, RecordSink, Store, StoreError, StoreResult, TokenInfo, Visibility,
-    WriteFailure, WriteOp, Written,
+    BatchSink, Edge, ExportLogPage, ExportOutcome, ExportQuota, ExportRow, ListDraft, ListRow,
+    MembershipChange, PortalId, RecordKey, RecordSink, Store, StoreError, StoreResult, TokenInfo,
+    Visibility, WriteFailure, WriteOp, Written,
 };
 use crate::domain::custom_object::{
     AssociationDefinition, CustomObject, CustomObjectSettings, NewCustomObject,
@@ -491,6 +491,24 @@ impl Store for SqliteStore {
         let request = request.clone();
         self.write(move |tx| exports::create(tx, portal, &request, now))
             .await
+    }
+
+    async fn create_export_within_quota(
+        &self,
+        portal: PortalId,
+        request: &ExportRequest,
+        now: i64,
+        quota: ExportQuota,
+    ) -> StoreResult<Option<ExportRow>> {
+        let request = request.clone();
+        // The write transaction is IMMEDIATE: no other writer runs between count and insert.
+        self.write(move |tx| {
+            if exports::count_since(tx, portal, quota.since)? >= quota.max {
+                return Ok(None);
+            }
+            exports::create(tx, portal, &request, now).map(Some)
+        })
+        .await
     }
 
     async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<Arc<ExportRow>>> {
