@@ -6,6 +6,7 @@
 //! `formats`; never the API.
 
 pub mod associated;
+pub mod leftovers;
 pub mod render;
 
 use std::fs::File;
@@ -146,6 +147,12 @@ impl Runner {
         }
     }
 
+    /// Removes the spool files of export attempts that can no longer finish (see
+    /// [`leftovers::sweep`]); every worker does this as it starts.
+    pub async fn sweep_leftovers(&self) -> std::io::Result<usize> {
+        leftovers::sweep(&self.blobs, &self.store).await
+    }
+
     fn lease_ms(&self) -> i64 {
         self.config.lease.as_millis() as i64
     }
@@ -168,6 +175,8 @@ impl Runner {
             return Ok(RunOutcome::Idle);
         };
         tracing::info!(export_id = row.id, attempt = row.attempt, "export claimed");
+        // An earlier attempt that did not finish (its process died) left its files behind.
+        leftovers::remove_earlier_attempts(&self.blobs, row.id, row.attempt);
         let outcome = match self.produce(&row).await {
             Ok(done) => done,
             Err(Failure::LeaseLost) => {
@@ -280,7 +289,7 @@ impl Runner {
         let plan = ColumnPlan::new(&request, &schema, owner_names);
         let temp = self
             .blobs
-            .temp_path(&format!("export-{}-{}.part", row.id, row.attempt))
+            .temp_path(&leftovers::file_name(row.id, row.attempt, "part"))
             .map_err(|e| Failure::Permanent(e.into()))?;
 
         let (sender, receiver) = std::sync::mpsc::sync_channel(4);
@@ -421,6 +430,11 @@ impl Runner {
     /// Runs exports until [`Runner::stop`] is called, waking on `wake` or every second.
     pub async fn work(self, wake: Arc<Notify>) {
         let mut stopping = self.stopping.subscribe();
+        match self.sweep_leftovers().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("removed {n} files of unfinished export attempts"),
+            Err(e) => tracing::warn!("cannot sweep the export spool folder: {e}"),
+        }
         let mut last_cleanup = 0;
         while !self.is_stopping() {
             let now = now_ms();

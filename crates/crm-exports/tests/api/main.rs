@@ -15,6 +15,7 @@ mod errors;
 mod export_log;
 mod exports;
 mod hostile;
+mod leftovers;
 mod properties;
 mod races;
 mod rate_limits;
