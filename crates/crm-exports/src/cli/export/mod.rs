@@ -3,7 +3,7 @@
 //! display, downloads the file and prints its path on stdout; every error the server
 //! returns is one line on stderr and a non-zero exit.
 
-mod filter;
+pub(crate) mod filter;
 mod list;
 mod progress;
 
