@@ -7,7 +7,8 @@
 # Usage: bench/run.sh [--short | --only PARTS] [N]   (N defaults to 1,000,000; --short to 200,000)
 #   --short   CSV and memory only; exits 1 if the CSV export is slower than 1.5x the
 #             baseline or adds more than 64 MB (CI runs this).
-#   --only status,ingest   only those HTTP measurements (after seeding N rows), no exports.
+#   --only status,ingest,burst   only those measurements (after seeding N rows): the status
+#             endpoint, ingest, and RSS before and after 10 mixed exports of 200,000 rows.
 # Installs sqlite3 and wrk with apt-get when missing and running as root.
 set -euo pipefail
 

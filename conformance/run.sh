@@ -72,6 +72,26 @@ if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
         failed=$((failed + 1))
     fi
     [ "$rc" -eq 0 ] || status=1
+    # HubSpot's rate limits through the same SDK, against a server started with low limits.
+    if [ -n "${CRM_EXPORTS_LIMITED_BASE_URL:-}" ] && [ -n "${CRM_EXPORTS_LIMITED_TOKEN:-}" ]; then
+        echo "== conformance/node/rate_limits.mjs"
+        timeout "$SCRIPT_TIMEOUT" node "$here/node/rate_limits.mjs" 2>&1 | tee "$out"
+        rc=${PIPESTATUS[0]}
+        line="$(grep -E '^conformance: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)"
+        if [ -n "$line" ]; then
+            passed=$((passed + $(echo "$line" | sed -E 's/^conformance: ([0-9]+) passed.*/\1/')))
+            failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')))
+        else
+            echo "conformance/node/rate_limits.mjs ended without a summary (exit $rc)"
+            failed=$((failed + 1))
+        fi
+        [ "$rc" -eq 0 ] || status=1
+    elif [ -n "${CI+set}" ]; then
+        echo "conformance: CI needs CRM_EXPORTS_LIMITED_BASE_URL and _TOKEN for the rate-limit check" >&2
+        failed=$((failed + 1))
+    else
+        echo "SKIPPED: Node SDK rate-limit check (set CRM_EXPORTS_LIMITED_BASE_URL and CRM_EXPORTS_LIMITED_TOKEN)"
+    fi
 elif [ -n "${CI+set}" ]; then
     echo "conformance: Node.js is required under CI for the Node SDK check" >&2
     failed=$((failed + 1))

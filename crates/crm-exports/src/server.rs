@@ -2,6 +2,10 @@
 //! a database URL is given), make sure a first portal and development token exist, bind,
 //! and serve until SIGINT or SIGTERM.
 
+mod accept;
+mod conn_io;
+mod raw_response;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,6 +14,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 use crate::api::exports::ExportsContext;
+use crate::api::rate_limit::RateLimiter;
 use crate::api::{self, ApiConfig, AppState, auth};
 use crate::blob::signing::UrlSigner;
 use crate::blob::{Blobs, LocalBlobs, S3Blobs};
@@ -56,6 +61,9 @@ impl<T, E: Into<Cause>> Doing<T> for Result<T, E> {
 }
 
 pub type ServerResult<T> = Result<T, ServerError>;
+
+pub use self::accept::{ConnectionLimits, default_max_connections};
+pub use self::conn_io::ConnTimeouts;
 
 pub const DATABASE_FILE: &str = "crm-exports.sqlite3";
 pub const DEV_TOKEN_FILE: &str = "dev-token";
@@ -183,6 +191,8 @@ pub struct Settings {
     /// `s3://bucket/prefix` to keep export files in a bucket; `None` keeps them in the
     /// data folder.
     pub blob_url: Option<String>,
+    /// Open connections and their timeouts.
+    pub connections: ConnectionLimits,
 }
 
 impl Default for Settings {
@@ -194,6 +204,7 @@ impl Default for Settings {
             public_url: None,
             link_ttl_secs: 300,
             blob_url: None,
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -225,9 +236,14 @@ pub fn assemble(
     let wake = Arc::new(Notify::new());
     let stores = Stores::from(store);
     let clock = Clock::system();
+    let limits = settings
+        .api
+        .rate_limits
+        .map(|config| Arc::new(RateLimiter::new(config)));
     let state = AppState {
         store: stores.clone(),
         clock: clock.clone(),
+        limits,
         config: Arc::new(settings.api),
         metrics: telemetry::metrics_handle(),
         exports: Arc::new(ExportsContext {
@@ -253,21 +269,26 @@ pub fn assemble(
     Ok((state, runner))
 }
 
-/// Serves on an already-bound listener until `shutdown` resolves.
+/// Serves on an already-bound listener until `shutdown` resolves, with the default
+/// connection limits.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> ServerResult<()> {
-    use axum::ServiceExt;
-    let app = api::service(state);
-    axum::serve(
-        listener,
-        ServiceExt::<axum::extract::Request>::into_make_service(app),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .doing(|| "the server stopped with an error".to_string())
+    serve_with(listener, state, ConnectionLimits::default(), shutdown).await
+}
+
+/// Serves on an already-bound listener until `shutdown` resolves; requests in flight then
+/// finish.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> ServerResult<()> {
+    accept::serve(listener, api::service(state), limits, shutdown).await;
+    Ok(())
 }
 
 pub async fn bind(addr: SocketAddr) -> ServerResult<TcpListener> {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
@@ -22,6 +23,11 @@ pub struct Auth {
 }
 
 impl Auth {
+    /// The token's row id: the key of its rate-limit windows.
+    pub fn token_id(&self) -> i64 {
+        self.token.id
+    }
+
     /// Passes if the token holds any one of `any_of`.
     pub fn require(&self, any_of: &[&str]) -> ApiResult<()> {
         if any_of
@@ -57,6 +63,35 @@ pub fn generate_token() -> String {
     format!("pat-na1-{}", uuid::Uuid::new_v4())
 }
 
+/// Looks the bearer token of `headers` up: 401 when it is missing, unknown or revoked.
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Auth> {
+    let header = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
+    let token = header.and_then(|h| {
+        let (scheme, token) = h.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    });
+    let Some(token) = token.filter(|t| !t.is_empty()) else {
+        return Err(ApiError::unauthenticated(
+            "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+        ));
+    };
+    match state
+        .store
+        .portals
+        .token_by_hash(&hash_token(token))
+        .await?
+    {
+        Some(token) => Ok(Auth {
+            portal: token.portal,
+            token,
+        }),
+        None => Err(ApiError::unauthenticated(INVALID_TOKEN)),
+    }
+}
+
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
@@ -64,31 +99,10 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim);
-        let token = header.and_then(|h| {
-            let (scheme, token) = h.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-        });
-        let Some(token) = token.filter(|t| !t.is_empty()) else {
-            return Err(ApiError::unauthenticated(
-                "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
-            ));
-        };
-        match state
-            .store
-            .portals
-            .token_by_hash(&hash_token(token))
-            .await?
-        {
-            Some(token) => Ok(Auth {
-                portal: token.portal,
-                token,
-            }),
-            None => Err(ApiError::unauthenticated(INVALID_TOKEN)),
+        // The rate limiter authenticated the request already when limits are on.
+        if let Some(auth) = parts.extensions.get::<Auth>() {
+            return Ok(auth.clone());
         }
+        authenticate(state, &parts.headers).await
     }
 }

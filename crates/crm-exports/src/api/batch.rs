@@ -34,7 +34,6 @@ struct Inputs<T> {
 #[serde(rename_all = "camelCase")]
 struct KeyedInput {
     id: IdText,
-    #[serde(default)]
     properties: BTreeMap<String, Json_>,
     #[serde(default)]
     id_property: Option<String>,
@@ -96,6 +95,7 @@ pub async fn dispatch(
         "read" => {
             let input: ReadInputs = parse_json(&body)?;
             check_size(&state, input.inputs.len())?;
+            wire::check_property_count("properties", input.properties.len())?;
             batch.read(input, query.bool("archived")?).await
         }
         "archive" => {
@@ -351,18 +351,21 @@ impl Batch<'_> {
         let mut records = self.records_written(&mut ops, &outcomes, now).await?;
         let mut results = Vec::new();
         for (i, (trace_id, outcome)) in trace_ids.into_iter().zip(outcomes).enumerate() {
+            // A record archived by another request between the write and the read-back is
+            // answered as if the archive came first: not found.
+            let outcome = match (outcome, records[i].take()) {
+                (Ok(written), Some(record)) => Ok((written, record)),
+                (Ok(written), None) => Err(WriteFailure::NotFound(RecordKey::Id(written.id))),
+                (Err(failure), _) => Err(failure),
+            };
             match outcome {
-                Ok(written) => {
-                    let record = records[i].take().ok_or_else(|| {
-                        ApiError::internal("a written record could not be read back")
-                    })?;
-                    results.push(RecordBody {
-                        record,
-                        schema: self.schema,
-                        nulls: Nulls::Omit,
-                        new: report_new.then_some(written.created),
-                    });
-                }
+                Err(failure) if !multi => return Err(write_failure_error(self.schema, &failure)),
+                Ok((written, record)) => results.push(RecordBody {
+                    record,
+                    schema: self.schema,
+                    nulls: Nulls::Omit,
+                    new: report_new.then_some(written.created),
+                }),
                 Err(failure) => errors.push(self.failed_input(&failure, trace_id)),
             }
         }

@@ -62,6 +62,10 @@ pub struct ApiError {
     // Boxed: errors travel in every `Result`, so keep the type small.
     pub context: Option<Box<Map<String, Json>>>,
     pub links: Option<Box<Map<String, Json>>>,
+    /// Further top-level fields of the body, e.g. a 429's `errorType` and `policyName`.
+    pub extra: Option<Box<Map<String, Json>>>,
+    /// Seconds for a `Retry-After` header (429, 503).
+    pub retry_after_secs: Option<u64>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -75,7 +79,53 @@ impl ApiError {
             errors: Vec::new(),
             context: None,
             links: None,
+            extra: None,
+            retry_after_secs: None,
         }
+    }
+
+    /// 413: the body is over `--max-body-bytes`. The connection is closed after it.
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "VALIDATION_ERROR",
+            "The request body is larger than this server accepts.",
+        )
+    }
+
+    /// 415: a body sent as something other than JSON.
+    pub fn unsupported_media_type(declared: Option<&str>) -> Self {
+        let sent = match declared {
+            Some(t) => format!("Content-Type {:?}", t.chars().take(100).collect::<String>()),
+            None => "no Content-Type".to_string(),
+        };
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "VALIDATION_ERROR",
+            format!(
+                "The request body was sent with {sent}; send JSON with Content-Type: application/json."
+            ),
+        )
+    }
+
+    /// 503: the store cannot be reached; the client may retry after `retry_after_secs`.
+    pub fn unavailable(detail: impl std::fmt::Display, retry_after_secs: u64) -> Self {
+        tracing::warn!(correlation_id = %current_correlation_id(), "service unavailable: {detail}");
+        let mut error = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+            "The service is temporarily unavailable. Retry the request shortly.",
+        );
+        error.retry_after_secs = Some(retry_after_secs);
+        error
+    }
+
+    /// Adds a top-level field to the body.
+    pub fn with_field(mut self, key: &str, value: Json) -> Self {
+        self.extra
+            .get_or_insert_with(Default::default)
+            .insert(key.into(), value);
+        self
     }
 
     pub fn validation(message: impl Into<String>) -> Self {
@@ -177,7 +227,7 @@ impl ApiError {
     pub fn body(&self, correlation_id: &str) -> Json {
         let mut body = Map::new();
         body.insert("status".into(), json!("error"));
-        body.insert("message".into(), json!(self.message));
+        body.insert("message".into(), json!(clip(&self.message)));
         body.insert("correlationId".into(), json!(correlation_id));
         body.insert("category".into(), json!(self.category));
         if !self.errors.is_empty() {
@@ -189,7 +239,22 @@ impl ApiError {
         if let Some(links) = &self.links {
             body.insert("links".into(), Json::Object(links.as_ref().clone()));
         }
+        if let Some(extra) = &self.extra {
+            for (key, value) in extra.iter() {
+                body.insert(key.clone(), value.clone());
+            }
+        }
         Json::Object(body)
+    }
+}
+
+/// The longest message sent: values echoed into messages may be as long as a body.
+const MAX_MESSAGE_CHARS: usize = 4_000;
+
+fn clip(message: &str) -> std::borrow::Cow<'_, str> {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        None => message.into(),
+        Some((end, _)) => format!("{}…", &message[..end]).into(),
     }
 }
 
@@ -218,6 +283,12 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = self.body(&current_correlation_id());
-        (self.status, axum::Json(body)).into_response()
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }

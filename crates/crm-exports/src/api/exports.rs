@@ -11,13 +11,13 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{FromRequestParts, OriginalUri, Path, Query, Request, State};
+use axum::extract::{FromRequestParts, OriginalUri, Path, Request, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HOST};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value as Json_, json};
 use tokio::sync::Notify;
 use tower::ServiceExt;
@@ -25,7 +25,7 @@ use tower::ServiceExt;
 use super::AppState;
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
-use super::extract::{Body, parse_json};
+use super::extract::{Body, QueryParams, parse_json};
 use crate::blob::Blobs;
 use crate::blob::signing::{LinkError, UrlSigner};
 use crate::domain::ObjectType;
@@ -36,7 +36,7 @@ use crate::domain::export::{
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::parse_predicate;
 use crate::domain::time::format_datetime;
-use crate::store::ExportRow;
+use crate::store::{ExportQuota, ExportRow};
 
 pub(super) const EXPORT_SCOPE: &[&str] = &["crm.export"];
 const DAY_MS: i64 = 86_400_000;
@@ -126,12 +126,16 @@ async fn start(
     let raw: RawExportRequest = parse_json(&body)?;
     let request = checked_request(&state, &auth, raw).await?;
     let now = state.clock.now_ms();
-    let recent = state
+    let quota = ExportQuota {
+        since: now - DAY_MS,
+        max: state.exports.daily_quota,
+    };
+    let Some(row) = state
         .store
         .exports
-        .count_exports_since(auth.portal, now - DAY_MS)
-        .await?;
-    if recent >= state.exports.daily_quota {
+        .create_export_within_quota(auth.portal, &request, now, quota)
+        .await?
+    else {
         let mut error = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "RATE_LIMITS",
@@ -142,12 +146,7 @@ async fn start(
         );
         error.status = StatusCode::TOO_MANY_REQUESTS;
         return Err(error);
-    }
-    let row = state
-        .store
-        .exports
-        .create_export(auth.portal, &request, now)
-        .await?;
+    };
     state.exports.wake.notify_waiters();
     let prefix = uri
         .path()
@@ -405,14 +404,6 @@ async fn cancel(
     Ok(Json(details_json(&row)))
 }
 
-#[derive(Deserialize)]
-struct LinkQuery {
-    #[serde(default)]
-    expires: Option<String>,
-    #[serde(default)]
-    signature: Option<String>,
-}
-
 fn link_refused(message: &str) -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "INVALID_AUTHENTICATION", message)
 }
@@ -420,22 +411,19 @@ fn link_refused(message: &str) -> ApiError {
 async fn download(
     State(state): State<AppState>,
     Path(export_id): Path<String>,
-    Query(link): Query<LinkQuery>,
+    link: QueryParams,
     request: Request,
 ) -> ApiResult<Response> {
     let invalid = "This download link is invalid. Request the export status again for a new link.";
     let id = export_id
         .parse::<i64>()
         .map_err(|_| link_refused(invalid))?;
-    let expires = link
-        .expires
-        .as_deref()
+    // A parameter given twice is a link that was tampered with.
+    let param = |name| link.single(name).ok().flatten();
+    let expires = param("expires")
         .and_then(|e| e.parse::<i64>().ok())
         .ok_or_else(|| link_refused(invalid))?;
-    let signature = link
-        .signature
-        .as_deref()
-        .ok_or_else(|| link_refused(invalid))?;
+    let signature = param("signature").ok_or_else(|| link_refused(invalid))?;
     match state
         .exports
         .signer

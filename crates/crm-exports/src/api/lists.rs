@@ -16,7 +16,9 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{Body, QueryParams, parse_json};
 use super::{AppState, resolve_object};
 use crate::domain::list::{ProcessingType, filter_groups};
-use crate::domain::search::{Predicate, RawFilter, RawFilterGroup, SearchLimits, parse_predicate};
+use crate::domain::search::{
+    Predicate, RawFilter, RawFilterGroup, SearchLimits, check_value_counts, parse_predicate,
+};
 use crate::domain::time::format_datetime;
 use crate::store::{ListDraft, ListRow, snapshot_members};
 
@@ -53,6 +55,17 @@ async fn load(state: &AppState, auth: &Auth, id: &str) -> ApiResult<ListRow> {
         .get_list(auth.portal, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("List {id} does not exist")))
+}
+
+/// A filter branch as filter groups, within the search API's cap on values per filter.
+fn branch_groups(state: &AppState, branch: &Json_) -> ApiResult<Vec<RawFilterGroup>> {
+    let groups = filter_groups(branch).map_err(ApiError::validation)?;
+    let problems = check_value_counts(&groups, state.config.search_limits.max_in_values);
+    if problems.is_empty() {
+        Ok(groups)
+    } else {
+        Err(ApiError::validation_list(problems))
+    }
 }
 
 fn is_dynamic(list: &ListRow) -> bool {
@@ -155,7 +168,7 @@ async fn create(
             ));
         }
         (_, Some(branch)) => {
-            let groups = filter_groups(&branch).map_err(ApiError::validation)?;
+            let groups = branch_groups(&state, &branch)?;
             (Some(branch), groups)
         }
     };
@@ -427,8 +440,9 @@ async fn remove(
     change(&state, &auth, &id, Vec::new(), ids(&values)?).await
 }
 
+/// HubSpot's `MembershipChangeRequest`; any other field is a 400 naming it.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct AddAndRemove {
     #[serde(default)]
     record_ids_to_add: Vec<Json_>,
@@ -519,7 +533,7 @@ async fn update_filters(
         ));
     }
     let input: UpdateFilters = parse_json(&body)?;
-    let groups = filter_groups(&input.filter_branch).map_err(ApiError::validation)?;
+    let groups = branch_groups(&state, &input.filter_branch)?;
     let probe = ListRow {
         filter_groups: groups.clone(),
         ..list.clone()

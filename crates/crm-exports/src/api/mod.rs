@@ -1,28 +1,32 @@
 //! The HTTP API: axum routers for records, batches, search and properties on both path
 //! families (`/crm/v3/...` and `/crm/.../2026-03/...`), the auth extractor, HubSpot's error
-//! body, and the middleware every response passes through (correlation id, metrics, body
-//! limit, panic guard), plus the web console's embedded files at `/`. It reads and writes
-//! only through the store's roles; it never imports `jobs` (an export is enqueued by
-//! creating its row).
+//! body, and the middleware every response passes through (correlation id, metrics, rate
+//! limits, HubSpot's body on every error, URL checks, body limit, panic guard), plus the web
+//! console's embedded files at `/`. It reads and writes only through the store's roles; it
+//! never imports `jobs` (an export is enqueued by creating its row).
 
 pub(crate) mod associations;
 pub mod auth;
 mod batch;
 mod console;
 pub mod error;
+mod error_shape;
 mod export_log;
 pub mod exports;
-mod extract;
+pub mod extract;
 mod lists;
 mod ops;
 mod owners;
 mod pipelines;
 mod properties;
+pub mod rate_limit;
 mod records;
 mod request_metrics;
 mod schemas;
 mod search;
+pub mod strict_json;
 mod token_info;
+mod url_check;
 mod wire;
 
 use std::sync::Arc;
@@ -41,6 +45,7 @@ use tower_http::timeout::TimeoutLayer;
 
 use self::auth::Auth;
 use self::error::{ApiError, ApiResult, CORRELATION_ID};
+use self::rate_limit::{RateLimitConfig, RateLimiter};
 use crate::clock::Clock;
 use crate::domain::ObjectType;
 use crate::domain::custom_object::find_live;
@@ -58,6 +63,8 @@ pub struct ApiConfig {
     pub search_limits: SearchLimits,
     pub search_result_cap: usize,
     pub request_timeout: Duration,
+    /// HubSpot's rate limits; `None` turns them off (`--rate-limits off`).
+    pub rate_limits: Option<RateLimitConfig>,
 }
 
 impl Default for ApiConfig {
@@ -68,6 +75,7 @@ impl Default for ApiConfig {
             search_limits: SearchLimits::default(),
             search_result_cap: 10_000,
             request_timeout: Duration::from_secs(60),
+            rate_limits: Some(RateLimitConfig::default()),
         }
     }
 }
@@ -80,6 +88,8 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     pub metrics: PrometheusHandle,
     pub exports: Arc<exports::ExportsContext>,
+    /// The rate limits' counters; `None` when limits are off.
+    pub limits: Option<Arc<RateLimiter>>,
 }
 
 /// What a handler needs the caller's token to allow on an object type.
@@ -201,6 +211,12 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal("a request handler panicked").into_response()
         }))
+        .layer(middleware::from_fn(url_check::reject_malformed_urls))
+        .layer(middleware::from_fn(error_shape::hubspot_error_bodies))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::enforce,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(SetSensitiveRequestHeadersLayer::new([
             axum::http::header::AUTHORIZATION,

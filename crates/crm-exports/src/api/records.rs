@@ -27,10 +27,11 @@ pub const MAX_PAGE_SIZE: usize = 100;
 /// Whether a write creates its record (defaults such as a ticket's pipeline then apply).
 const CREATING: bool = true;
 
+/// HubSpot's `SimplePublicObjectInputForCreate`: `properties` is required (an empty map
+/// is allowed), so a misspelt `propertiez` is a 400 rather than an empty record.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateInput {
-    #[serde(default)]
     pub properties: BTreeMap<String, Json_>,
     #[serde(default)]
     pub associations: Vec<Json_>,
@@ -38,9 +39,9 @@ pub struct CreateInput {
     pub object_write_trace_id: Option<String>,
 }
 
+/// HubSpot's `SimplePublicObjectInput`: `properties` is required.
 #[derive(Deserialize)]
 pub struct UpdateInput {
-    #[serde(default)]
     pub properties: BTreeMap<String, Json_>,
 }
 
@@ -269,6 +270,7 @@ async fn read_written(
         .await?
         .pop()
         .flatten()
-        .ok_or_else(|| ApiError::internal("a written record could not be read back"))?;
+        // Archived by another request since the write: answered as if that came first.
+        .ok_or_else(|| ApiError::not_found("resource not found"))?;
     Ok(record_json(&record, schema, Nulls::Omit))
 }

@@ -349,8 +349,9 @@ fn schema_properties(
     Ok((properties, system_count, primary))
 }
 
+/// HubSpot's `ObjectTypeDefinitionPatch`; any other field is a 400 naming it.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct SchemaPatch {
     #[serde(default)]
     labels: Option<Labels>,
@@ -366,6 +367,12 @@ struct SchemaPatch {
     searchable_properties: Option<Vec<String>>,
     #[serde(default)]
     allows_sensitive_properties: Option<bool>,
+    #[serde(default)]
+    clear_description: Option<bool>,
+    /// Accepted as HubSpot's spec has it; archived schemas here are always restorable.
+    #[serde(default)]
+    #[allow(dead_code)]
+    restorable: Option<bool>,
 }
 
 async fn update(
@@ -388,6 +395,9 @@ async fn update(
     }
     if let Some(d) = patch.description {
         settings.description = Some(d);
+    }
+    if patch.clear_description == Some(true) {
+        settings.description = None;
     }
     if let Some(p) = patch.primary_display_property {
         settings.primary_display_property = Some(p);

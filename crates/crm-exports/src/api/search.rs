@@ -90,6 +90,7 @@ pub async fn search(
         &state.config.search_limits,
     )
     .map_err(ApiError::validation_list)?;
+    wire::check_property_count("properties", input.properties.len())?;
     let requested = (!input.properties.is_empty()).then_some(input.properties);
     let projection = wire::read_projection(&schema, requested);
     let page_size = limit.min(cap - offset);

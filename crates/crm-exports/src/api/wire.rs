@@ -229,6 +229,21 @@ fn dedup(names: Vec<String>) -> Vec<String> {
     seen
 }
 
+/// Property names one request may name, in `properties=`, a body's `properties` list, or
+/// a written record's `properties` map: more than any object has (HubSpot allows 1,000
+/// custom properties per object beside its own).
+pub const MAX_PROPERTIES_PER_REQUEST: usize = 2_000;
+
+/// 400 when `count` names of `field` exceed [`MAX_PROPERTIES_PER_REQUEST`].
+pub fn check_property_count(field: &str, count: usize) -> ApiResult<()> {
+    if count > MAX_PROPERTIES_PER_REQUEST {
+        return Err(ApiError::validation(format!(
+            "`{field}` names {count} properties; at most {MAX_PROPERTIES_PER_REQUEST} are allowed in one request"
+        )));
+    }
+    Ok(())
+}
+
 pub fn requested_properties(query: &QueryParams) -> Option<Vec<String>> {
     query.list("properties")
 }
@@ -242,6 +257,16 @@ pub fn parse_properties(
     owners: &HashSet<String>,
     creating: bool,
 ) -> Result<PropertyValues, Vec<PropertyValueError>> {
+    if raw.len() > MAX_PROPERTIES_PER_REQUEST {
+        return Err(vec![PropertyValueError::new(
+            "properties",
+            "TOO_MANY_PROPERTIES",
+            format!(
+                "A record's `properties` names {} properties; at most {MAX_PROPERTIES_PER_REQUEST} are allowed",
+                raw.len()
+            ),
+        )]);
+    }
     let mut values = Vec::with_capacity(raw.len());
     let mut problems = Vec::new();
     for (name, value) in raw {

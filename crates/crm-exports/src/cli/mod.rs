@@ -14,6 +14,10 @@ mod serve;
 mod token;
 mod worker;
 
+/// The `--filter` grammar (`city EQ Paris AND amount >= 10`) as HubSpot's filter groups;
+/// public for the fuzz run.
+pub use export::filter::filter_groups as parse_filter_expressions;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};

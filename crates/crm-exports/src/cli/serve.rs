@@ -10,11 +10,12 @@ use tokio::sync::Notify;
 
 use super::data::StoreArgs;
 use crate::api::ApiConfig;
+use crate::api::rate_limit::RateLimitConfig;
 use crate::clock::Clock;
 use crate::domain::search::SearchLimits;
 use crate::jobs::{ExportConfig, Runner};
 use crate::server;
-use crate::server::Settings;
+use crate::server::{ConnTimeouts, ConnectionLimits, Settings};
 use crate::telemetry::{self, LogFormat};
 
 #[derive(Args, Debug)]
@@ -47,6 +48,9 @@ pub struct ServeArgs {
     /// Most filters in one search, over all groups.
     #[arg(long, env = "CRM_EXPORTS_SEARCH_MAX_FILTERS", default_value_t = SearchLimits::default().max_filters_total)]
     pub search_max_filters: usize,
+    /// Most values in one search filter's `values` (`IN`, `NOT_IN`; HubSpot: 100).
+    #[arg(long, env = "CRM_EXPORTS_SEARCH_MAX_IN_VALUES", default_value_t = SearchLimits::default().max_in_values)]
+    pub search_max_in_values: usize,
     /// How far a search may page (HubSpot: 10,000 results).
     #[arg(long, env = "CRM_EXPORTS_SEARCH_RESULT_CAP", default_value_t = 10_000)]
     pub search_result_cap: usize,
@@ -66,8 +70,59 @@ pub struct ServeArgs {
         default_value_t = 300
     )]
     pub download_link_ttl_secs: i64,
+    /// Most connections open at once; past it the longest-idle one is closed, and a new one
+    /// is refused with 503 only when none is idle (default: 4,096, or the descriptor limit
+    /// less 128 when that is lower).
+    #[arg(long, env = "CRM_EXPORTS_MAX_CONNECTIONS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: Option<u64>,
+    /// Seconds a client has to send a request's headers, from their first byte (then 408).
+    #[arg(long, env = "CRM_EXPORTS_HEADER_READ_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a kept-alive connection may wait idle for its next request before it is closed.
+    #[arg(long, env = "CRM_EXPORTS_KEEP_ALIVE_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep_alive_secs: u64,
+    #[command(flatten)]
+    pub rate_limits: RateLimitArgs,
     #[command(flatten)]
     pub export: ExportArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
+}
+
+/// HubSpot's rate limits (Professional tier figures by default).
+#[derive(Args, Debug)]
+pub struct RateLimitArgs {
+    /// Apply HubSpot's rate limits (`off` for bulk loading and benchmarks).
+    #[arg(
+        long,
+        env = "CRM_EXPORTS_RATE_LIMITS",
+        value_enum,
+        default_value = "on"
+    )]
+    pub rate_limits: Switch,
+    /// Requests one token may make in any ten seconds.
+    #[arg(long = "rate-limit-per-10s", env = "CRM_EXPORTS_RATE_LIMIT_PER_10S", default_value_t = RateLimitConfig::default().per_ten_seconds, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_per_10s: u32,
+    /// Requests one portal may make per day (the day starts at midnight UTC).
+    #[arg(long, env = "CRM_EXPORTS_RATE_LIMIT_DAILY", default_value_t = RateLimitConfig::default().daily, value_parser = clap::value_parser!(u64).range(1..))]
+    pub rate_limit_daily: u64,
+    /// CRM search requests one token may make in any second.
+    #[arg(long, env = "CRM_EXPORTS_RATE_LIMIT_SEARCH_PER_SECOND", default_value_t = RateLimitConfig::default().search_per_second, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_search_per_second: u32,
+}
+
+impl RateLimitArgs {
+    pub fn config(&self) -> Option<RateLimitConfig> {
+        (self.rate_limits == Switch::On).then_some(RateLimitConfig {
+            per_ten_seconds: self.rate_limit_per_10s,
+            daily: self.rate_limit_daily,
+            search_per_second: self.rate_limit_search_per_second,
+        })
+    }
 }
 
 /// How exports run; shared by `serve` and `worker`.
@@ -137,6 +192,15 @@ impl ServeArgs {
             public_url: self.public_url.clone(),
             link_ttl_secs: self.download_link_ttl_secs,
             blob_url: self.export.blob_url.clone(),
+            connections: ConnectionLimits {
+                max_connections: self
+                    .max_connections
+                    .map_or_else(server::default_max_connections, |n| n as usize),
+                timeouts: ConnTimeouts {
+                    keep_alive_idle: Duration::from_secs(self.keep_alive_secs),
+                    header_read: Duration::from_secs(self.header_read_timeout_secs),
+                },
+            },
         }
     }
 
@@ -148,10 +212,12 @@ impl ServeArgs {
                 max_groups: self.search_max_filter_groups,
                 max_filters_per_group: self.search_max_filters_per_group,
                 max_filters_total: self.search_max_filters,
+                max_in_values: self.search_max_in_values,
                 ..SearchLimits::default()
             },
             search_result_cap: self.search_result_cap,
             request_timeout: Duration::from_secs(self.request_timeout_secs),
+            rate_limits: self.rate_limits.config(),
         }
     }
 }
@@ -181,14 +247,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             data_dir.join(server::DEV_TOKEN_FILE).display()
         ),
     }
-    let (state, runner) = server::assemble(store, data_dir, args.settings())?;
+    let settings = args.settings();
+    let connections = settings.connections;
+    let (state, runner) = server::assemble(store, data_dir, settings)?;
     let wake = state.exports.wake.clone();
     let workers = args.export.spawn_workers(&runner, &wake);
     if !workers.is_empty() {
         // Exports created by other API processes wake these workers too.
         state.store.exports.forward_export_wakeups(wake);
     }
-    let result = server::serve(listener, state, server::shutdown_signal()).await;
+    let result = server::serve_with(listener, state, connections, server::shutdown_signal()).await;
     // An export in progress is re-queued at once, for the next start or another worker.
     runner.stop();
     for w in workers {

@@ -97,23 +97,42 @@ impl Client {
         self.call(Method::PUT, path, Some(body)).await
     }
 
-    /// Sends one request and decodes a JSON answer; an empty answer decodes as `null`.
+    /// Sends one request and decodes a JSON answer; an empty answer decodes as `null`. A 429
+    /// that says how long to wait (`Retry-After`, or HubSpot's ten-secondly and secondly
+    /// policies) is retried after that wait, up to [`RATE_LIMIT_RETRIES`] times; a longer
+    /// wait than [`MAX_RATE_LIMIT_WAIT`] (a daily limit, the export quota) is an error.
     pub async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
         body: Option<&Value>,
     ) -> ClientResult<T> {
-        let mut request = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base_url))
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await.map_err(|e| self.unreachable(&e))?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| self.unreachable(&e))?;
+        let mut retries = 0;
+        let (status, bytes) = loop {
+            let mut request = self
+                .http
+                .request(method.clone(), format!("{}{path}", self.base_url))
+                .bearer_auth(&self.token);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let response = request.send().await.map_err(|e| self.unreachable(&e))?;
+            let status = response.status();
+            let wait = rate_limit_wait(status, response.headers());
+            let bytes = response.bytes().await.map_err(|e| self.unreachable(&e))?;
+            match wait.or_else(|| policy_wait(status, &bytes)) {
+                Some(wait) if retries < RATE_LIMIT_RETRIES && wait <= MAX_RATE_LIMIT_WAIT => {
+                    retries += 1;
+                    eprintln!(
+                        "note: {} is rate-limiting requests; retrying {method} {path} in {} s",
+                        self.base_url,
+                        wait.as_secs_f64().ceil()
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                _ => break (status, bytes),
+            }
+        };
         if !status.is_success() {
             return Err(api_error(method, path, status, &bytes));
         }
@@ -200,6 +219,40 @@ impl Client {
             refused: is_connection_refused(error),
         }
     }
+}
+
+/// How many times one request is retried after a 429.
+pub const RATE_LIMIT_RETRIES: u32 = 5;
+/// The longest wait a 429 may ask for and still be retried.
+pub const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
+
+/// A 429's `Retry-After` in seconds (HTTP dates are not waited for).
+fn rate_limit_wait(status: StatusCode, headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    if status != StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    let secs: f64 = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+/// Without `Retry-After`, the wait HubSpot's policies imply (as its Node SDK reads them):
+/// ten seconds for `TEN_SECONDLY_ROLLING`, one for search's secondly limit.
+fn policy_wait(status: StatusCode, body: &[u8]) -> Option<Duration> {
+    if status != StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    let body: Value = serde_json::from_slice(body).ok()?;
+    if body.get("policyName").and_then(Value::as_str) == Some("TEN_SECONDLY_ROLLING") {
+        return Some(Duration::from_secs(10));
+    }
+    (body.get("message").and_then(Value::as_str) == Some("You have reached your secondly limit."))
+        .then_some(Duration::from_secs(1))
 }
 
 /// A finished download, still under a temporary name until the caller keeps it.

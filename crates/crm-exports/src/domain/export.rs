@@ -176,8 +176,11 @@ impl ExportRequest {
 }
 
 /// The request as clients send it; every field optional so that every problem is reported.
+/// The fields are the union of what HubSpot's spec and every SDK generation send (VIEW and
+/// LIST alike); any other field is refused, so that a misspelling such as `filterGroup`
+/// cannot silently export every record.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawExportRequest {
     pub export_type: Option<String>,
     pub export_name: Option<String>,
@@ -202,7 +205,7 @@ pub enum OneOrMany {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawCrmSearch {
     #[serde(default)]
     pub filter_groups: Vec<RawFilterGroup>,

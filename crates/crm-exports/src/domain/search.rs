@@ -97,6 +97,8 @@ pub struct SearchLimits {
     pub max_filters_per_group: usize,
     pub max_filters_total: usize,
     pub max_query_chars: usize,
+    /// Values in one `IN` or `NOT_IN` filter (HubSpot: 100).
+    pub max_in_values: usize,
 }
 
 impl SearchLimits {
@@ -107,6 +109,7 @@ impl SearchLimits {
             max_filters_per_group: usize::MAX,
             max_filters_total: usize::MAX,
             max_query_chars: usize::MAX,
+            max_in_values: usize::MAX,
         }
     }
 }
@@ -118,13 +121,32 @@ impl Default for SearchLimits {
             max_filters_per_group: 10,
             max_filters_total: 25,
             max_query_chars: 3000,
+            max_in_values: 100,
         }
     }
 }
 
-/// A filter as clients send it. Values may arrive as strings, numbers or booleans.
+/// One problem per filter with more `values` than `max` allows.
+pub fn check_value_counts(groups: &[RawFilterGroup], max: usize) -> Vec<String> {
+    groups
+        .iter()
+        .flat_map(|g| &g.filters)
+        .filter_map(|f| {
+            let n = f.values.as_ref().map_or(0, Vec::len);
+            (n > max).then(|| {
+                format!(
+                    "Filter on \"{}\" has {n} values; at most {max} are allowed in one filter",
+                    f.property_name
+                )
+            })
+        })
+        .collect()
+}
+
+/// A filter as clients send it. Values may arrive as strings, numbers or booleans. Fields
+/// outside HubSpot's `Filter` are refused.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawFilter {
     /// The exports guide's example spells it `property`.
     #[serde(alias = "property")]
@@ -139,6 +161,7 @@ pub struct RawFilter {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct RawFilterGroup {
     #[serde(default)]
     pub filters: Vec<RawFilter>,
@@ -192,7 +215,7 @@ pub fn parse_predicate(
     properties: &(impl PropertyLookup + ?Sized),
     limits: &SearchLimits,
 ) -> Result<Predicate, Vec<String>> {
-    let mut errors = Vec::new();
+    let mut errors = check_value_counts(groups, limits.max_in_values);
     let parsed_groups = parse_groups(groups, properties, limits, &mut errors);
     let parsed_sorts = sorts
         .iter()

@@ -107,7 +107,11 @@ impl<'r> Attempt<'r> {
         let temp = self
             .runner
             .blobs
-            .temp_path(&format!("export-{}-{}.part", self.row.id, self.row.attempt))
+            .temp_path(&super::leftovers::file_name(
+                self.row.id,
+                self.row.attempt,
+                "part",
+            ))
             .map_err(|e| Failure::Permanent(JobError::File(e)))?;
         let (reader, batches) = self.read(selection.predicate.clone(), selection.plan.projection());
         let rows_written = Arc::new(AtomicU64::new(0));

@@ -8,6 +8,7 @@
 pub mod associated;
 mod attempt;
 mod file;
+pub mod leftovers;
 pub mod render;
 mod retry;
 
@@ -115,6 +116,12 @@ impl Runner {
         }
     }
 
+    /// Removes the spool files of export attempts that can no longer finish (see
+    /// [`leftovers::sweep`]); every worker does this as it starts.
+    pub async fn sweep_leftovers(&self) -> std::io::Result<usize> {
+        leftovers::sweep(&self.blobs, self.queue.as_ref()).await
+    }
+
     fn lease_ms(&self) -> i64 {
         self.config.lease.as_millis() as i64
     }
@@ -133,6 +140,8 @@ impl Runner {
             return Ok(RunOutcome::Idle);
         };
         tracing::info!(export_id = row.id, attempt = row.attempt, "export claimed");
+        // An earlier attempt that did not finish (its process died) left its files behind.
+        leftovers::remove_earlier_attempts(&self.blobs, row.id, row.attempt);
         let attempt = Attempt::new(self, &row, now);
         let (outcome, at) = match attempt.run().await {
             Ok((done, at)) => (Some(done), at),
@@ -178,6 +187,11 @@ impl Runner {
     /// Runs exports until [`Runner::stop`] is called, waking on `wake` or every second.
     pub async fn work(self, wake: Arc<Notify>) {
         let mut stopping = self.stopping.subscribe();
+        match self.sweep_leftovers().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("removed {n} files of unfinished export attempts"),
+            Err(e) => tracing::warn!("cannot sweep the export spool folder: {e}"),
+        }
         let mut last_cleanup = 0;
         while !self.is_stopping() {
             let now = self.clock.now_ms();

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 
 use super::StoreResult;
 use super::types::{
-    BatchSink, Edge, ExportLogPage, ExportOutcome, ExportRow, ListDraft, ListRow, MembershipChange,
-    PortalId, RecordKey, TokenInfo, Visibility, WriteFailure, WriteOp, Written,
+    BatchSink, Edge, ExportLogPage, ExportOutcome, ExportQuota, ExportRow, ListDraft, ListRow,
+    MembershipChange, PortalId, RecordKey, TokenInfo, Visibility, WriteFailure, WriteOp, Written,
 };
 use crate::domain::association::AssociationCatalog;
 use crate::domain::custom_object::{
@@ -277,6 +277,16 @@ pub trait ExportQueue: Send + Sync {
     ) -> StoreResult<ExportRow>;
     /// An export of `portal`; `None` for unknown ids and other portals' exports. Shared
     /// rather than copied: clients poll it, and a store may answer from a cache.
+    /// Creates the export unless `portal` has already requested `quota.max` exports since
+    /// `quota.since` (then `None`): the count and the insert are one step, so simultaneous
+    /// starts cannot all see room under the quota.
+    async fn create_export_within_quota(
+        &self,
+        portal: PortalId,
+        request: &ExportRequest,
+        now: i64,
+        quota: ExportQuota,
+    ) -> StoreResult<Option<ExportRow>>;
     async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<Arc<ExportRow>>>;
     /// An export by id alone, for signed download links (the signature names the export).
     async fn get_export_by_id(&self, id: i64) -> StoreResult<Option<ExportRow>>;

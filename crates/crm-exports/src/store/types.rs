@@ -125,6 +125,15 @@ pub struct ExportRow {
     pub updated_at: i64,
 }
 
+/// The rolling daily export quota a new export is checked against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExportQuota {
+    /// The start of the window: exports requested at or after it count.
+    pub since: i64,
+    /// How many exports the window may hold.
+    pub max: u64,
+}
+
 /// One page of a portal's export log: newest first, the exports created before the export
 /// `before` (from the newest when `None`), only those in `states` (any state when empty) and
 /// of `object` (any type when `None`), at most `limit` of them.

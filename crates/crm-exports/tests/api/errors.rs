@@ -145,7 +145,7 @@ async fn an_unknown_property_is_400_naming_it_and_stores_nothing() {
 async fn an_oversize_body_is_413_and_stores_nothing() {
     let config = ApiConfig {
         max_body_bytes: 4096,
-        ..ApiConfig::default()
+        ..TestApp::config()
     };
     let app = TestApp::spawn_with(config).await;
     let big = "x".repeat(8000);

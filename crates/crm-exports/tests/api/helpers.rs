@@ -18,6 +18,10 @@ use tokio::sync::oneshot;
 pub const OBJECT_PREFIXES: [&str; 2] = ["/crm/v3/objects", "/crm/objects/2026-03"];
 pub const PROPERTY_PREFIXES: [&str; 2] = ["/crm/v3/properties", "/crm/properties/2026-03"];
 
+/// Why a PostgreSQL test is ignored by default, and what it needs to run.
+pub const NEEDS_POSTGRES: &str =
+    "needs PostgreSQL: set CRM_EXPORTS_TEST_POSTGRES_URL and run with --include-ignored";
+
 pub struct TestApp {
     pub base: String,
     pub token: String,
@@ -25,6 +29,8 @@ pub struct TestApp {
     pub store: SharedStore,
     pub runner: Runner,
     client: reqwest::Client,
+    /// On PostgreSQL: an admin connection and the test's own schema, dropped at the end.
+    postgres: Option<(tokio_postgres::Client, String)>,
     _dir: tempfile::TempDir,
     _stop: oneshot::Sender<()>,
 }
@@ -37,7 +43,16 @@ pub struct Reply {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        Self::spawn_with(ApiConfig::default()).await
+        Self::spawn_with(Self::config()).await
+    }
+
+    /// The server's defaults without HubSpot's rate limits: tests send requests far faster
+    /// than a client sharing HubSpot's limits could (the rate-limit tests turn them on).
+    pub fn config() -> ApiConfig {
+        ApiConfig {
+            rate_limits: None,
+            ..ApiConfig::default()
+        }
     }
 
     pub async fn spawn_with(config: ApiConfig) -> TestApp {
@@ -51,6 +66,54 @@ impl TestApp {
     pub async fn spawn_with_settings(settings: Settings) -> TestApp {
         let dir = tempfile::tempdir().expect("temporary folder");
         let store: SharedStore = server::open_store(dir.path()).expect("store opens");
+        Self::spawn_over(store, dir, settings, None).await
+    }
+
+    /// The same server over a fresh schema of the test PostgreSQL database; tests that use
+    /// it are `#[ignore]`d with the words of [`NEEDS_POSTGRES`] and fail, naming the variable, when run without
+    /// it. Call [`drop_postgres_schema`](Self::drop_postgres_schema) at the end.
+    pub async fn spawn_on_postgres(settings: Settings) -> TestApp {
+        let url = std::env::var("CRM_EXPORTS_TEST_POSTGRES_URL").expect(NEEDS_POSTGRES);
+        let mut config: tokio_postgres::Config = url.parse().expect("a PostgreSQL URL");
+        let (admin, connection) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .expect("the test PostgreSQL server answers");
+        tokio::spawn(connection);
+        let schema = format!("api_{}", uuid::Uuid::new_v4().simple());
+        admin
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .expect("a fresh schema");
+        config.options(format!("-c search_path={schema}"));
+        let store = crm_exports::store::postgres::PgStore::open(config)
+            .await
+            .expect("a PostgreSQL store");
+        let dir = tempfile::tempdir().expect("temporary folder");
+        Self::spawn_over(
+            std::sync::Arc::new(store),
+            dir,
+            settings,
+            Some((admin, schema)),
+        )
+        .await
+    }
+
+    pub async fn drop_postgres_schema(&self) {
+        if let Some((admin, schema)) = &self.postgres {
+            admin
+                .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+                .await
+                .expect("the test schema is dropped");
+        }
+    }
+
+    async fn spawn_over(
+        store: SharedStore,
+        dir: tempfile::TempDir,
+        settings: Settings,
+        postgres: Option<(tokio_postgres::Client, String)>,
+    ) -> TestApp {
         let now = Clock::system().now_ms();
         let token = server::bootstrap(store.as_ref(), dir.path(), now)
             .await
@@ -60,9 +123,10 @@ impl TestApp {
         let listener = server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
+        let connections = settings.connections;
         let (state, runner) =
             server::assemble(store.clone(), dir.path(), settings).expect("assemble");
-        tokio::spawn(server::serve(listener, state, async {
+        tokio::spawn(server::serve_with(listener, state, connections, async {
             let _ = stopped.await;
         }));
         TestApp {
@@ -75,6 +139,7 @@ impl TestApp {
                 crm_exports::client::install_tls_provider();
                 reqwest::Client::new()
             },
+            postgres,
             _dir: dir,
             _stop: stop,
         }

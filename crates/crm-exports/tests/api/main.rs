@@ -9,11 +9,17 @@ mod pipelines;
 
 mod auth;
 mod batch;
+mod connections;
 mod console;
 mod errors;
 mod export_log;
 mod exports;
+mod hostile;
+mod leftovers;
 mod properties;
+mod races;
+mod rate_limits;
 mod records;
+mod refusals;
 mod search;
 mod token_info;

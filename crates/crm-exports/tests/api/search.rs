@@ -218,7 +218,7 @@ async fn properties_choose_what_comes_back() {
 async fn paging_with_after_sees_every_match_once_and_the_cap_stops_it() {
     let app = TestApp::spawn_with(ApiConfig {
         search_result_cap: 50,
-        ..ApiConfig::default()
+        ..TestApp::config()
     })
     .await;
     let people: Vec<Value> = (0..60)

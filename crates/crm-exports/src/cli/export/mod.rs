@@ -5,7 +5,7 @@
 //! variant of [`ExportCommand`] and one arm of [`run`]; saving a file is shared by `start`
 //! and `download`; `list` (in `list`) shows the export log.
 
-mod filter;
+pub(crate) mod filter;
 mod interrupt;
 mod list;
 mod names;

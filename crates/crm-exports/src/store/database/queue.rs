@@ -17,9 +17,9 @@ use crate::domain::{ObjectType, Record};
 use crate::store::sql::exec::op;
 use crate::store::sql::exports;
 use crate::store::{
-    Associations, BatchSink, CustomObjects, ExportLogPage, ExportOutcome, ExportQueue, ExportRow,
-    ListRow, Lists, Owners, PortalId, RecordKey, RecordStream, Records, Schemas, StoreResult,
-    Visibility,
+    Associations, BatchSink, CustomObjects, ExportLogPage, ExportOutcome, ExportQueue, ExportQuota,
+    ExportRow, ListRow, Lists, Owners, PortalId, RecordKey, RecordStream, Records, Schemas,
+    StoreResult, Visibility,
 };
 
 impl<B: Backend> Database<B> {
@@ -48,6 +48,22 @@ impl<B: Backend> ExportQueue for Database<B> {
         let request = request.clone();
         self.write(op(move |e| {
             Box::pin(async move { exports::create(e, portal, &request, now).await })
+        }))
+        .await
+    }
+
+    async fn create_export_within_quota(
+        &self,
+        portal: PortalId,
+        request: &ExportRequest,
+        now: i64,
+        quota: ExportQuota,
+    ) -> StoreResult<Option<ExportRow>> {
+        let request = request.clone();
+        self.write(op(move |e| {
+            Box::pin(
+                async move { exports::create_within_quota(e, portal, &request, now, quota).await },
+            )
         }))
         .await
     }

@@ -263,6 +263,21 @@ impl Dialect {
     /// The statement that tells listening workers of a new export when the transaction
     /// commits (PostgreSQL's NOTIFY); SQLite's workers share the API's process, which wakes
     /// them itself.
+    /// The statement that makes one portal's export starts wait for each other until the
+    /// transaction ends (PostgreSQL's transaction-scoped advisory lock, keyed by schema and
+    /// portal); none on SQLite, whose write transactions already run one at a time.
+    pub fn export_quota_lock(self, portal: PortalId) -> Option<Sql<'static>> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some(Sql::fixed(
+                self,
+                "SELECT pg_advisory_xact_lock(hashtextextended(\
+                 'crm_exports.quota.' || current_schema() || '.' || ?1, 0))",
+                vec![Param::from(portal.0.to_string())],
+            )),
+        }
+    }
+
     pub fn export_created_notice(self, portal: PortalId) -> Option<Sql<'static>> {
         match self {
             Dialect::Sqlite => None,

@@ -7,7 +7,9 @@
 use super::builder::{Param, Sql};
 use super::exec::{Exec, RowRead, first, integer, one, rows, to_json};
 use crate::domain::export::{ExportRequest, ExportState};
-use crate::store::{ExportLogPage, ExportOutcome, ExportRow, PortalId, StoreError, StoreResult};
+use crate::store::{
+    ExportLogPage, ExportOutcome, ExportQuota, ExportRow, PortalId, StoreError, StoreResult,
+};
 
 pub const COLUMNS: &str = "id, portal_id, request, state, attempt, record_count, file_key, \
      file_size, last_error, requested_at, started_at, completed_at, updated_at, expected_record_count";
@@ -130,6 +132,26 @@ pub async fn count_since(e: &mut dyn Exec, portal: PortalId, since: i64) -> Stor
         vec![Param::Int(portal.0), Param::Int(since)],
     );
     Ok(integer(e, &sql).await? as u64)
+}
+
+/// Creates the export if the portal's quota has room, in one write transaction with the
+/// count, so simultaneous starts cannot all see room. SQLite's write transactions are
+/// IMMEDIATE (one writer at a time); PostgreSQL takes the portal's quota lock first, since
+/// under READ COMMITTED a plain count would not see the others' uncommitted inserts.
+pub async fn create_within_quota(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    request: &ExportRequest,
+    now: i64,
+    quota: ExportQuota,
+) -> StoreResult<Option<ExportRow>> {
+    if let Some(lock) = e.dialect().export_quota_lock(portal) {
+        e.execute(&lock).await?;
+    }
+    if count_since(e, portal, quota.since).await? >= quota.max {
+        return Ok(None);
+    }
+    create(e, portal, request, now).await.map(Some)
 }
 
 /// Fails an export whose lease expired once too often (its worker keeps dying).
