@@ -135,7 +135,8 @@ async fn start(
             .filter(|o| !o.is_custom())
             .or_else(|| find_live(&custom, text).map(|c| c.object))
     };
-    let request = parse_request(raw, resolve, |o| schemas.get(&o).cloned())
+    let guard = state.config.csv_formula_guard;
+    let request = parse_request(raw, resolve, |o| schemas.get(&o).cloned(), guard)
         .map_err(ApiError::validation_list)?;
     // Filters are checked now, with the API's caps, so a bad one is a 400 and not a failed export.
     parse_predicate(

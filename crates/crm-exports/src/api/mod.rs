@@ -52,6 +52,8 @@ pub struct ApiConfig {
     pub search_limits: SearchLimits,
     pub search_result_cap: usize,
     pub request_timeout: Duration,
+    /// Whether CSV exports guard formula-like cells when the request does not say.
+    pub csv_formula_guard: bool,
 }
 
 impl Default for ApiConfig {
@@ -62,6 +64,7 @@ impl Default for ApiConfig {
             search_limits: SearchLimits::default(),
             search_result_cap: 10_000,
             request_timeout: Duration::from_secs(60),
+            csv_formula_guard: false,
         }
     }
 }

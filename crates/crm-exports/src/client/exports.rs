@@ -47,6 +47,11 @@ pub struct ExportDetails {
     pub export_state: Option<String>,
     #[serde(default)]
     pub record_count: Option<i64>,
+    /// Extension: cells cut at the format's cell limit, and their properties.
+    #[serde(default)]
+    pub truncated_cell_count: Option<i64>,
+    #[serde(default)]
+    pub truncated_properties: Vec<String>,
 }
 
 #[derive(Deserialize)]

@@ -127,6 +127,10 @@ pub struct ExportRequest {
     /// Lift the cap of 1,000 associated records per type per row.
     #[serde(default)]
     pub unlimited_associations: bool,
+    /// CSV cells that a spreadsheet would run as a formula get a leading apostrophe
+    /// (extension `csvFormulaGuard`; the server's default when the request leaves it out).
+    #[serde(default)]
+    pub csv_formula_guard: bool,
 }
 
 impl ExportRequest {
@@ -157,6 +161,8 @@ pub struct RawExportRequest {
     pub override_associated_objects_per_definition_per_row_limit: Option<bool>,
     pub public_crm_search_request: Option<RawCrmSearch>,
     pub list_id: Option<serde_json::Value>,
+    /// Extension: neutralise formula-like CSV cells (see [`ExportRequest`]).
+    pub csv_formula_guard: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,11 +187,13 @@ pub struct RawCrmSearch {
 
 /// Checks the request and returns it parsed; every problem is collected. `resolve` names an
 /// object type from the portal's point of view (`CONTACT`, `contacts`, `0-1`, a custom
-/// object's name or `2-<n>` id), `schema_for` gives its schema.
+/// object's name or `2-<n>` id), `schema_for` gives its schema; `formula_guard_default`
+/// is the server's choice for a request that does not set `csvFormulaGuard`.
 pub fn parse_request(
     raw: RawExportRequest,
     resolve: impl Fn(&str) -> Option<ObjectType>,
     schema_for: impl Fn(ObjectType) -> Option<std::sync::Arc<ObjectSchema>>,
+    formula_guard_default: bool,
 ) -> Result<ExportRequest, Vec<String>> {
     let mut problems = Vec::new();
     let mut required = |value: &Option<String>, field: &str| -> Option<String> {
@@ -371,5 +379,6 @@ pub fn parse_request(
         unlimited_associations: raw
             .override_associated_objects_per_definition_per_row_limit
             .unwrap_or(false),
+        csv_formula_guard: raw.csv_formula_guard.unwrap_or(formula_guard_default),
     })
 }

@@ -9,8 +9,8 @@ pub mod associated;
 pub mod render;
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::BufWriter;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -372,7 +372,7 @@ impl Runner {
             .map_err(|e| Failure::Retryable(anyhow!("the record reader stopped: {e}")))?;
         let written =
             written.map_err(|e| Failure::Retryable(anyhow!("the file writer stopped: {e}")));
-        let (record_count, extension) = match (written, read) {
+        let written = match (written, read) {
             (Ok(Ok(done)), Ok(_)) => done,
             (Ok(Err(e)), _) | (Err(Failure::Retryable(e)), _) => {
                 let _ = std::fs::remove_file(&temp);
@@ -393,14 +393,22 @@ impl Runner {
             let _ = std::fs::remove_file(&temp);
             return Err(Failure::LeaseLost);
         }
-        let key = format!("export-{}.{extension}", row.id);
+        let key = format!("export-{}.{}", row.id, written.extension);
         let size = self
             .blobs
             .commit(&temp, &key)
             .await
             .map_err(|e| Failure::Retryable(e.into()))?;
+        if written.cut_cells > 0 {
+            tracing::warn!(
+                export_id = row.id,
+                cells = written.cut_cells,
+                columns = ?written.cut_columns,
+                "text longer than the format's cell limit was cut"
+            );
+        }
         Ok(ExportOutcome::Done {
-            record_count: record_count as i64,
+            record_count: written.rows as i64,
             file_key: key,
             file_size: size as i64,
         })
@@ -449,8 +457,17 @@ async fn wait_until_stopped(stopping: &mut tokio::sync::watch::Receiver<bool>) {
     let _ = stopping.wait_for(|stop| *stop).await.map(|_| ());
 }
 
-/// Writes the whole file on a blocking thread, counting rows in `rows_written` as it goes;
-/// returns the row count and the extension.
+/// What [`write_file`] wrote.
+struct Written {
+    rows: u64,
+    extension: &'static str,
+    /// Cells cut at the format's cell limit, and the columns they were in (properties by
+    /// internal name, association columns by header).
+    cut_cells: u64,
+    cut_columns: Vec<String>,
+}
+
+/// Writes the whole file on a blocking thread, counting rows in `rows_written` as it goes.
 fn write_file(
     request: &ExportRequest,
     plan: &ColumnPlan,
@@ -459,27 +476,14 @@ fn write_file(
     config: &ExportConfig,
     receiver: std::sync::mpsc::Receiver<RecordBatch>,
     rows_written: &AtomicU64,
-) -> anyhow::Result<(u64, &'static str)> {
+) -> anyhow::Result<Written> {
     let format = sheet_format(request.format);
     let mut header_names = plan.headers.clone();
-    if let Some(a) = associations {
-        header_names.extend(a.headers());
-    }
+    let association_headers = associations.map(AssociationColumns::headers);
+    header_names.extend(association_headers.iter().flatten().cloned());
     let headers: Vec<&str> = header_names.iter().map(String::as_str).collect();
     let file = File::create(temp).with_context(|| format!("cannot create {}", temp.display()))?;
-    let part_rows = config.partition_rows.or(match format {
-        Format::Xls => None,
-        _ => Some(HUBSPOT_PART_ROWS),
-    });
-    let options = PartitionOptions {
-        max_data_rows_per_part: part_rows,
-        entry_stem: file_stem(&request.export_name),
-        sheet: SheetOptions {
-            sheet_name: "Export".to_string(),
-            // Spool files go beside the file being written, in the data folder.
-            tempdir: temp.parent().map(Path::to_path_buf),
-        },
-    };
+    let options = partition_options(request, format, config, temp);
     let mut partitioner = Partitioner::new(format, &headers, BufWriter::new(file), options)?;
     let mut scratch = String::new();
     for batch in receiver {
@@ -500,32 +504,53 @@ fn write_file(
         rows_written.fetch_add(batch.len() as u64, Ordering::Relaxed);
     }
     let summary = partitioner.finish()?;
-    let mut extension = if summary.zipped {
-        "zip"
-    } else {
-        request.format.extension()
-    };
-    if extension == "csv" && std::fs::metadata(temp)?.len() > config.csv_zip_bytes {
-        zip_single(temp, &format!("{}.csv", file_stem(&request.export_name)))?;
-        extension = "zip";
-    }
-    Ok((summary.data_rows, extension))
+    // Column 0 is the record id; then the properties, then the association columns.
+    let cut_columns = summary
+        .cut_cells
+        .columns()
+        .into_iter()
+        .filter_map(|column| match column.checked_sub(1) {
+            Some(i) if i < plan.properties.len() => Some(plan.properties[i].name.clone()),
+            _ => header_names.get(column).cloned(),
+        })
+        .collect();
+    Ok(Written {
+        rows: summary.data_rows,
+        extension: if summary.zipped {
+            "zip"
+        } else {
+            request.format.extension()
+        },
+        cut_cells: summary.cut_cells.total(),
+        cut_columns,
+    })
 }
 
-/// Replaces the file at `path` with a zip holding it as `entry`.
-fn zip_single(path: &Path, entry: &str) -> anyhow::Result<()> {
-    let zipped: PathBuf = path.with_extension("zipping");
-    {
-        let mut zip = zip::ZipWriter::new(BufWriter::new(File::create(&zipped)?));
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .large_file(true);
-        zip.start_file(entry, options)?;
-        std::io::copy(&mut File::open(path)?, &mut zip)?;
-        zip.finish()?.flush()?;
+/// Parts of 1,000,000 rows as HubSpot splits CSV and XLSX (XLS parts hold the format's
+/// 65,535), a CSV over the zip threshold zipped, spool files beside the export file.
+fn partition_options(
+    request: &ExportRequest,
+    format: Format,
+    config: &ExportConfig,
+    temp: &Path,
+) -> PartitionOptions {
+    let part_rows = config.partition_rows.or(match format {
+        Format::Xls => None,
+        _ => Some(HUBSPOT_PART_ROWS),
+    });
+    PartitionOptions {
+        max_data_rows_per_part: part_rows,
+        entry_stem: file_stem(&request.export_name),
+        zip_single_part_over: (format == Format::Csv).then_some(config.csv_zip_bytes),
+        sheet: SheetOptions {
+            sheet_name: "Export".to_string(),
+            application: "crm-exports".to_string(),
+            // Spool files go beside the file being written, in the data folder.
+            tempdir: temp.parent().map(Path::to_path_buf),
+            column_widths: None,
+            csv_formula_guard: request.csv_formula_guard,
+        },
     }
-    std::fs::rename(&zipped, path)?;
-    Ok(())
 }
 
 /// A file name from the export name: letters, digits, `-` and `_` kept, the rest `_`.

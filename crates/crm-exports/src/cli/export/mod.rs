@@ -5,6 +5,7 @@
 
 mod filter;
 mod progress;
+mod truncation;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -130,7 +131,9 @@ pub async fn run(data_dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
             let mut progress = Progress::new(&id);
             let status = wait(&client, &id, &mut progress).await?;
             let fallback = request["exportName"].as_str().unwrap_or("export");
-            save(&client, &id, &status, start.out, fallback, &progress).await
+            save(&client, &id, &status, start.out, fallback, &progress).await?;
+            truncation::warn_if_cut(&client, &id).await;
+            Ok(())
         }
         ExportCommand::Status { id } => {
             let status: Value = client
