@@ -169,7 +169,7 @@ impl<W: Write> Partitioner<W> {
         self.end_part()?;
         let zipped = match self.output.replace(Output::Gone) {
             Output::Waiting { mut sink, spool } => {
-                io::copy(&mut spool.into_reader()?.0, &mut sink)?;
+                spool.copy_to(&mut sink)?;
                 sink.flush()?;
                 false
             }
@@ -281,12 +281,11 @@ impl<W: Write> Partitioner<W> {
             None => archive.end_entry()?,
             Some(spool) if self.format == Format::Xlsx => {
                 let (len, crc) = (spool.len, spool.crc.clone().finalize());
-                let (mut reader, _) = spool.into_reader()?;
-                archive.add_stored(&name, &mut reader, len, crc)?;
+                archive.add_stored(&name, &mut spool.into_reader()?, len, crc)?;
             }
             Some(spool) => {
                 archive.start_deflated(&name)?;
-                io::copy(&mut spool.into_reader()?.0, archive)?;
+                spool.copy_to(archive)?;
                 archive.end_entry()?;
             }
         }
@@ -354,7 +353,7 @@ fn compress_first<W: Write>(
 ) -> io::Result<Output<W>> {
     let mut compressed = BufWriter::with_capacity(1 << 18, temp_file(tempdir)?);
     let mut stream = DeflateStream::new();
-    let (mut reader, _) = spool.into_reader()?;
+    let mut reader = spool.into_reader()?;
     let mut chunk = vec![0; 1 << 16];
     loop {
         let read = reader.read(&mut chunk)?;
@@ -389,6 +388,22 @@ struct Spool {
 
 const SPOOL_IN_MEMORY: usize = 8 << 20;
 
+/// A spool, rewound for reading; concrete, so that copying a file keeps `io::copy`'s
+/// in-kernel path.
+enum SpoolReader {
+    Memory(Cursor<Vec<u8>>),
+    File(File),
+}
+
+impl Read for SpoolReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            SpoolReader::Memory(memory) => memory.read(buf),
+            SpoolReader::File(file) => file.read(buf),
+        }
+    }
+}
+
 impl Spool {
     fn new(tempdir: Option<&Path>) -> Spool {
         Spool {
@@ -400,15 +415,24 @@ impl Spool {
         }
     }
 
-    /// The spooled bytes from the start, and their length.
-    fn into_reader(self) -> io::Result<(Box<dyn Read>, u64)> {
+    /// The spooled bytes from the start.
+    fn into_reader(self) -> io::Result<SpoolReader> {
         match self.file {
-            None => Ok((Box::new(Cursor::new(self.memory)), self.len)),
+            None => Ok(SpoolReader::Memory(Cursor::new(self.memory))),
             Some(file) => {
                 let mut file = file.into_inner().map_err(|e| e.into_error())?;
                 file.seek(SeekFrom::Start(0))?;
-                Ok((Box::new(file), self.len))
+                Ok(SpoolReader::File(file))
             }
+        }
+    }
+
+    /// Copies the spooled bytes to `out`. From a file into a file (the export's own, as
+    /// the service writes it) the kernel copies them, without passing through memory here.
+    fn copy_to(self, out: &mut impl Write) -> io::Result<u64> {
+        match self.into_reader()? {
+            SpoolReader::Memory(mut memory) => io::copy(&mut memory, out),
+            SpoolReader::File(mut file) => io::copy(&mut file, out),
         }
     }
 }
