@@ -14,3 +14,4 @@ mod exports;
 mod properties;
 mod records;
 mod search;
+mod sheets;
