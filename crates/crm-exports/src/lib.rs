@@ -7,9 +7,14 @@ pub mod api;
 pub mod blob;
 pub mod cli;
 pub mod client;
+pub mod clock;
 pub mod domain;
 pub mod jobs;
 pub mod seed;
 pub mod server;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
+
+#[cfg(test)]
+mod import_rules;

@@ -6,34 +6,77 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::Context;
 use tokio::net::TcpListener;
-
 use tokio::sync::Notify;
 
 use crate::api::exports::ExportsContext;
 use crate::api::{self, ApiConfig, AppState, auth};
 use crate::blob::signing::UrlSigner;
 use crate::blob::{Blobs, LocalBlobs, S3Blobs};
+use crate::clock::Clock;
 use crate::domain::scope::ALL_SCOPES;
-use crate::domain::time::now_ms;
-use crate::jobs::{ExportConfig, Runner};
+use crate::jobs::{ExportConfig, Runner, RunnerParts};
 use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
-use crate::store::{PortalId, SharedStore, Store};
+use crate::store::{Cause, PortalId, Portals, SharedStore, Stores};
 use crate::telemetry;
+
+/// Why the service could not start, or stopped: what it was doing, and the cause.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}")]
+pub struct ServerError {
+    context: String,
+    /// What went wrong underneath; none where the context says it all.
+    #[source]
+    source: Option<Cause>,
+}
+
+impl ServerError {
+    /// A failure the context describes in full (a missing data folder).
+    fn plain(context: String) -> Self {
+        Self {
+            context,
+            source: None,
+        }
+    }
+}
+
+/// Adds what the service was doing to a failure.
+trait Doing<T> {
+    fn doing(self, context: impl FnOnce() -> String) -> Result<T, ServerError>;
+}
+
+impl<T, E: Into<Cause>> Doing<T> for Result<T, E> {
+    fn doing(self, context: impl FnOnce() -> String) -> Result<T, ServerError> {
+        self.map_err(|e| ServerError {
+            context: context(),
+            source: Some(e.into()),
+        })
+    }
+}
+
+pub type ServerResult<T> = Result<T, ServerError>;
 
 pub const DATABASE_FILE: &str = "crm-exports.sqlite3";
 pub const DEV_TOKEN_FILE: &str = "dev-token";
 pub const EXPORTS_DIR: &str = "exports";
 pub const SIGNING_KEY_FILE: &str = "signing-key";
 
-pub fn open_store(data_dir: &Path) -> anyhow::Result<Arc<SqliteStore>> {
+pub fn open_store(data_dir: &Path) -> ServerResult<Arc<SqliteStore>> {
     std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
+        .doing(|| format!("cannot create data folder {}", data_dir.display()))?;
     let store = SqliteStore::open(&data_dir.join(DATABASE_FILE))
-        .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
+        .doing(|| format!("cannot open the database in {}", data_dir.display()))?;
     Ok(Arc::new(store))
+}
+
+/// Whether a command may start a new data folder (`serve`, `seed`) or works only on one
+/// that exists: a command that lists tokens in a mistyped folder must say so, not answer
+/// from a database it has just created there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataFolder {
+    CreateIfMissing,
+    MustExist,
 }
 
 /// The store a command works on: PostgreSQL at `database_url` when one is given (any
@@ -41,32 +84,62 @@ pub fn open_store(data_dir: &Path) -> anyhow::Result<Arc<SqliteStore>> {
 pub async fn open_database(
     data_dir: &Path,
     database_url: Option<&str>,
-) -> anyhow::Result<SharedStore> {
+    folder: DataFolder,
+) -> ServerResult<SharedStore> {
     match database_url {
         Some(url) => {
-            // The folder still holds the development token, signing key and local files.
-            std::fs::create_dir_all(data_dir)
-                .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
+            // The folder still holds the development token, signing key and local files;
+            // a command that reads only the database does not need it.
+            if folder == DataFolder::CreateIfMissing {
+                std::fs::create_dir_all(data_dir)
+                    .doing(|| format!("cannot create data folder {}", data_dir.display()))?;
+            }
             let store = PgStore::connect(url)
                 .await
-                .context("cannot open the PostgreSQL database")?;
+                .doing(|| "cannot open the PostgreSQL database".to_string())?;
             Ok(Arc::new(store))
         }
-        None => Ok(open_store(data_dir)?),
+        None => {
+            if folder == DataFolder::MustExist {
+                require_database(data_dir)?;
+            }
+            Ok(open_store(data_dir)?)
+        }
     }
+}
+
+/// Fails, naming the folder, unless it holds a SQLite database made by `serve` or `seed`.
+fn require_database(data_dir: &Path) -> ServerResult<()> {
+    let shown = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_owned());
+    let what = if !data_dir.is_dir() {
+        "does not exist"
+    } else if !data_dir.join(DATABASE_FILE).is_file() {
+        "holds no crm-exports database"
+    } else {
+        return Ok(());
+    };
+    Err(ServerError::plain(format!(
+        "the data folder {} {what}; pass --data-dir (or set CRM_EXPORTS_DATA_DIR) to name \
+         the folder `crm-exports serve` uses, or --database-url for PostgreSQL",
+        shown.display()
+    )))
 }
 
 /// On a store with no portal, creates one and a token holding every scope, and writes the
 /// token to `dev-token` (mode 0600). Returns the token when it was created now.
-pub async fn bootstrap(store: &dyn Store, data_dir: &Path) -> anyhow::Result<Option<String>> {
-    if !store.list_portals().await?.is_empty() {
+pub async fn bootstrap(
+    store: &dyn Portals,
+    data_dir: &Path,
+    now: i64,
+) -> ServerResult<Option<String>> {
+    let reading = || "cannot read or create the first portal".to_string();
+    if !store.list_portals().await.doing(reading)?.is_empty() {
         return Ok(None);
     }
-    let now = now_ms();
     // Several processes may start on one empty PostgreSQL database at once: only the one
     // that creates portal 1 creates the token.
     let portal = PortalId(1);
-    if !store.ensure_portal(portal, now).await? {
+    if !store.ensure_portal(portal, now).await.doing(reading)? {
         return Ok(None);
     }
     let token = auth::generate_token();
@@ -79,22 +152,21 @@ pub async fn bootstrap(store: &dyn Store, data_dir: &Path) -> anyhow::Result<Opt
             &auth::hash_token(&token),
             now,
         )
-        .await?;
-    write_secret(&data_dir.join(DEV_TOKEN_FILE), &token)?;
+        .await
+        .doing(|| "cannot create the development token".to_string())?;
+    let path = data_dir.join(DEV_TOKEN_FILE);
+    write_secret(&path, &token).doing(|| format!("cannot write {}", path.display()))?;
     Ok(Some(token))
 }
 
-fn write_secret(path: &PathBuf, secret: &str) -> anyhow::Result<()> {
+fn write_secret(path: &PathBuf, secret: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    writeln!(file, "{secret}")?;
-    Ok(())
+    let mut file = options.open(path)?;
+    writeln!(file, "{secret}")
 }
 
 /// Everything configurable about a running service.
@@ -126,32 +198,36 @@ impl Default for Settings {
     }
 }
 
-/// Builds the API state and an export runner sharing one store and one files folder.
+/// Builds the API state and an export runner sharing one store, one clock and one files
+/// folder.
 pub fn assemble(
     store: SharedStore,
     data_dir: &Path,
     settings: Settings,
-) -> anyhow::Result<(AppState, Runner)> {
+) -> ServerResult<(AppState, Runner)> {
     let exports_dir = data_dir.join(EXPORTS_DIR);
     let blobs = Arc::new(match &settings.blob_url {
         Some(url) => Blobs::S3(
             S3Blobs::open(url, &exports_dir)
-                .with_context(|| format!("cannot use {url} for export files"))?,
+                .doing(|| format!("cannot use {url} for export files"))?,
         ),
-        None => Blobs::Local(LocalBlobs::open(&exports_dir).with_context(|| {
-            format!("cannot create the exports folder in {}", data_dir.display())
-        })?),
+        None => Blobs::Local(
+            LocalBlobs::open(&exports_dir)
+                .doing(|| format!("cannot create the exports folder in {}", data_dir.display()))?,
+        ),
     });
-    let signer =
-        UrlSigner::load_or_create(&data_dir.join(SIGNING_KEY_FILE)).with_context(|| {
-            format!(
-                "cannot read or create the signing key in {}",
-                data_dir.display()
-            )
-        })?;
+    let signer = UrlSigner::load_or_create(&data_dir.join(SIGNING_KEY_FILE)).doing(|| {
+        format!(
+            "cannot read or create the signing key in {}",
+            data_dir.display()
+        )
+    })?;
     let wake = Arc::new(Notify::new());
+    let stores = Stores::from(store);
+    let clock = Clock::system();
     let state = AppState {
-        store: store.clone(),
+        store: stores.clone(),
+        clock: clock.clone(),
         config: Arc::new(settings.api),
         metrics: telemetry::metrics_handle(),
         exports: Arc::new(ExportsContext {
@@ -163,9 +239,14 @@ pub fn assemble(
             link_ttl_secs: settings.link_ttl_secs,
         }),
     };
-    let runner = Runner::new(
-        store,
+    let parts = RunnerParts {
+        queue: stores.exports,
+        stream: stores.stream,
         blobs,
+        clock,
+    };
+    let runner = Runner::new(
+        parts,
         format!("worker-{}", std::process::id()),
         settings.export,
     );
@@ -177,7 +258,7 @@ pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+) -> ServerResult<()> {
     use axum::ServiceExt;
     let app = api::service(state);
     axum::serve(
@@ -186,13 +267,13 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await
-    .context("the server stopped with an error")
+    .doing(|| "the server stopped with an error".to_string())
 }
 
-pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+pub async fn bind(addr: SocketAddr) -> ServerResult<TcpListener> {
     TcpListener::bind(addr)
         .await
-        .with_context(|| format!("cannot listen on {addr}"))
+        .doing(|| format!("cannot listen on {addr}"))
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -19,7 +19,7 @@ use super::extract::{Body, IdText, QueryParams, parse_json};
 use super::{AppState, resolve_object};
 use crate::domain::ObjectType;
 use crate::domain::association::{AssociationCatalog, AssociationType, Category};
-use crate::domain::time::{format_datetime, now_ms};
+use crate::domain::time::format_datetime;
 use crate::store::{Edge, NewEdge};
 
 const MAX_BATCH_CREATE: usize = 2_000;
@@ -189,10 +189,12 @@ fn resolve_specs(
         .collect()
 }
 
-fn batch_body(results: Vec<Json_>, errors: Vec<Json_>, started: i64) -> (bool, Json_) {
+/// A batch answer; `times` are when the request started and completed.
+fn batch_body(results: Vec<Json_>, errors: Vec<Json_>, times: (i64, i64)) -> (bool, Json_) {
+    let (started, completed) = times;
     let mut body = json!({
         "status": "COMPLETE", "results": results,
-        "startedAt": format_datetime(started), "completedAt": format_datetime(now_ms()),
+        "startedAt": format_datetime(started), "completedAt": format_datetime(completed),
     });
     let partial = !errors.is_empty();
     if partial {
@@ -232,7 +234,8 @@ async fn create_edges(
     }
     let outcomes = state
         .store
-        .associate(auth.portal, from, to, edges, now_ms())
+        .associations
+        .associate(auth.portal, from, to, edges, state.clock.now_ms())
         .await?;
     let mut failed: Vec<Option<Vec<i64>>> = vec![None; pairs.len()];
     for (index, outcome) in owners.into_iter().zip(outcomes) {
@@ -262,64 +265,15 @@ async fn batch(
     OriginalUri(uri): OriginalUri,
     Body(body): Body,
 ) -> ApiResult<Response> {
-    let started = now_ms();
+    let started = state.clock.now_ms();
     match operation.as_str() {
         "create" => {
-            let Pair { from, to, catalog } = pair(&state, &auth, &from, &to, true).await?;
-            let input: Inputs<CreateInput> = parse_json(&body)?;
-            check_size(input.inputs.len(), MAX_BATCH_CREATE)?;
-            let mut pairs = Vec::new();
-            for i in &input.inputs {
-                pairs.push((
-                    i.from.id_value()?,
-                    i.to.id_value()?,
-                    resolve_specs(&catalog, from, to, &i.types)?,
-                ));
-            }
-            let (results, errors) = create_edges(&state, &auth, from, to, pairs).await?;
-            let (partial, body) = batch_body(results, errors, started);
-            let status = if partial {
-                StatusCode::MULTI_STATUS
-            } else {
-                StatusCode::CREATED
-            };
-            Ok((status, Json(body)).into_response())
+            let pair = pair(&state, &auth, &from, &to, true).await?;
+            batch_create(&state, &auth, pair, &body, started).await
         }
         "read" => {
-            let Pair { from, to, catalog } = pair(&state, &auth, &from, &to, false).await?;
-            let input: Inputs<ObjectId> = parse_json(&body)?;
-            check_size(input.inputs.len(), MAX_BATCH_READ)?;
-            let ids = input
-                .inputs
-                .iter()
-                .map(|i| i.id_value())
-                .collect::<ApiResult<Vec<_>>>()?;
-            let edges = state
-                .store
-                .read_associations(auth.portal, from, to, ids.clone())
-                .await?;
-            let mut results = Vec::new();
-            let mut without = Vec::new();
-            for id in ids {
-                let to_list = grouped(&catalog, from, to, edges.iter().filter(|e| e.0 == id));
-                if to_list.is_empty() {
-                    without.push(id);
-                } else {
-                    results.push(json!({"from": {"id": id.to_string()}, "to": to_list}));
-                }
-            }
-            let errors = if without.is_empty() {
-                Vec::new()
-            } else {
-                vec![missing_error(&without)]
-            };
-            let (partial, body) = batch_body(results, errors, started);
-            let status = if partial {
-                StatusCode::MULTI_STATUS
-            } else {
-                StatusCode::OK
-            };
-            Ok((status, Json(body)).into_response())
+            let pair = pair(&state, &auth, &from, &to, false).await?;
+            batch_read(&state, &auth, pair, &body, started).await
         }
         "archive" => {
             let Pair { from, to, .. } = pair(&state, &auth, &from, &to, true).await?;
@@ -333,14 +287,87 @@ async fn batch(
             }
             state
                 .store
+                .associations
                 .dissociate(auth.portal, from, to, pairs, None)
                 .await?;
-            Ok(archive_answer(uri.path(), started))
+            Ok(archive_answer(uri.path(), (started, state.clock.now_ms())))
         }
         other => Err(ApiError::not_found(format!(
             "Unknown association batch operation {other:?}"
         ))),
     }
+}
+
+/// `batch/create`: 201 with the edges made, 207 when some inputs named missing records.
+async fn batch_create(
+    state: &AppState,
+    auth: &Auth,
+    Pair { from, to, catalog }: Pair,
+    body: &[u8],
+    started: i64,
+) -> ApiResult<Response> {
+    let input: Inputs<CreateInput> = parse_json(body)?;
+    check_size(input.inputs.len(), MAX_BATCH_CREATE)?;
+    let mut pairs = Vec::new();
+    for i in &input.inputs {
+        pairs.push((
+            i.from.id_value()?,
+            i.to.id_value()?,
+            resolve_specs(&catalog, from, to, &i.types)?,
+        ));
+    }
+    let (results, errors) = create_edges(state, auth, from, to, pairs).await?;
+    let (partial, body) = batch_body(results, errors, (started, state.clock.now_ms()));
+    let status = if partial {
+        StatusCode::MULTI_STATUS
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(body)).into_response())
+}
+
+/// `batch/read`: each record's edges grouped by target, 207 naming records without any.
+async fn batch_read(
+    state: &AppState,
+    auth: &Auth,
+    Pair { from, to, catalog }: Pair,
+    body: &[u8],
+    started: i64,
+) -> ApiResult<Response> {
+    let input: Inputs<ObjectId> = parse_json(body)?;
+    check_size(input.inputs.len(), MAX_BATCH_READ)?;
+    let ids = input
+        .inputs
+        .iter()
+        .map(|i| i.id_value())
+        .collect::<ApiResult<Vec<_>>>()?;
+    let edges = state
+        .store
+        .associations
+        .read_associations(auth.portal, from, to, ids.clone())
+        .await?;
+    let mut results = Vec::new();
+    let mut without = Vec::new();
+    for id in ids {
+        let to_list = grouped(&catalog, from, to, edges.iter().filter(|e| e.0 == id));
+        if to_list.is_empty() {
+            without.push(id);
+        } else {
+            results.push(json!({"from": {"id": id.to_string()}, "to": to_list}));
+        }
+    }
+    let errors = if without.is_empty() {
+        Vec::new()
+    } else {
+        vec![missing_error(&without)]
+    };
+    let (partial, body) = batch_body(results, errors, (started, state.clock.now_ms()));
+    let status = if partial {
+        StatusCode::MULTI_STATUS
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(body)).into_response())
 }
 
 fn check_size(count: usize, max: usize) -> ApiResult<()> {
@@ -353,13 +380,13 @@ fn check_size(count: usize, max: usize) -> ApiResult<()> {
 }
 
 /// v4 answers batch archives with 204; the date-versioned API with a 200 batch response.
-fn archive_answer(path: &str, started: i64) -> Response {
+fn archive_answer(path: &str, times: (i64, i64)) -> Response {
     if path.starts_with("/crm/v4/") {
         StatusCode::NO_CONTENT.into_response()
     } else {
         (
             StatusCode::OK,
-            Json(batch_body(Vec::new(), Vec::new(), started).1),
+            Json(batch_body(Vec::new(), Vec::new(), times).1),
         )
             .into_response()
     }
@@ -396,7 +423,7 @@ async fn batch_default(
     Path((from, to)): Path<(String, String)>,
     Body(body): Body,
 ) -> ApiResult<Response> {
-    let started = now_ms();
+    let started = state.clock.now_ms();
     let Pair { from, to, catalog } = pair(&state, &auth, &from, &to, true).await?;
     let input: Inputs<PairInput> = parse_json(&body)?;
     check_size(input.inputs.len(), MAX_BATCH_CREATE)?;
@@ -415,7 +442,7 @@ async fn batch_default(
                    "associationSpec": association_spec(&default)})
         })
         .collect();
-    let (_, body) = batch_body(results, errors, started);
+    let (_, body) = batch_body(results, errors, (started, state.clock.now_ms()));
     Ok((StatusCode::OK, Json(body)).into_response())
 }
 
@@ -426,7 +453,7 @@ async fn batch_labels_archive(
     OriginalUri(uri): OriginalUri,
     Body(body): Body,
 ) -> ApiResult<Response> {
-    let started = now_ms();
+    let started = state.clock.now_ms();
     let Pair { from, to, catalog } = pair(&state, &auth, &from, &to, true).await?;
     let input: Inputs<CreateInput> = parse_json(&body)?;
     for i in &input.inputs {
@@ -435,10 +462,11 @@ async fn batch_labels_archive(
         let list: Vec<(i64, i64)> = types.iter().map(|t| (t.type_id, t.inverse_id)).collect();
         state
             .store
+            .associations
             .dissociate(auth.portal, from, to, pairs, Some(list))
             .await?;
     }
-    Ok(archive_answer(uri.path(), started))
+    Ok(archive_answer(uri.path(), (started, state.clock.now_ms())))
 }
 
 async fn labels(
@@ -471,6 +499,7 @@ async fn list_for_record(
     let after = query.id_cursor()?;
     let edges = state
         .store
+        .associations
         .read_associations(auth.portal, from, to, vec![id])
         .await?;
     let all = grouped(&catalog, from, to, edges.iter().filter(|e| e.1 > after));
@@ -490,7 +519,7 @@ async fn put_default(
     auth: Auth,
     Path((from, from_id, to, to_id)): Path<(String, String, String, String)>,
 ) -> ApiResult<Json<Json_>> {
-    let started = now_ms();
+    let started = state.clock.now_ms();
     let Pair { from, to, catalog } = pair(&state, &auth, &from, &to, true).await?;
     let default = catalog
         .default_type(from, to)
@@ -504,7 +533,9 @@ async fn put_default(
     }
     let result = json!({"from": {"id": a.to_string()}, "to": {"id": b.to_string()},
                         "associationSpec": association_spec(&default)});
-    Ok(Json(batch_body(vec![result], Vec::new(), started).1))
+    Ok(Json(
+        batch_body(vec![result], Vec::new(), (started, state.clock.now_ms())).1,
+    ))
 }
 
 async fn put_typed(
@@ -535,6 +566,7 @@ async fn delete_pair(
     let pairs = vec![(id_of(&from_id)?, id_of(&to_id)?)];
     state
         .store
+        .associations
         .dissociate(auth.portal, from, to, pairs, None)
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -564,6 +596,7 @@ pub async fn attach_to_records(
         let key = response_key(state, auth, to).await?;
         let edges = state
             .store
+            .associations
             .read_associations(auth.portal, from, to, ids.clone())
             .await?;
         for record in records.iter_mut() {
@@ -595,7 +628,11 @@ async fn response_key(state: &AppState, auth: &Auth, object: ObjectType) -> ApiR
     if !object.is_custom() {
         return Ok(object.plural().into_owned());
     }
-    let schema = state.store.object_schema(auth.portal, object).await?;
+    let schema = state
+        .store
+        .schemas
+        .object_schema(auth.portal, object)
+        .await?;
     Ok(schema.custom.as_ref().map_or_else(
         || object.type_id().into_owned(),
         |c| c.fully_qualified_name.clone(),
@@ -616,7 +653,11 @@ pub async fn catalog_if(
     wanted: bool,
 ) -> ApiResult<AssociationCatalog> {
     if wanted {
-        Ok(crate::store::association_catalog(state.store.as_ref(), auth.portal).await?)
+        Ok(state
+            .store
+            .custom_objects
+            .association_catalog(auth.portal)
+            .await?)
     } else {
         Ok(AssociationCatalog::standard())
     }

@@ -35,6 +35,9 @@ impl Auth {
     }
 }
 
+/// The 401 message for a token this server does not know (or no longer honours).
+pub const INVALID_TOKEN: &str = "The access token provided is invalid, has been revoked, or belongs to no portal on this server.";
+
 pub fn hash_token(token: &str) -> String {
     hex_string(&Sha256::digest(token.as_bytes()))
 }
@@ -75,14 +78,17 @@ impl FromRequestParts<AppState> for Auth {
                 "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
             ));
         };
-        match state.store.token_by_hash(&hash_token(token)).await? {
+        match state
+            .store
+            .portals
+            .token_by_hash(&hash_token(token))
+            .await?
+        {
             Some(token) => Ok(Auth {
                 portal: token.portal,
                 token,
             }),
-            None => Err(ApiError::unauthenticated(
-                "The access token provided is invalid, has been revoked, or belongs to no portal on this server.",
-            )),
+            None => Err(ApiError::unauthenticated(INVALID_TOKEN)),
         }
     }
 }

@@ -22,7 +22,7 @@ use super::wire::{self, Nulls, RecordBody};
 use super::{Access, AppState, object_schema};
 use crate::domain::Record;
 use crate::domain::schema::ObjectSchema;
-use crate::domain::time::{format_datetime, now_ms};
+use crate::domain::time::format_datetime;
 use crate::store::{PropertyValues, RecordKey, Visibility, WriteFailure, WriteOp, Written};
 
 #[derive(Deserialize)]
@@ -75,7 +75,7 @@ pub async fn dispatch(
         state: &state,
         auth: &auth,
         schema: &schema,
-        started_at: now_ms(),
+        started_at: state.clock.now_ms(),
         owners: Default::default(),
     };
     match operation.as_str() {
@@ -213,6 +213,7 @@ impl Batch<'_> {
             let records = self
                 .state
                 .store
+                .records
                 .read_records(
                     self.auth.portal,
                     self.schema.object,
@@ -235,7 +236,7 @@ impl Batch<'_> {
         success: StatusCode,
     ) -> Response {
         let mut body = BatchBody {
-            completed_at: format_datetime(now_ms()),
+            completed_at: format_datetime(self.state.clock.now_ms()),
             errors: None,
             num_errors: None,
             results,
@@ -332,48 +333,53 @@ impl Batch<'_> {
         report_new: bool,
         success: StatusCode,
     ) -> ApiResult<Response> {
-        let mut errors = Vec::new();
-        let mut writes = Vec::new();
-        for (index, (trace_id, plan)) in planned.into_iter().enumerate() {
-            match plan {
-                Ok(w) => writes.push(w),
-                Err(error) if multi => errors.push(InputError {
-                    error,
-                    trace_id,
-                    ids: Vec::new(),
-                }),
-                Err(mut error) => {
-                    error.message = format!("Input {index}: {}", error.message);
-                    return Err(error);
-                }
-            }
-        }
-        let mut ops = Vec::with_capacity(writes.len());
-        let mut trace_ids = Vec::with_capacity(writes.len());
-        for w in writes {
-            ops.push(w.op);
-            trace_ids.push(w.trace_id);
-        }
+        let (writes, mut errors) = split_planned(planned, multi)?;
+        let (ops, trace_ids): (Vec<WriteOp>, Vec<Option<String>>) =
+            writes.into_iter().map(|w| (w.op, w.trace_id)).unzip();
         let mut ops: Arc<[WriteOp]> = ops.into();
-        let now = now_ms();
+        let now = self.state.clock.now_ms();
+        let (portal, object) = (self.auth.portal, self.schema.object);
         let outcomes = self
             .state
             .store
-            .write_records(
-                self.auth.portal,
-                self.schema.object,
-                ops.clone(),
-                !multi,
-                now,
-            )
+            .records
+            .write_records(portal, object, ops.clone(), !multi, now)
             .await?;
         if !multi && let Some(Err(failure)) = outcomes.iter().find(|o| o.is_err()) {
             return Err(write_failure_error(self.schema, failure));
         }
-        // A created record is answered from the values written, moved out of the ops now
-        // that the store is done with them; the rest are read back.
+        let mut records = self.records_written(&mut ops, &outcomes, now).await?;
+        let mut results = Vec::new();
+        for (i, (trace_id, outcome)) in trace_ids.into_iter().zip(outcomes).enumerate() {
+            match outcome {
+                Ok(written) => {
+                    let record = records[i].take().ok_or_else(|| {
+                        ApiError::internal("a written record could not be read back")
+                    })?;
+                    results.push(RecordBody {
+                        record,
+                        schema: self.schema,
+                        nulls: Nulls::Omit,
+                        new: report_new.then_some(written.created),
+                    });
+                }
+                Err(failure) => errors.push(self.failed_input(&failure, trace_id)),
+            }
+        }
+        Ok(self.respond(results, errors, success))
+    }
+
+    /// The records the writes left, in input order: a created record answered from the
+    /// values written, moved out of the ops now that the store is done with them; the rest
+    /// read back.
+    async fn records_written(
+        &self,
+        ops: &mut Arc<[WriteOp]>,
+        outcomes: &[Result<Written, WriteFailure>],
+        now: i64,
+    ) -> ApiResult<Vec<Option<Record>>> {
         let mut copied;
-        let ops: &mut [WriteOp] = match Arc::get_mut(&mut ops) {
+        let ops: &mut [WriteOp] = match Arc::get_mut(ops) {
             Some(ops) => ops,
             None => {
                 copied = ops.to_vec();
@@ -382,7 +388,7 @@ impl Batch<'_> {
         };
         let mut records: Vec<Option<Record>> = vec![None; ops.len()];
         let mut projections: Vec<Option<Vec<String>>> = vec![None; ops.len()];
-        for (i, (op, outcome)) in ops.iter_mut().zip(&outcomes).enumerate() {
+        for (i, (op, outcome)) in ops.iter_mut().zip(outcomes).enumerate() {
             match (op, outcome) {
                 (WriteOp::Create(values, _), Ok(written))
                     if wire::reads_back_as_written(values) =>
@@ -399,39 +405,22 @@ impl Batch<'_> {
                 (_, Err(_)) => {}
             }
         }
-        self.read_back(&projections, &outcomes, &mut records)
-            .await?;
-        let mut results = Vec::new();
-        for (i, (trace_id, outcome)) in trace_ids.into_iter().zip(outcomes).enumerate() {
-            match outcome {
-                Ok(written) => {
-                    let record = records[i].take().ok_or_else(|| {
-                        ApiError::internal("a written record could not be read back")
-                    })?;
-                    results.push(RecordBody {
-                        record,
-                        schema: self.schema,
-                        nulls: Nulls::Omit,
-                        new: report_new.then_some(written.created),
-                    });
-                }
-                Err(failure) => {
-                    let ids = match &failure {
-                        WriteFailure::NotFound(key) => vec![key.display()],
-                        WriteFailure::MissingAssociationTarget(id) => vec![id.to_string()],
-                        WriteFailure::Duplicate { existing_id, .. } => {
-                            vec![existing_id.to_string()]
-                        }
-                    };
-                    errors.push(InputError {
-                        error: write_failure_error(self.schema, &failure),
-                        trace_id,
-                        ids,
-                    });
-                }
-            }
+        self.read_back(&projections, outcomes, &mut records).await?;
+        Ok(records)
+    }
+
+    /// A failed input as `errors[]` shows it, with the ids it names.
+    fn failed_input(&self, failure: &WriteFailure, trace_id: Option<String>) -> InputError {
+        let ids = match failure {
+            WriteFailure::NotFound(key) => vec![key.display()],
+            WriteFailure::MissingAssociationTarget(id) => vec![id.to_string()],
+            WriteFailure::Duplicate { existing_id, .. } => vec![existing_id.to_string()],
+        };
+        InputError {
+            error: write_failure_error(self.schema, failure),
+            trace_id,
+            ids,
         }
-        Ok(self.respond(results, errors, success))
     }
 
     async fn read(&self, input: ReadInputs, archived: bool) -> ApiResult<Response> {
@@ -444,6 +433,7 @@ impl Batch<'_> {
         let found = self
             .state
             .store
+            .records
             .read_records(
                 self.auth.portal,
                 self.schema.object,
@@ -487,8 +477,39 @@ impl Batch<'_> {
             .collect::<ApiResult<Vec<_>>>()?;
         self.state
             .store
-            .archive_records(self.auth.portal, self.schema.object, keys, now_ms())
+            .records
+            .archive_records(
+                self.auth.portal,
+                self.schema.object,
+                keys,
+                self.state.clock.now_ms(),
+            )
             .await?;
         Ok(StatusCode::NO_CONTENT.into_response())
     }
+}
+
+/// The planned writes, and the inputs that failed to parse: reported in `errors[]` in
+/// multi-status mode, failing the whole batch (named by index) otherwise.
+fn split_planned(
+    planned: Vec<(Option<String>, ApiResult<PlannedWrite>)>,
+    multi: bool,
+) -> ApiResult<(Vec<PlannedWrite>, Vec<InputError>)> {
+    let mut errors = Vec::new();
+    let mut writes = Vec::new();
+    for (index, (trace_id, plan)) in planned.into_iter().enumerate() {
+        match plan {
+            Ok(w) => writes.push(w),
+            Err(error) if multi => errors.push(InputError {
+                error,
+                trace_id,
+                ids: Vec::new(),
+            }),
+            Err(mut error) => {
+                error.message = format!("Input {index}: {}", error.message);
+                return Err(error);
+            }
+        }
+    }
+    Ok((writes, errors))
 }

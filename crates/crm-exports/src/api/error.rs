@@ -197,8 +197,20 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => ApiError::not_found(format!("{what} was not found")),
-            StoreError::Conflict(message) => ApiError::conflict(message),
-            StoreError::Internal(detail) => ApiError::internal(detail),
+            StoreError::Conflict {
+                ref message,
+                source: Some(_),
+            } => {
+                // The database's own words name tables and values: they go to the log.
+                tracing::warn!(
+                    correlation_id = %current_correlation_id(),
+                    "conflict raised by the database: {}",
+                    e.detail()
+                );
+                ApiError::conflict(message.clone())
+            }
+            StoreError::Conflict { message, .. } => ApiError::conflict(message),
+            internal @ StoreError::Internal { .. } => ApiError::internal(internal.detail()),
         }
     }
 }

@@ -1,8 +1,10 @@
 //! The exports API on `/crm/v3/exports/...` and `/crm/exports/2026-03/...`: start an export
 //! (202 with a task locator), its task status (HubSpot's four statuses, and a freshly signed
-//! download link when complete), its details (`exportState`, `recordCount`), and two things
+//! download link when complete), its details (`exportState`, `recordCount`, and the
+//! `expectedRecordCount` extension once the worker has counted the records), and two things
 //! HubSpot's API lacks: cancelling an export (`POST …/export/{id}/cancel`, as HubSpot's UI
-//! can) and the download route the signed links point at, which needs no token.
+//! can), the export log (`GET …/export`, in `export_log`) and the download route the
+//! signed links point at, which needs no token.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,14 +30,15 @@ use crate::blob::Blobs;
 use crate::blob::signing::{LinkError, UrlSigner};
 use crate::domain::ObjectType;
 use crate::domain::custom_object::find_live;
-use crate::domain::export::{ExportState, ExportType, RawExportRequest, parse_request};
+use crate::domain::export::{
+    ExportRequest, ExportState, ExportType, RawExportRequest, file_kind, file_stem, parse_request,
+};
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::parse_predicate;
-use crate::domain::time::{format_datetime, now_ms};
-use crate::jobs::{file_kind, file_stem};
+use crate::domain::time::format_datetime;
 use crate::store::ExportRow;
 
-const EXPORT_SCOPE: &[&str] = &["crm.export"];
+pub(super) const EXPORT_SCOPE: &[&str] = &["crm.export"];
 const DAY_MS: i64 = 86_400_000;
 
 /// What the exports API needs besides the store.
@@ -55,6 +58,7 @@ pub struct ExportsContext {
 /// The export routes under one prefix (`/crm/v3/exports` or a dated one).
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/export", get(super::export_log::list))
         .route("/export/async", post(start))
         .route("/export/async/tasks/{task_id}/status", get(status))
         .route("/export/{export_id}", get(details))
@@ -89,7 +93,7 @@ fn not_permitted(id: i64, auth: &Auth) -> ApiError {
 
 /// The `Host` header the client sent, taken alone: copying every header per status poll
 /// costs more than the rest of the request's own work.
-struct CalledHost(Option<HeaderValue>);
+pub(super) struct CalledHost(Option<HeaderValue>);
 
 impl<S: Send + Sync> FromRequestParts<S> for CalledHost {
     type Rejection = std::convert::Infallible;
@@ -99,7 +103,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CalledHost {
     }
 }
 
-fn base_url(state: &AppState, host: &CalledHost) -> String {
+pub(super) fn base_url(state: &AppState, host: &CalledHost) -> String {
     if let Some(url) = &state.exports.public_url {
         return url.trim_end_matches('/').to_string();
     }
@@ -120,56 +124,11 @@ async fn start(
 ) -> ApiResult<(StatusCode, Json<Json_>)> {
     auth.require(EXPORT_SCOPE)?;
     let raw: RawExportRequest = parse_json(&body)?;
-    let custom = state.store.custom_objects(auth.portal).await?;
-    let mut schemas: HashMap<ObjectType, Arc<ObjectSchema>> = HashMap::new();
-    let live = custom.iter().filter(|c| !c.archived).map(|c| c.object);
-    for object in ObjectType::STANDARD.into_iter().chain(live) {
-        schemas.insert(
-            object,
-            state.store.object_schema(auth.portal, object).await?,
-        );
-    }
-    // A standard type by any spelling, or one of the portal's custom objects by id or name.
-    let resolve = |text: &str| {
-        ObjectType::parse(text)
-            .filter(|o| !o.is_custom())
-            .or_else(|| find_live(&custom, text).map(|c| c.object))
-    };
-    let guard = state.config.csv_formula_guard;
-    let request = parse_request(raw, resolve, |o| schemas.get(&o).cloned(), guard)
-        .map_err(ApiError::validation_list)?;
-    // Filters are checked now, with the API's caps, so a bad one is a 400 and not a failed export.
-    parse_predicate(
-        &request.filter_groups,
-        &request.sorts,
-        request.query.as_deref(),
-        schemas[&request.object_type].as_ref(),
-        &state.config.search_limits,
-    )
-    .map_err(ApiError::validation_list)?;
-    if let Some(list_id) = request
-        .list_id
-        .filter(|_| request.export_type == ExportType::List)
-    {
-        let list = state.store.get_list(auth.portal, list_id).await?;
-        match list {
-            Some(l) if l.object == request.object_type => {}
-            Some(l) => {
-                return Err(ApiError::validation(format!(
-                    "List {list_id} holds {} records, not {}",
-                    l.object, request.object_type
-                )));
-            }
-            None => {
-                return Err(ApiError::validation(format!(
-                    "List {list_id} does not exist"
-                )));
-            }
-        }
-    }
-    let now = now_ms();
+    let request = checked_request(&state, &auth, raw).await?;
+    let now = state.clock.now_ms();
     let recent = state
         .store
+        .exports
         .count_exports_since(auth.portal, now - DAY_MS)
         .await?;
     if recent >= state.exports.daily_quota {
@@ -186,6 +145,7 @@ async fn start(
     }
     let row = state
         .store
+        .exports
         .create_export(auth.portal, &request, now)
         .await?;
     state.exports.wake.notify_waiters();
@@ -204,6 +164,67 @@ async fn start(
     ))
 }
 
+/// The request parsed against the portal's schemas, its filters checked with the API's
+/// caps (so a bad one is a 400, not a failed export), and a LIST export's list checked.
+async fn checked_request(
+    state: &AppState,
+    auth: &Auth,
+    raw: RawExportRequest,
+) -> ApiResult<ExportRequest> {
+    let custom = state
+        .store
+        .custom_objects
+        .custom_objects(auth.portal)
+        .await?;
+    let mut schemas: HashMap<ObjectType, Arc<ObjectSchema>> = HashMap::new();
+    let live = custom.iter().filter(|c| !c.archived).map(|c| c.object);
+    for object in ObjectType::STANDARD.into_iter().chain(live) {
+        let schema = state
+            .store
+            .schemas
+            .object_schema(auth.portal, object)
+            .await?;
+        schemas.insert(object, schema);
+    }
+    // A standard type by any spelling, or one of the portal's custom objects by id or name.
+    let resolve = |text: &str| {
+        ObjectType::parse(text)
+            .filter(|o| !o.is_custom())
+            .or_else(|| find_live(&custom, text).map(|c| c.object))
+    };
+    let guard = state.config.csv_formula_guard;
+    let request = parse_request(raw, resolve, |o| schemas.get(&o).cloned(), guard)
+        .map_err(ApiError::validation_list)?;
+    parse_predicate(
+        &request.filter_groups,
+        &request.sorts,
+        request.query.as_deref(),
+        schemas[&request.object_type].as_ref(),
+        &state.config.search_limits,
+    )
+    .map_err(ApiError::validation_list)?;
+    let list_id = request
+        .list_id
+        .filter(|_| request.export_type == ExportType::List);
+    if let Some(list_id) = list_id {
+        match state.store.lists.get_list(auth.portal, list_id).await? {
+            Some(l) if l.object == request.object_type => {}
+            Some(l) => {
+                return Err(ApiError::validation(format!(
+                    "List {list_id} holds {} records, not {}",
+                    l.object, request.object_type
+                )));
+            }
+            None => {
+                return Err(ApiError::validation(format!(
+                    "List {list_id} does not exist"
+                )));
+            }
+        }
+    }
+    Ok(request)
+}
+
 async fn visible_export(
     state: &AppState,
     auth: &Auth,
@@ -214,6 +235,7 @@ async fn visible_export(
     let id = parse_id(id_text, name)?;
     state
         .store
+        .exports
         .get_export(auth.portal, id)
         .await?
         .ok_or_else(|| not_permitted(id, auth))
@@ -236,7 +258,7 @@ async fn download_link(state: &AppState, host: &CalledHost, row: &ExportRow) -> 
             return url.map_err(ApiError::internal);
         }
     }
-    let expires = now_ms() / 1000 + ttl;
+    let expires = state.clock.now_ms() / 1000 + ttl;
     let signature = state.exports.signer.sign(row.id, expires);
     Ok(format!(
         "{}/exports-download/{}?expires={expires}&signature={signature}",
@@ -293,10 +315,7 @@ async fn status(
             body.num_errors = Some(0);
         }
         ExportState::Failed => {
-            let message = row
-                .last_error
-                .clone()
-                .unwrap_or_else(|| "The export failed.".to_string());
+            let message = failure_reason(&row);
             body.num_errors = Some(1);
             body.errors = Some(json!([{
                 "status": "error",
@@ -312,7 +331,10 @@ async fn status(
     Ok(Json(body))
 }
 
-fn details_json(row: &ExportRow) -> Json_ {
+/// The export as `GET …/export/{id}` and the export log show it: HubSpot's details fields,
+/// and what the log needs besides (the format, when it was requested, started and
+/// finished, and why it failed). `recordCount` is the rows written so far while it runs.
+pub(super) fn details_json(row: &ExportRow) -> Json_ {
     let mut properties = vec!["hs_object_id".to_string()];
     properties.extend(row.request.object_properties.iter().cloned());
     let mut body = json!({
@@ -322,13 +344,35 @@ fn details_json(row: &ExportRow) -> Json_ {
         "exportState": row.state.as_str(),
         "objectType": row.request.object_type.type_id(),
         "objectProperties": properties,
+        "format": row.request.format,
         "createdAt": format_datetime(row.requested_at),
         "updatedAt": format_datetime(row.updated_at),
+        "requestedAt": format_datetime(row.requested_at),
     });
     if let Some(n) = row.record_count {
         body["recordCount"] = json!(n);
     }
+    if let Some(at) = row.started_at {
+        body["startedAt"] = json!(format_datetime(at));
+    }
+    if let Some(at) = row.completed_at {
+        body["completedAt"] = json!(format_datetime(at));
+    }
+    if row.state == ExportState::Failed {
+        body["failureReason"] = json!(failure_reason(row));
+    }
+    // This service's extension: the total the rows written are heading for.
+    if let Some(n) = row.expected_record_count {
+        body["expectedRecordCount"] = json!(n);
+    }
     body
+}
+
+/// Why a failed export failed, as the status endpoint's `errors[]` and the details say it.
+fn failure_reason(row: &ExportRow) -> String {
+    row.last_error
+        .clone()
+        .unwrap_or_else(|| "The export failed.".to_string())
 }
 
 async fn details(
@@ -355,7 +399,8 @@ async fn cancel(
     }
     let row = state
         .store
-        .cancel_export(auth.portal, row.id, now_ms())
+        .exports
+        .cancel_export(auth.portal, row.id, state.clock.now_ms())
         .await?
         .ok_or_else(|| not_permitted(row.id, &auth))?;
     Ok(Json(details_json(&row)))
@@ -395,7 +440,7 @@ async fn download(
     match state
         .exports
         .signer
-        .verify(id, expires, signature, now_ms() / 1000)
+        .verify(id, expires, signature, state.clock.now_ms() / 1000)
     {
         Ok(()) => {}
         Err(LinkError::Invalid) => return Err(link_refused(invalid)),
@@ -407,6 +452,7 @@ async fn download(
     }
     let row = state
         .store
+        .exports
         .get_export_by_id(id)
         .await?
         .filter(|r| r.state == ExportState::Done)

@@ -114,6 +114,11 @@ impl QueryParams {
         )
     }
 
+    /// Every parameter as `(name, value)`, in the order sent.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()

@@ -17,7 +17,7 @@ use super::extract::{Body, QueryParams, parse_json};
 use super::{AppState, resolve_object};
 use crate::domain::list::{ProcessingType, filter_groups};
 use crate::domain::search::{Predicate, RawFilter, RawFilterGroup, SearchLimits, parse_predicate};
-use crate::domain::time::{format_datetime, now_ms};
+use crate::domain::time::format_datetime;
 use crate::store::{ListDraft, ListRow, snapshot_members};
 
 const READ: &[&str] = &["crm.lists.read", "crm.lists.write"];
@@ -49,18 +49,23 @@ async fn load(state: &AppState, auth: &Auth, id: &str) -> ApiResult<ListRow> {
     let id = list_id(id)?;
     state
         .store
+        .lists
         .get_list(auth.portal, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("List {id} does not exist")))
 }
 
 fn is_dynamic(list: &ListRow) -> bool {
-    list.processing_type == ProcessingType::Dynamic.as_str()
+    list.processing_type == ProcessingType::Dynamic
 }
 
 /// The predicate of a DYNAMIC list, optionally restricted to ids above `after`.
 async fn predicate(state: &AppState, list: &ListRow, after: Option<i64>) -> ApiResult<Predicate> {
-    let schema = state.store.object_schema(list.portal, list.object).await?;
+    let schema = state
+        .store
+        .schemas
+        .object_schema(list.portal, list.object)
+        .await?;
     let mut groups = list.filter_groups.clone();
     if let Some(after) = after {
         let floor = RawFilter {
@@ -87,18 +92,19 @@ async fn size(state: &AppState, list: &ListRow) -> ApiResult<u64> {
         let p = predicate(state, list, None).await?;
         Ok(state
             .store
+            .records
             .search_records(list.portal, list.object, p, 0, 0, vec![])
             .await?
             .0)
     } else {
-        Ok(state.store.count_list_members(list.clone()).await?)
+        Ok(state.store.lists.count_list_members(list.clone()).await?)
     }
 }
 
 async fn list_json(state: &AppState, list: &ListRow, include_filters: bool) -> ApiResult<Json_> {
     let mut body = json!({
         "listId": list.id.to_string(), "listVersion": list.list_version, "name": list.name,
-        "objectTypeId": list.object.type_id(), "processingType": list.processing_type,
+        "objectTypeId": list.object.type_id(), "processingType": list.processing_type.as_str(),
         "processingStatus": "COMPLETE", "size": size(state, list).await?,
         "createdAt": format_datetime(list.created_at), "updatedAt": format_datetime(list.updated_at),
     });
@@ -156,7 +162,7 @@ async fn create(
     let mut draft = ListDraft {
         name: input.name.trim().to_string(),
         object,
-        processing_type: processing.as_str().to_string(),
+        processing_type: processing,
         filter_branch: branch,
         filter_groups: groups,
         initial_members: Vec::new(),
@@ -167,7 +173,7 @@ async fn create(
         portal: auth.portal,
         name: draft.name.clone(),
         object,
-        processing_type: draft.processing_type.clone(),
+        processing_type: draft.processing_type,
         filter_branch: None,
         filter_groups: draft.filter_groups.clone(),
         list_version: 1,
@@ -177,7 +183,8 @@ async fn create(
     predicate(&state, &probe, None).await?;
     if processing == ProcessingType::Snapshot {
         draft.initial_members = snapshot_members(
-            state.store.as_ref(),
+            state.store.schemas.as_ref(),
+            state.store.records.as_ref(),
             auth.portal,
             object,
             &draft.filter_groups,
@@ -187,7 +194,8 @@ async fn create(
     }
     let list = state
         .store
-        .create_list(auth.portal, draft, now_ms())
+        .lists
+        .create_list(auth.portal, draft, state.clock.now_ms())
         .await?;
     Ok(Json(
         json!({ "list": list_json(&state, &list, true).await? }),
@@ -218,7 +226,12 @@ async fn many(
     let include = query.bool("includeFilters")?;
     let mut lists = Vec::new();
     for id in query.list("listIds").unwrap_or_default() {
-        if let Some(list) = state.store.get_list(auth.portal, list_id(&id)?).await? {
+        if let Some(list) = state
+            .store
+            .lists
+            .get_list(auth.portal, list_id(&id)?)
+            .await?
+        {
             lists.push(list_json(&state, &list, include).await?);
         }
     }
@@ -267,7 +280,7 @@ async fn search(
                 "processingTypes holds {t:?}; use MANUAL, SNAPSHOT or DYNAMIC"
             ))
         })?;
-        types.push(parsed.as_str());
+        types.push(parsed);
     }
     let ids = input
         .list_ids
@@ -277,12 +290,13 @@ async fn search(
     let needle = input.query.unwrap_or_default().trim().to_lowercase();
     let mut lists: Vec<ListRow> = state
         .store
+        .lists
         .portal_lists(auth.portal)
         .await?
         .into_iter()
         .filter(|l| needle.is_empty() || l.name.to_lowercase().contains(&needle))
         .filter(|l| ids.is_empty() || ids.contains(&l.id))
-        .filter(|l| types.is_empty() || types.contains(&l.processing_type.as_str()))
+        .filter(|l| types.is_empty() || types.contains(&l.processing_type))
         .filter(|l| object.is_none_or(|o| l.object == o))
         .collect();
     let sort = input.sort.unwrap_or_default();
@@ -334,6 +348,7 @@ async fn by_name(
     let include = QueryParams::parse(raw.as_deref()).bool("includeFilters")?;
     let list = state
         .store
+        .lists
         .find_list(auth.portal, object, &name)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("No {object} list is named {name:?}")))?;
@@ -349,7 +364,7 @@ async fn delete(
 ) -> ApiResult<axum::http::StatusCode> {
     auth.require(WRITE)?;
     let list = load(&state, &auth, &id).await?;
-    state.store.delete_list(auth.portal, list.id).await?;
+    state.store.lists.delete_list(auth.portal, list.id).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
@@ -381,7 +396,8 @@ async fn change(
     }
     let change = state
         .store
-        .change_list_members(list, add, remove, now_ms())
+        .lists
+        .change_list_members(list, add, remove, state.clock.now_ms())
         .await?;
     let text = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>();
     Ok(Json(json!({
@@ -455,6 +471,7 @@ async fn members(
         let p = predicate(&state, &list, Some(after)).await?;
         let (_, records) = state
             .store
+            .records
             .search_records(list.portal, list.object, p, 0, limit + 1, vec![])
             .await?;
         records
@@ -464,6 +481,7 @@ async fn members(
     } else {
         state
             .store
+            .lists
             .list_members(list.clone(), after, limit + 1)
             .await?
     };
@@ -509,7 +527,14 @@ async fn update_filters(
     predicate(&state, &probe, None).await?;
     let updated = state
         .store
-        .update_list_filters(auth.portal, list.id, input.filter_branch, groups, now_ms())
+        .lists
+        .update_list_filters(
+            auth.portal,
+            list.id,
+            input.filter_branch,
+            groups,
+            state.clock.now_ms(),
+        )
         .await?
         .ok_or_else(|| ApiError::not_found(format!("List {} does not exist", list.id)))?;
     Ok(Json(

@@ -1,12 +1,16 @@
 //! The HTTP API: axum routers for records, batches, search and properties on both path
 //! families (`/crm/v3/...` and `/crm/.../2026-03/...`), the auth extractor, HubSpot's error
 //! body, and the middleware every response passes through (correlation id, metrics, body
-//! limit, panic guard). It reads and writes only through the `Store` trait.
+//! limit, panic guard), plus the web console's embedded files at `/`. It reads and writes
+//! only through the store's roles; it never imports `jobs` (an export is enqueued by
+//! creating its row).
 
 pub(crate) mod associations;
 pub mod auth;
 mod batch;
+mod console;
 pub mod error;
+mod export_log;
 pub mod exports;
 mod extract;
 mod lists;
@@ -18,6 +22,7 @@ mod records;
 mod request_metrics;
 mod schemas;
 mod search;
+mod token_info;
 mod wire;
 
 use std::sync::Arc;
@@ -36,11 +41,12 @@ use tower_http::timeout::TimeoutLayer;
 
 use self::auth::Auth;
 use self::error::{ApiError, ApiResult, CORRELATION_ID};
+use crate::clock::Clock;
 use crate::domain::ObjectType;
 use crate::domain::custom_object::find_live;
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::SearchLimits;
-use crate::store::{PortalId, SharedStore};
+use crate::store::{PortalId, Stores};
 
 pub const CORRELATION_HEADER: &str = "x-hubspot-correlation-id";
 
@@ -71,7 +77,9 @@ impl Default for ApiConfig {
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: SharedStore,
+    pub store: Stores,
+    /// Where every request reads the time.
+    pub clock: Clock,
     pub config: Arc<ApiConfig>,
     pub metrics: PrometheusHandle,
     pub exports: Arc<exports::ExportsContext>,
@@ -99,7 +107,7 @@ pub async fn resolve_object(
     if let Some(object) = ObjectType::parse(segment).filter(|o| !o.is_custom()) {
         return Ok(object);
     }
-    let custom = state.store.custom_objects(portal).await?;
+    let custom = state.store.custom_objects.custom_objects(portal).await?;
     find_live(&custom, segment)
         .map(|c| c.object)
         .ok_or_else(unknown)
@@ -119,7 +127,11 @@ pub async fn object_schema(
         Access::SchemaRead => auth.require(&object.schema_read_scopes())?,
         Access::SchemaWrite => auth.require(object.schema_write_scopes())?,
     }
-    Ok(state.store.object_schema(auth.portal, object).await?)
+    Ok(state
+        .store
+        .schemas
+        .object_schema(auth.portal, object)
+        .await?)
 }
 
 fn objects_router() -> Router<AppState> {
@@ -178,6 +190,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/crm/exports/2026-03", exports::routes())
         .nest("/crm/exports/2026-09", exports::routes())
         .merge(exports::download_routes())
+        .merge(token_info::routes())
+        .merge(console::routes())
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .fallback(ops::unknown_route)

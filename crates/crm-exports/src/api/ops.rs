@@ -9,7 +9,7 @@ use super::AppState;
 use super::error::{ApiError, ApiResult};
 
 pub async fn healthz(State(state): State<AppState>) -> ApiResult<&'static str> {
-    state.store.list_portals().await?;
+    state.store.portals.list_portals().await?;
     Ok("ok")
 }
 

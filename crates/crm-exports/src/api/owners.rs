@@ -48,6 +48,7 @@ async fn list(
     let email = query.get("email").filter(|e| !e.is_empty());
     let matching: Vec<Owner> = state
         .store
+        .owners
         .list_owners(auth.portal)
         .await?
         .into_iter()
@@ -88,12 +89,13 @@ async fn one(
     let found = if by_user {
         state
             .store
+            .owners
             .list_owners(auth.portal)
             .await?
             .into_iter()
             .find(|o| o.user_id == id)
     } else {
-        state.store.get_owner(auth.portal, id).await?
+        state.store.owners.get_owner(auth.portal, id).await?
     };
     found
         .map(|o| Json(owner_json(&o)))

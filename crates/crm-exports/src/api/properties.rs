@@ -17,7 +17,7 @@ use crate::domain::property::{
     PropertyDefinition, PropertyGroup, PropertyOption, PropertyType, is_valid_property_name,
 };
 use crate::domain::schema::ObjectSchema;
-use crate::domain::time::{format_datetime, now_ms};
+use crate::domain::time::format_datetime;
 use crate::store::StoreError;
 
 /// HubSpot's `Property` JSON, with the label in `language` when a translation exists.
@@ -217,6 +217,7 @@ pub(super) fn definition_from(input: PropertyCreate, now: i64) -> ApiResult<Prop
                 display_order: o.display_order.unwrap_or(i as i32),
                 hidden: o.hidden,
                 description: o.description,
+                translations: Default::default(),
             })
             .collect(),
         hubspot_defined: false,
@@ -231,9 +232,10 @@ async fn create_one(
     schema: &ObjectSchema,
     input: PropertyCreate,
 ) -> ApiResult<Json_> {
-    let definition = definition_from(input, now_ms())?;
+    let definition = definition_from(input, state.clock.now_ms())?;
     let created = state
         .store
+        .schemas
         .create_property(auth.portal, schema.object, definition)
         .await
         .map_err(|e| match e {
@@ -272,12 +274,12 @@ pub async fn batch(
     RawQuery(raw): RawQuery,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Json_>)> {
-    let started = format_datetime(now_ms());
+    let started = format_datetime(state.clock.now_ms());
     let respond = |status, results: Vec<Json_>| {
         (
             status,
             Json(
-                json!({"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": format_datetime(now_ms())}),
+                json!({"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": format_datetime(state.clock.now_ms())}),
             ),
         )
     };
@@ -364,6 +366,7 @@ pub async fn create_group(
     };
     let created = state
         .store
+        .schemas
         .create_property_group(auth.portal, schema.object, group)
         .await?;
     Ok((StatusCode::CREATED, Json(group_json(&created))))

@@ -18,7 +18,6 @@ use super::extract::{Body, QueryParams, parse_json};
 use super::wire::{self, Nulls, record_json};
 use super::{Access, AppState, object_schema};
 use crate::domain::schema::ObjectSchema;
-use crate::domain::time::now_ms;
 use crate::store::{RecordKey, Visibility, WriteFailure, WriteOp, Written};
 
 /// List pages hold at most this many records; larger `limit`s are clamped, as the SDKs'
@@ -93,6 +92,7 @@ pub async fn list(
     let projection = wire::read_projection(&schema, wire::requested_properties(&query));
     let mut records = state
         .store
+        .records
         .list_records(
             auth.portal,
             schema.object,
@@ -143,7 +143,7 @@ pub async fn create(
     // Answered from what was written, unless a value might read back differently.
     let answer = wire::reads_back_as_written(&values).then(|| values.clone());
     let ops: Arc<[WriteOp]> = Arc::new([WriteOp::Create(values, edges)]);
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let written = write_one(&state, &auth, &schema, ops, now).await?;
     let record = match answer {
         Some(values) => record_json(
@@ -169,6 +169,7 @@ pub async fn read(
     let visibility = Visibility::from_archived_flag(query.bool("archived")?);
     let found = state
         .store
+        .records
         .read_records(
             auth.portal,
             schema.object,
@@ -209,7 +210,7 @@ pub async fn update(
         .map_err(|p| ApiError::invalid_properties(&p))?;
     let projection = wire::write_projection(&schema, &values);
     let ops: Arc<[WriteOp]> = Arc::new([WriteOp::Update(key, values)]);
-    let written = write_one(&state, &auth, &schema, ops, now_ms()).await?;
+    let written = write_one(&state, &auth, &schema, ops, state.clock.now_ms()).await?;
     Ok(Json(
         read_written(&state, &auth, &schema, written, projection).await?,
     ))
@@ -225,7 +226,8 @@ pub async fn archive(
     // Like HubSpot, archiving a record that is missing or already archived succeeds.
     state
         .store
-        .archive_records(auth.portal, schema.object, vec![key], now_ms())
+        .records
+        .archive_records(auth.portal, schema.object, vec![key], state.clock.now_ms())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -239,6 +241,7 @@ async fn write_one(
 ) -> ApiResult<Written> {
     let outcome = state
         .store
+        .records
         .write_records(auth.portal, schema.object, ops, true, now)
         .await?
         .pop()
@@ -255,6 +258,7 @@ async fn read_written(
 ) -> ApiResult<Json_> {
     let record = state
         .store
+        .records
         .read_records(
             auth.portal,
             schema.object,

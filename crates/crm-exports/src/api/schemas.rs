@@ -25,7 +25,7 @@ use crate::domain::custom_object::{
 };
 use crate::domain::property::PropertyDefinition;
 use crate::domain::schema::ObjectSchema;
-use crate::domain::time::{format_datetime, now_ms};
+use crate::domain::time::format_datetime;
 use crate::store::StoreError;
 
 const READ: &[&str] = &["crm.schemas.custom.read"];
@@ -100,6 +100,7 @@ async fn schema_body(state: &AppState, auth: &Auth, c: &CustomObject) -> ApiResu
     } else {
         state
             .store
+            .schemas
             .object_schema(auth.portal, c.object)
             .await?
             .properties
@@ -114,11 +115,19 @@ async fn find(
     auth: &Auth,
     segment: &str,
 ) -> ApiResult<std::sync::Arc<ObjectSchema>> {
-    let all = state.store.custom_objects(auth.portal).await?;
+    let all = state
+        .store
+        .custom_objects
+        .custom_objects(auth.portal)
+        .await?;
     let object = find_live(&all, segment.trim())
         .map(|c| c.object)
         .ok_or_else(|| ApiError::not_found(format!("Unable to find object type {segment}")))?;
-    Ok(state.store.object_schema(auth.portal, object).await?)
+    Ok(state
+        .store
+        .schemas
+        .object_schema(auth.portal, object)
+        .await?)
 }
 
 async fn list(
@@ -129,7 +138,12 @@ async fn list(
     auth.require(READ)?;
     let archived = QueryParams::parse(raw.as_deref()).bool("archived")?;
     let mut results = Vec::new();
-    for c in state.store.custom_objects(auth.portal).await? {
+    for c in state
+        .store
+        .custom_objects
+        .custom_objects(auth.portal)
+        .await?
+    {
         if c.archived == archived {
             results.push(schema_body(&state, &auth, &c).await?);
         }
@@ -215,7 +229,7 @@ async fn association_name(
     to: ObjectType,
 ) -> ApiResult<String> {
     let to_name = if to.is_custom() {
-        let schema = state.store.object_schema(auth.portal, to).await?;
+        let schema = state.store.schemas.object_schema(auth.portal, to).await?;
         schema
             .custom
             .as_ref()
@@ -233,45 +247,12 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<Json_>)> {
     auth.require(WRITE)?;
     let input: SchemaCreate = parse_json(&body)?;
-    let now = now_ms();
+    let now = state.clock.now_ms();
+    check_name(&input.name)?;
     let mut problems = Vec::new();
-    if !is_valid_object_name(&input.name) {
-        problems.push(format!(
-            "name {:?} must start with a letter and hold only letters, digits and underscores (at most 100)",
-            input.name
-        ));
-    } else if is_reserved_object_name(&input.name) {
-        problems.push(format!(
-            "name {:?} is the name of a standard object",
-            input.name
-        ));
-    }
-    if !problems.is_empty() {
-        return Err(ApiError::validation_list(problems));
-    }
     let group = default_group(&input.name, &input.labels);
-    let mut properties = system_properties(&group.name, &input.labels, now);
-    let system_count = properties.len();
-    let mut primary = input.primary_display_property.clone();
-    for (index, raw) in input.properties.into_iter().enumerate() {
-        let (property, is_primary) = schema_property(raw, &group.name, index, now)?;
-        if properties.iter().any(|p| p.name == property.name) {
-            problems.push(format!(
-                "Property {:?} is defined twice or is a system property",
-                property.name
-            ));
-        }
-        if property.group_name != group.name {
-            problems.push(format!(
-                "Property {:?} names group {:?}; a new schema's properties go in {:?}",
-                property.name, property.group_name, group.name
-            ));
-        }
-        if is_primary && primary.is_none() {
-            primary = Some(property.name.clone());
-        }
-        properties.push(property);
-    }
+    let (properties, system_count, primary) =
+        schema_properties(&input, &group.name, now, &mut problems)?;
     let settings = CustomObjectSettings {
         labels: input.labels,
         description: input.description,
@@ -312,10 +293,60 @@ async fn create(
     };
     let created = state
         .store
+        .custom_objects
         .create_custom_object(auth.portal, new, now)
         .await?;
     let body = schema_body(&state, &auth, &created).await?;
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// A new schema's name: a letter, then letters, digits and underscores, and not a standard
+/// object's.
+fn check_name(name: &str) -> ApiResult<()> {
+    if !is_valid_object_name(name) {
+        return Err(ApiError::validation_list(vec![format!(
+            "name {name:?} must start with a letter and hold only letters, digits and underscores (at most 100)"
+        )]));
+    }
+    if is_reserved_object_name(name) {
+        return Err(ApiError::validation_list(vec![format!(
+            "name {name:?} is the name of a standard object"
+        )]));
+    }
+    Ok(())
+}
+
+/// The system properties, then the request's own, with how many are system properties
+/// and the primary display property (named, or the first marked as the primary label).
+fn schema_properties(
+    input: &SchemaCreate,
+    group: &str,
+    now: i64,
+    problems: &mut Vec<String>,
+) -> ApiResult<(Vec<PropertyDefinition>, usize, Option<String>)> {
+    let mut properties = system_properties(group, &input.labels, now);
+    let system_count = properties.len();
+    let mut primary = input.primary_display_property.clone();
+    for (index, raw) in input.properties.iter().cloned().enumerate() {
+        let (property, is_primary) = schema_property(raw, group, index, now)?;
+        if properties.iter().any(|p| p.name == property.name) {
+            problems.push(format!(
+                "Property {:?} is defined twice or is a system property",
+                property.name
+            ));
+        }
+        if property.group_name != group {
+            problems.push(format!(
+                "Property {:?} names group {:?}; a new schema's properties go in {:?}",
+                property.name, property.group_name, group
+            ));
+        }
+        if is_primary && primary.is_none() {
+            primary = Some(property.name.clone());
+        }
+        properties.push(property);
+    }
+    Ok((properties, system_count, primary))
 }
 
 #[derive(Deserialize)]
@@ -379,7 +410,8 @@ async fn update(
     }
     let updated = state
         .store
-        .update_custom_object(auth.portal, schema.object, settings, now_ms())
+        .custom_objects
+        .update_custom_object(auth.portal, schema.object, settings, state.clock.now_ms())
         .await?;
     Ok(Json(definition_only_json(&updated, auth.portal.0)))
 }
@@ -393,11 +425,15 @@ async fn archive(
     let schema = find(&state, &auth, &object_type).await?;
     state
         .store
-        .archive_custom_object(auth.portal, schema.object, now_ms())
+        .custom_objects
+        .archive_custom_object(auth.portal, schema.object, state.clock.now_ms())
         .await
         .map_err(|e| match e {
             // HubSpot's rule: a schema with records cannot be deleted.
-            StoreError::Conflict(message) => ApiError::validation(message),
+            StoreError::Conflict {
+                message,
+                source: None,
+            } => ApiError::validation(message),
             other => other.into(),
         })?;
     Ok(StatusCode::NO_CONTENT)
@@ -443,7 +479,8 @@ async fn define_association(
     };
     let defined = state
         .store
-        .define_association(auth.portal, from, to, name, now_ms())
+        .custom_objects
+        .define_association(auth.portal, from, to, name, state.clock.now_ms())
         .await?;
     Ok((StatusCode::CREATED, Json(definition_json(&defined))))
 }
@@ -460,6 +497,7 @@ async fn remove_association(
     })?;
     if !state
         .store
+        .custom_objects
         .remove_association_definition(auth.portal, schema.object, id)
         .await?
     {

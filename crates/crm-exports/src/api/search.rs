@@ -95,6 +95,7 @@ pub async fn search(
     let page_size = limit.min(cap - offset);
     let (total, records) = state
         .store
+        .records
         .search_records(
             auth.portal,
             schema.object,

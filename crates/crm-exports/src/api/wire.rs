@@ -333,6 +333,7 @@ pub async fn owners_for<'a>(
     }
     Ok(state
         .store
+        .owners
         .list_owners(auth.portal)
         .await?
         .into_iter()

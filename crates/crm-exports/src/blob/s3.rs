@@ -50,7 +50,7 @@ impl S3Blobs {
                 format!("{url:?} names no bucket"),
             ));
         }
-        crate::client::install_tls_provider();
+        crate::tls::install_provider();
         let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
         // A loopback test server (moto) speaks plain HTTP; allow it when that is what the
         // endpoint says, rather than asking for a second setting.

@@ -8,13 +8,16 @@ use clap::Args;
 
 use crate::client::Client;
 
+/// Where `crm-exports serve` listens by default.
+pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8080";
+
 #[derive(Args, Debug, Clone)]
 pub struct ConnectionArgs {
     /// The API's base URL: this service, or `https://api.hubapi.com`.
     #[arg(
         long,
         env = "CRM_EXPORTS_BASE_URL",
-        default_value = "http://127.0.0.1:8080",
+        default_value = DEFAULT_BASE_URL,
         global = true
     )]
     pub base_url: String,

@@ -1,16 +1,19 @@
 //! The command line: `serve` runs the service (`worker` export workers alone); `token`
 //! and `owner` manage portals; `seed` fills one with demo data; `export` is a client of the
-//! exports API. Every option is a flag, and most are also a `CRM_EXPORTS_*` variable.
+//! exports API; `completions` and `man` describe the command line itself. Every option is
+//! a flag, and most are also a `CRM_EXPORTS_*` variable; each command takes only the
+//! options it uses, after its name (`crm-exports serve --data-dir D`).
 
 mod connection;
+mod data;
 mod export;
+mod help;
 mod owner;
 mod seed;
 mod serve;
 mod token;
 mod worker;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -22,20 +25,6 @@ use clap::{Parser, Subcommand};
     about = "A self-hostable, HubSpot-compatible CRM export service"
 )]
 pub struct Cli {
-    /// Folder holding the database, export files and the development token.
-    #[arg(
-        long,
-        global = true,
-        env = "CRM_EXPORTS_DATA_DIR",
-        default_value = "data"
-    )]
-    pub data_dir: PathBuf,
-
-    /// PostgreSQL to keep the data in (`postgres://user@host:5432/db`), shared by any
-    /// number of API and worker processes; without it, SQLite in the data folder.
-    #[arg(long, global = true, env = "CRM_EXPORTS_DATABASE_URL")]
-    pub database_url: Option<String>,
-
     #[command(subcommand)]
     pub command: Command,
 }
@@ -47,15 +36,17 @@ pub enum Command {
     /// Run export workers only, no HTTP API.
     Worker(worker::WorkerArgs),
     /// Create, list and revoke API tokens.
-    #[command(subcommand)]
-    Token(token::TokenCommand),
+    Token(token::TokenArgs),
     /// Create owners (the people `hubspot_owner_id` names).
-    #[command(subcommand)]
-    Owner(owner::OwnerCommand),
+    Owner(owner::OwnerArgs),
     /// Fill a portal with realistic, reproducible demo data.
     Seed(seed::SeedArgs),
     /// Start, follow, download and cancel exports through the HTTP API.
     Export(export::ExportArgs),
+    /// Print a shell completion script: `crm-exports completions bash > ~/.local/share/bash-completion/completions/crm-exports`.
+    Completions(help::CompletionsArgs),
+    /// Print the man page (or, with `--out-dir`, write one page per command).
+    Man(help::ManArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -71,22 +62,26 @@ pub fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        let data_dir = &cli.data_dir;
-        let database_url = cli.database_url.as_deref();
         match cli.command {
-            Command::Serve(args) => serve::run(data_dir, database_url, args).await,
-            Command::Worker(args) => worker::run(data_dir, database_url, args).await,
-            Command::Token(command) => token::run(data_dir, database_url, command).await,
-            Command::Owner(command) => owner::run(data_dir, database_url, command).await,
-            Command::Seed(args) => seed::run(data_dir, database_url, args).await,
-            Command::Export(args) => export::run(data_dir, args).await,
+            Command::Serve(args) => serve::run(args).await,
+            Command::Worker(args) => worker::run(args).await,
+            Command::Token(args) => token::run(args).await,
+            Command::Owner(args) => owner::run(args).await,
+            Command::Seed(args) => seed::run(args).await,
+            Command::Export(args) => export::run(args).await,
+            Command::Completions(args) => help::completions(args),
+            Command::Man(args) => help::man(args),
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
+        Err(e) => match e.downcast_ref::<export::Interrupted>() {
+            // Ctrl-C: the message is printed already; 130 is the shell's code for SIGINT.
+            Some(_) => ExitCode::from(130),
+            None => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }

@@ -1,14 +1,20 @@
 //! `crm-exports owner create`: adds an owner to a portal so that `hubspot_owner_id` can
 //! name it and exports show the owner's name.
 
-use std::path::Path;
-
 use anyhow::{Context, bail};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 
-use crate::domain::time::now_ms;
-use crate::server;
+use super::data::StoreArgs;
+use crate::clock::Clock;
 use crate::store::PortalId;
+
+#[derive(Args, Debug)]
+pub struct OwnerArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(subcommand)]
+    pub command: OwnerCommand,
+}
 
 #[derive(Subcommand, Debug)]
 pub enum OwnerCommand {
@@ -25,13 +31,9 @@ pub enum OwnerCommand {
     },
 }
 
-pub async fn run(
-    data_dir: &Path,
-    database_url: Option<&str>,
-    command: OwnerCommand,
-) -> anyhow::Result<()> {
-    let store = server::open_database(data_dir, database_url).await?;
-    match command {
+pub async fn run(args: OwnerArgs) -> anyhow::Result<()> {
+    let store = args.store.open_existing().await?;
+    match args.command {
         OwnerCommand::Create {
             portal,
             email,
@@ -47,7 +49,13 @@ pub async fn run(
                 );
             }
             let owner = store
-                .create_owner(PortalId(portal), &email, &first_name, &last_name, now_ms())
+                .create_owner(
+                    PortalId(portal),
+                    &email,
+                    &first_name,
+                    &last_name,
+                    Clock::system().now_ms(),
+                )
                 .await
                 .context("cannot create the owner")?;
             println!("{}", owner.id);

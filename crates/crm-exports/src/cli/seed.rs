@@ -5,24 +5,26 @@
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::bail;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::data::StoreArgs;
 use crate::cli::connection::ConnectionArgs;
+use crate::clock::Clock;
 use crate::domain::ObjectType;
 use crate::seed::api_sink::ApiSink;
 use crate::seed::store_sink::StoreSink;
 use crate::seed::{self, Plan, Sink, Summary};
 use crate::server;
-use crate::store::{PortalId, Store};
+use crate::store::{PortalId, Stores};
 
 #[derive(Args, Debug)]
 pub struct SeedArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
     #[arg(long, default_value_t = 1000)]
     pub contacts: usize,
     #[arg(long, default_value_t = 200)]
@@ -45,11 +47,8 @@ pub struct SeedArgs {
     pub token: Option<String>,
 }
 
-pub async fn run(
-    data_dir: &Path,
-    database_url: Option<&str>,
-    args: SeedArgs,
-) -> anyhow::Result<()> {
+pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
+    let data_dir = args.store.data_dir.as_path();
     let plan = Plan {
         companies: args.companies,
         contacts: args.contacts,
@@ -72,8 +71,12 @@ pub async fn run(
             (summary, url.clone())
         }
         None => {
-            let store = server::open_database(data_dir, database_url).await?;
-            if server::bootstrap(store.as_ref(), data_dir).await?.is_some() {
+            let store = args.store.open_or_create().await?;
+            let now = Clock::system().now_ms();
+            if server::bootstrap(store.as_ref(), data_dir, now)
+                .await?
+                .is_some()
+            {
                 eprintln!(
                     "created a portal; its token is in {}",
                     data_dir.join(server::DEV_TOKEN_FILE).display()
@@ -87,8 +90,7 @@ pub async fn run(
                 }
                 None => portals[0],
             };
-            let store: Arc<dyn Store> = store;
-            let mut sink = StoreSink::new(store, portal);
+            let mut sink = StoreSink::new(Stores::from(store), portal);
             let summary = seed_into(&plan, &mut sink).await?;
             (summary, format!("portal {}", portal.0))
         }
@@ -145,5 +147,5 @@ async fn seed_into(plan: &Plan, sink: &mut dyn Sink) -> anyhow::Result<Summary> 
             }
         }
     };
-    seed::run(plan, sink, &mut report).await
+    Ok(seed::run(plan, sink, &mut report).await?)
 }

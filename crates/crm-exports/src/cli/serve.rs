@@ -2,14 +2,15 @@
 //! under `./data` — and the first start prints a ready-to-use token.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 use tokio::sync::Notify;
 
+use super::data::StoreArgs;
 use crate::api::ApiConfig;
+use crate::clock::Clock;
 use crate::domain::search::SearchLimits;
 use crate::jobs::{ExportConfig, Runner};
 use crate::server;
@@ -18,6 +19,8 @@ use crate::telemetry::{self, LogFormat};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Address and port to listen on.
     #[arg(long, env = "CRM_EXPORTS_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
@@ -159,17 +162,16 @@ impl ServeArgs {
     }
 }
 
-pub async fn run(
-    data_dir: &Path,
-    database_url: Option<&str>,
-    args: ServeArgs,
-) -> anyhow::Result<()> {
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     telemetry::init_logging(args.log_format);
-    let store = server::open_database(data_dir, database_url).await?;
-    let new_token = server::bootstrap(store.as_ref(), data_dir).await?;
+    let data_dir = args.store.data_dir.as_path();
+    let store = args.store.open_or_create().await?;
+    let now = Clock::system().now_ms();
+    let new_token = server::bootstrap(store.as_ref(), data_dir, now).await?;
     let listener = server::bind(args.bind).await?;
     let address = listener.local_addr()?;
     println!("crm-exports is listening on http://{address}");
+    println!("The web console is at http://{address}/ (sign in with a token).");
     match new_token {
         Some(token) => {
             println!("A portal and a development token with every scope were created:");
@@ -190,7 +192,7 @@ pub async fn run(
     let workers = args.export.spawn_workers(&runner, &wake);
     if !workers.is_empty() {
         // Exports created by other API processes wake these workers too.
-        state.store.forward_export_wakeups(wake);
+        state.store.exports.forward_export_wakeups(wake);
     }
     let result = server::serve(listener, state, server::shutdown_signal()).await;
     // An export in progress is re-queued at once, for the next start or another worker.
@@ -198,5 +200,5 @@ pub async fn run(
     for w in workers {
         let _ = w.await;
     }
-    result
+    Ok(result?)
 }

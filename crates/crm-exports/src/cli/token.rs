@@ -1,16 +1,23 @@
 //! `crm-exports token create|list|revoke`: tokens belong to one portal (created on demand),
 //! hold named scopes, are shown once and stored only as hashes.
 
-use std::path::Path;
-
 use anyhow::{Context, bail};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 
+use super::data::StoreArgs;
 use crate::api::auth;
+use crate::clock::Clock;
 use crate::domain::scope::{ALL_SCOPES, is_known};
-use crate::domain::time::{format_datetime, now_ms};
-use crate::server;
+use crate::domain::time::format_datetime;
 use crate::store::PortalId;
+
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(subcommand)]
+    pub command: TokenCommand,
+}
 
 #[derive(Subcommand, Debug)]
 pub enum TokenCommand {
@@ -32,13 +39,9 @@ pub enum TokenCommand {
     Revoke { id: i64 },
 }
 
-pub async fn run(
-    data_dir: &Path,
-    database_url: Option<&str>,
-    command: TokenCommand,
-) -> anyhow::Result<()> {
-    let store = server::open_database(data_dir, database_url).await?;
-    match command {
+pub async fn run(args: TokenArgs) -> anyhow::Result<()> {
+    let store = args.store.open_existing().await?;
+    match args.command {
         TokenCommand::Create {
             portal,
             scopes,
@@ -48,7 +51,7 @@ pub async fn run(
                 bail!("--portal must be a positive whole number");
             }
             let scopes = expand_scopes(&scopes)?;
-            let now = now_ms();
+            let now = Clock::system().now_ms();
             if store.ensure_portal(PortalId(portal), now).await? {
                 eprintln!("created portal {portal}");
             }
@@ -92,7 +95,7 @@ pub async fn run(
             }
         }
         TokenCommand::Revoke { id } => {
-            if !store.revoke_token(id, now_ms()).await? {
+            if !store.revoke_token(id, Clock::system().now_ms()).await? {
                 bail!("no active token has id {id}");
             }
             println!("token {id} revoked");

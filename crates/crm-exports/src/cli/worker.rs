@@ -2,16 +2,17 @@
 //! from the API on a shared PostgreSQL database. Stops on SIGINT or SIGTERM, handing an
 //! export in progress back to the queue.
 
-use std::path::Path;
-
 use clap::Args;
 
+use super::data::StoreArgs;
 use super::serve::ExportArgs;
 use crate::server::{self, Settings};
 use crate::telemetry::{self, LogFormat};
 
 #[derive(Args, Debug)]
 pub struct WorkerArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Log format on stderr.
     #[arg(
         long,
@@ -24,16 +25,15 @@ pub struct WorkerArgs {
     pub export: ExportArgs,
 }
 
-pub async fn run(
-    data_dir: &Path,
-    database_url: Option<&str>,
-    args: WorkerArgs,
-) -> anyhow::Result<()> {
+pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     telemetry::init_logging(args.log_format);
     if args.export.export_workers == 0 {
         anyhow::bail!("--workers must be at least 1 for `worker`");
     }
-    let store = server::open_database(data_dir, database_url).await?;
+    // On SQLite the folder holds the database `serve` made; with PostgreSQL it holds only
+    // spool files and is made when missing.
+    let store = args.store.open_existing().await?;
+    let data_dir = args.store.data_dir.as_path();
     let settings = Settings {
         export: args.export.config(),
         blob_url: args.export.blob_url.clone(),

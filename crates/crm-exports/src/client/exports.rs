@@ -1,5 +1,6 @@
 //! The exports API as the client sees it: start, task status, details and cancel, on the
-//! legacy `/crm/v3/exports` paths, which HubSpot and this service both answer.
+//! legacy `/crm/v3/exports` paths, which HubSpot and this service both answer, and this
+//! service's export log.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -52,6 +53,36 @@ pub struct ExportDetails {
     pub truncated_cell_count: Option<i64>,
     #[serde(default)]
     pub truncated_properties: Vec<String>,
+    /// This service's extension: how many records the export will hold, known once the
+    /// worker has counted them (HubSpot does not send it).
+    #[serde(default)]
+    pub expected_record_count: Option<i64>,
+}
+
+/// Which page of the export log to ask for (this service's `GET …/export`).
+#[derive(Clone, Debug, Default)]
+pub struct ExportLogQuery {
+    pub limit: u32,
+    pub states: Vec<String>,
+    pub object: Option<String>,
+    pub after: Option<String>,
+}
+
+impl ExportLogQuery {
+    fn query_string(&self) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.append_pair("limit", &self.limit.to_string());
+        if !self.states.is_empty() {
+            query.append_pair("state", &self.states.join(","));
+        }
+        if let Some(object) = &self.object {
+            query.append_pair("objectType", object);
+        }
+        if let Some(after) = &self.after {
+            query.append_pair("after", after);
+        }
+        query.finish()
+    }
 }
 
 #[derive(Deserialize)]
@@ -78,6 +109,11 @@ impl Client {
 
     pub async fn export_details(&self, id: &str) -> ClientResult<ExportDetails> {
         self.get(&format!("{BASE}/{id}")).await
+    }
+
+    /// A page of the export log (this service's extension): `results` and `paging`.
+    pub async fn list_exports(&self, query: &ExportLogQuery) -> ClientResult<Value> {
+        self.get(&format!("{BASE}?{}", query.query_string())).await
     }
 
     /// Cancels a queued or running export (this service's extension to the API).

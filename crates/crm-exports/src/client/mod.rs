@@ -2,11 +2,12 @@
 //! commands. It speaks only HTTP, so it works against this service or against
 //! `https://api.hubapi.com` with a real token. Every failure becomes one [`ClientError`]
 //! whose text is the one line a user needs: the HTTP status, HubSpot's `category` and
-//! `message`, or why the server could not be reached.
+//! `message` (with the scopes a 403 names), or why the server could not be reached.
 
+mod crm;
 mod exports;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
@@ -14,7 +15,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
-pub use exports::{ExportDetails, ExportStatus};
+pub use crm::CustomObjectSchema;
+pub use exports::{ExportDetails, ExportLogQuery, ExportStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -28,8 +30,13 @@ pub enum ClientError {
         message: String,
     },
     /// No answer: the server is down, the name does not resolve, or the connection broke.
-    #[error("cannot reach {base_url}: {reason}")]
-    Unreachable { base_url: String, reason: String },
+    #[error("cannot reach {base_url}: {reason}{}", if *refused { "; is the server running? Start it with `crm-exports serve`" } else { "" })]
+    Unreachable {
+        base_url: String,
+        reason: String,
+        /// Nothing listens there: the usual cause is a server not started yet.
+        refused: bool,
+    },
     /// An answer that is not what the API promises.
     #[error("{0}")]
     Protocol(String),
@@ -48,12 +55,7 @@ impl ClientError {
 
 pub type ClientResult<T> = Result<T, ClientError>;
 
-/// reqwest is built without a default TLS provider (the `ring` one compiles quickly and
-/// needs no C toolchain), so the process installs it before building any HTTP client.
-pub fn install_tls_provider() {
-    // Err only means a provider is installed already.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
+pub use crate::tls::install_provider as install_tls_provider;
 
 /// A client bound to one base URL and one private-app (bearer) token.
 #[derive(Clone)]
@@ -124,16 +126,16 @@ impl Client {
             .map_err(|e| ClientError::Protocol(format!("{method} {path}: unexpected answer ({e})")))
     }
 
-    /// Downloads `url` (a signed link: no token is sent) to the path `choose_out` picks
-    /// from the answer's headers, through a temporary file beside it so that a broken
-    /// download never leaves a partial file under the final name. Calls `progress` with
-    /// the bytes received so far; returns the path and the size.
+    /// Downloads `url` (a signed link: no token is sent) into a temporary file in `dir`,
+    /// which is removed again unless the caller keeps it (so an interrupted or broken
+    /// download never leaves a partial file behind). Calls `progress` with the bytes
+    /// received so far and the expected total.
     pub async fn download(
         &self,
         url: &str,
-        choose_out: impl FnOnce(&DownloadInfo) -> PathBuf,
+        dir: &Path,
         mut progress: impl FnMut(u64, Option<u64>),
-    ) -> ClientResult<(PathBuf, u64)> {
+    ) -> ClientResult<Download> {
         let mut response = self
             .http
             .get(url)
@@ -146,58 +148,39 @@ impl Client {
             return Err(api_error(Method::GET, "the download link", status, &bytes));
         }
         let total = response.content_length();
-        let header = |name| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let info = DownloadInfo {
-            file_name: header(reqwest::header::CONTENT_DISPOSITION)
-                .as_deref()
-                .and_then(attachment_file_name),
-            content_type: header(reqwest::header::CONTENT_TYPE),
-        };
-        let out = choose_out(&info);
-        let mut partial = out.clone().into_os_string();
-        partial.push(".partial");
-        let partial = PathBuf::from(partial);
-        let file_error = |path: &Path, e: std::io::Error| ClientError::File {
-            path: path.display().to_string(),
+        let file_name = response
+            .headers()
+            .get(reqwest::header::CONTENT_DISPOSITION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(attachment_file_name);
+        let file_error = |e: std::io::Error| ClientError::File {
+            path: dir.display().to_string(),
             reason: e.to_string(),
         };
-        let mut file = tokio::fs::File::create(&partial)
-            .await
-            .map_err(|e| file_error(&partial, e))?;
+        let (file, temp) = tempfile::Builder::new()
+            .prefix(".crm-exports-")
+            .suffix(".partial")
+            .tempfile_in(dir)
+            .map_err(file_error)?
+            .into_parts();
+        let mut file = tokio::fs::File::from_std(file);
         let mut received = 0u64;
-        loop {
-            let chunk = match response.chunk().await {
-                Ok(Some(chunk)) => chunk,
-                Ok(None) => break,
-                Err(e) => {
-                    let _ = tokio::fs::remove_file(&partial).await;
-                    return Err(self.unreachable(&e));
-                }
-            };
-            file.write_all(&chunk)
-                .await
-                .map_err(|e| file_error(&partial, e))?;
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.unreachable(&e))? {
+            file.write_all(&chunk).await.map_err(file_error)?;
             received += chunk.len() as u64;
             progress(received, total);
         }
-        file.flush().await.map_err(|e| file_error(&partial, e))?;
-        drop(file);
+        file.flush().await.map_err(file_error)?;
         if let Some(expected) = total.filter(|&t| t != received) {
-            let _ = tokio::fs::remove_file(&partial).await;
             return Err(ClientError::Protocol(format!(
                 "the download ended after {received} of {expected} bytes"
             )));
         }
-        tokio::fs::rename(&partial, &out)
-            .await
-            .map_err(|e| file_error(&out, e))?;
-        Ok((out, received))
+        Ok(Download {
+            temp,
+            size: received,
+            file_name,
+        })
     }
 
     fn unreachable(&self, error: &reqwest::Error) -> ClientError {
@@ -214,16 +197,31 @@ impl Client {
         ClientError::Unreachable {
             base_url: self.base_url.clone(),
             reason,
+            refused: is_connection_refused(error),
         }
     }
 }
 
-/// What a download's headers say about the file.
-#[derive(Clone, Debug, Default)]
-pub struct DownloadInfo {
+/// A finished download, still under a temporary name until the caller keeps it.
+pub struct Download {
+    /// Removed when dropped; `persist` it to keep it.
+    pub temp: tempfile::TempPath,
+    pub size: u64,
     /// The server's suggested name, reduced to a bare file name.
     pub file_name: Option<String>,
-    pub content_type: Option<String>,
+}
+
+fn is_connection_refused(error: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// The `filename` of a `Content-Disposition: attachment` header, stripped of any folder
@@ -239,7 +237,8 @@ fn attachment_file_name(header: &str) -> Option<String> {
 }
 
 /// Reads HubSpot's error body (`category`, `message`, and the first of `errors[]` when it
-/// says more), or falls back to the start of whatever text came back.
+/// says more, with the `requiredGranularScopes` a 403 lists), or falls back to the start
+/// of whatever text came back.
 fn api_error(method: Method, path: &str, status: StatusCode, body: &[u8]) -> ClientError {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let field = |name: &str| {
@@ -258,13 +257,26 @@ fn api_error(method: Method, path: &str, status: StatusCode, body: &[u8]) -> Cli
             text.chars().take(200).collect()
         }
     });
-    let detail = parsed
+    let first_detail = parsed
         .as_ref()
         .and_then(|v| v.get("errors"))
-        .and_then(|e| e.get(0))
+        .and_then(|e| e.get(0));
+    let detail = first_detail
         .and_then(|e| e.get("message"))
         .and_then(Value::as_str);
-    if let Some(detail) = detail.filter(|d| !message.contains(d)) {
+    let scopes: Vec<&str> = first_detail
+        .and_then(|e| e.pointer("/context/requiredGranularScopes"))
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if !scopes.is_empty() {
+        let which = if scopes.len() == 1 {
+            "the scope"
+        } else {
+            "one of the scopes"
+        };
+        message = format!("{message} (the token lacks {which} {})", scopes.join(", "));
+    } else if let Some(detail) = detail.filter(|d| !message.contains(d)) {
         message = format!("{message} ({detail})");
     }
     ClientError::Api {
@@ -305,5 +317,15 @@ mod tests {
         );
         let error = api_error(Method::GET, "/y", StatusCode::BAD_GATEWAY, b"").to_string();
         assert_eq!(error, "GET /y: 502 Bad Gateway: Bad Gateway");
+    }
+
+    #[test]
+    fn a_403_names_the_scopes_it_lists() {
+        let body = br#"{"status":"error","message":"This app hasn't been granted all required scopes to make this call.","category":"MISSING_SCOPES","errors":[{"message":"One or more of the following scopes are required.","context":{"requiredGranularScopes":["crm.export"]}}]}"#;
+        let error = api_error(Method::GET, "/z", StatusCode::FORBIDDEN, body).to_string();
+        assert_eq!(
+            error,
+            "GET /z: 403 Forbidden MISSING_SCOPES: This app hasn't been granted all required scopes to make this call. (the token lacks the scope crm.export)"
+        );
     }
 }

@@ -78,6 +78,11 @@ impl AssociationCatalog {
         Self { defined }
     }
 
+    /// The portal's own definitions, by type id.
+    pub fn defined(&self) -> &[AssociationDefinition] {
+        &self.defined
+    }
+
     /// Every type from `from` to `to`, unlabeled first.
     pub fn types_between(&self, from: ObjectType, to: ObjectType) -> Vec<AssociationType> {
         let builtin = PAIRS.iter().map(|&(a, b, id, inverse, label)| {

@@ -43,6 +43,40 @@ impl ExportFormat {
     }
 }
 
+/// The content type and file extension of a finished export's file, from its stored key
+/// (`export-<id>.<extension>`; a partitioned or large CSV export is a zip).
+pub fn file_kind(key: &str) -> (&'static str, &'static str) {
+    match key.rsplit('.').next() {
+        Some("zip") => ("application/zip", "zip"),
+        Some("xlsx") => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        Some("xls") => ("application/vnd.ms-excel", "xls"),
+        _ => ("text/csv; charset=utf-8", "csv"),
+    }
+}
+
+/// A file name from the export name: letters, digits, `-` and `_` kept, the rest `_`.
+pub fn file_stem(export_name: &str) -> String {
+    let stem: String = export_name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    if stem.trim_matches('_').is_empty() {
+        "export".to_string()
+    } else {
+        stem
+    }
+}
+
 /// HubSpot's `exportState`. Only the states this service enters are listed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -65,16 +99,17 @@ impl ExportState {
         }
     }
 
+    /// Every state, in the order an export moves through them.
+    pub const ALL: [Self; 5] = [
+        Self::Enqueued,
+        Self::Processing,
+        Self::Done,
+        Self::Failed,
+        Self::Canceled,
+    ];
+
     pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::Enqueued,
-            Self::Processing,
-            Self::Done,
-            Self::Failed,
-            Self::Canceled,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
     }
 
     /// The task status HubSpot's status endpoint reports. Its enum has no failure value,
@@ -185,10 +220,11 @@ pub struct RawCrmSearch {
     pub query: Option<String>,
 }
 
-/// Checks the request and returns it parsed; every problem is collected. `resolve` names an
-/// object type from the portal's point of view (`CONTACT`, `contacts`, `0-1`, a custom
-/// object's name or `2-<n>` id), `schema_for` gives its schema; `formula_guard_default`
-/// is the server's choice for a request that does not set `csvFormulaGuard`.
+/// Checks the request and returns it parsed; every problem is collected, in the order of
+/// the request's fields. `resolve` names an object type from the portal's point of view
+/// (`CONTACT`, `contacts`, `0-1`, a custom object's name or `2-<n>` id), `schema_for`
+/// gives its schema; `formula_guard_default` is the server's choice for a request that
+/// does not set `csvFormulaGuard`.
 pub fn parse_request(
     raw: RawExportRequest,
     resolve: impl Fn(&str) -> Option<ObjectType>,
@@ -196,30 +232,91 @@ pub fn parse_request(
     formula_guard_default: bool,
 ) -> Result<ExportRequest, Vec<String>> {
     let mut problems = Vec::new();
-    let mut required = |value: &Option<String>, field: &str| -> Option<String> {
-        match value.as_deref().map(str::trim) {
-            Some(v) if !v.is_empty() => Some(v.to_string()),
-            _ => {
-                problems.push(format!("`{field}` is required"));
-                None
-            }
+    let p = &mut problems;
+    let export_type = required(&raw.export_type, "exportType", p);
+    let export_name = required(&raw.export_name, "exportName", p);
+    let format = required(&raw.format, "format", p);
+    let language = required(&raw.language, "language", p);
+    let object_type = required(&raw.object_type, "objectType", p);
+    let export_type = export_type.and_then(|t| parse_export_type(&t, p));
+    let format = format.and_then(|f| parse_format(&f, p));
+    let language = language.and_then(|l| parse_language(&l, p));
+    let object = object_type.and_then(|t| {
+        let found = resolve(t.trim());
+        if found.is_none() {
+            p.push(format!("Unable to infer object type from: {t}"));
         }
+        found
+    });
+    let (internal_names, internal_values) =
+        internal_options(raw.export_internal_values_options.unwrap_or_default(), p);
+    let (associated_object_types, associated_asked) =
+        associated_types(raw.associated_object_type, &resolve, p);
+    // HubSpot's default: the display column comes with exactly one associated type.
+    let include_primary_display = raw
+        .include_primary_display_property_for_associated_objects
+        .unwrap_or(associated_object_types.len() == 1);
+    let list_id = list_id(raw.list_id.as_ref(), export_type, p);
+    let properties = raw.object_properties.unwrap_or_default();
+    check_properties(&properties, object, &schema_for, p);
+    if format == Some(ExportFormat::Xls) {
+        check_xls_width(properties.len(), associated_asked, p);
+    }
+    let (filter_groups, sorts, query) = search_parts(raw.public_crm_search_request);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let (Some(export_type), Some(export_name), Some(format), Some(language), Some(object)) =
+        (export_type, export_name, format, language, object)
+    else {
+        return Err(vec!["The export request is incomplete".to_string()]);
     };
-    let export_type = required(&raw.export_type, "exportType");
-    let export_name = required(&raw.export_name, "exportName");
-    let format = required(&raw.format, "format");
-    let language = required(&raw.language, "language");
-    let object_type = required(&raw.object_type, "objectType");
+    Ok(ExportRequest {
+        export_type,
+        export_name,
+        format,
+        language,
+        object_type: object,
+        object_properties: distinct_properties(properties),
+        internal_names,
+        internal_values,
+        filter_groups,
+        sorts,
+        query,
+        list_id,
+        associated_object_types,
+        include_primary_display,
+        include_labeled: raw.include_labeled_associations.unwrap_or(false),
+        unlimited_associations: raw
+            .override_associated_objects_per_definition_per_row_limit
+            .unwrap_or(false),
+        csv_formula_guard: raw.csv_formula_guard.unwrap_or(formula_guard_default),
+    })
+}
 
-    let export_type = export_type.and_then(|t| match t.to_ascii_uppercase().as_str() {
+fn required(value: &Option<String>, field: &str, problems: &mut Vec<String>) -> Option<String> {
+    match value.as_deref().map(str::trim) {
+        Some(v) if !v.is_empty() => Some(v.to_string()),
+        _ => {
+            problems.push(format!("`{field}` is required"));
+            None
+        }
+    }
+}
+
+fn parse_export_type(t: &str, problems: &mut Vec<String>) -> Option<ExportType> {
+    match t.to_ascii_uppercase().as_str() {
         "VIEW" => Some(ExportType::View),
         "LIST" => Some(ExportType::List),
         _ => {
             problems.push(format!("exportType {t:?} is not VIEW or LIST"));
             None
         }
-    });
-    let format = format.and_then(|f| match f.to_ascii_uppercase().as_str() {
+    }
+}
+
+fn parse_format(f: &str, problems: &mut Vec<String>) -> Option<ExportFormat> {
+    match f.to_ascii_uppercase().as_str() {
         "CSV" => Some(ExportFormat::Csv),
         "XLSX" => Some(ExportFormat::Xlsx),
         "XLS" => Some(ExportFormat::Xls),
@@ -227,42 +324,47 @@ pub fn parse_request(
             problems.push(format!("format {f:?} is not CSV, XLSX or XLS"));
             None
         }
-    });
-    let language = language.and_then(|l| {
-        let upper = l.to_ascii_uppercase().replace('-', "_");
-        if LANGUAGES.contains(&upper.as_str()) {
-            Some(if upper == "PT" {
-                "PT_BR".to_string()
-            } else {
-                upper
-            })
-        } else {
-            problems.push(format!(
-                "language {l:?} is not a language HubSpot exports in"
-            ));
-            None
-        }
-    });
-    let object = object_type.and_then(|t| {
-        let found = resolve(t.trim());
-        if found.is_none() {
-            problems.push(format!("Unable to infer object type from: {t}"));
-        }
-        found
-    });
+    }
+}
 
-    let mut internal_names = false;
-    let mut internal_values = false;
-    for option in raw.export_internal_values_options.unwrap_or_default() {
+/// A language code in HubSpot's form; `PT` is the guide's alias of `PT_BR`.
+fn parse_language(l: &str, problems: &mut Vec<String>) -> Option<String> {
+    let upper = l.to_ascii_uppercase().replace('-', "_");
+    if !LANGUAGES.contains(&upper.as_str()) {
+        problems.push(format!(
+            "language {l:?} is not a language HubSpot exports in"
+        ));
+        return None;
+    }
+    Some(if upper == "PT" {
+        "PT_BR".to_string()
+    } else {
+        upper
+    })
+}
+
+/// `exportInternalValuesOptions`: (internal names, internal values).
+fn internal_options(options: Vec<String>, problems: &mut Vec<String>) -> (bool, bool) {
+    let (mut names, mut values) = (false, false);
+    for option in options {
         match option.to_ascii_uppercase().as_str() {
-            "NAMES" => internal_names = true,
-            "VALUES" => internal_values = true,
+            "NAMES" => names = true,
+            "VALUES" => values = true,
             other => problems.push(format!(
                 "exportInternalValuesOptions holds {other:?}; use NAMES and/or VALUES"
             )),
         }
     }
-    let associated = match raw.associated_object_type {
+    (names, values)
+}
+
+/// The distinct associated object types, and how many the request named.
+fn associated_types(
+    raw: Option<OneOrMany>,
+    resolve: &impl Fn(&str) -> Option<ObjectType>,
+    problems: &mut Vec<String>,
+) -> (Vec<ObjectType>, usize) {
+    let associated = match raw {
         None => Vec::new(),
         Some(OneOrMany::One(s)) if s.trim().is_empty() => Vec::new(),
         Some(OneOrMany::One(s)) => vec![s],
@@ -274,22 +376,26 @@ pub fn parse_request(
             associated.len()
         ));
     }
-    let mut associated_object_types = Vec::new();
+    let mut types = Vec::new();
     for name in &associated {
         match resolve(name.trim()) {
-            Some(t) if !associated_object_types.contains(&t) => associated_object_types.push(t),
+            Some(t) if !types.contains(&t) => types.push(t),
             Some(_) => {}
             None => problems.push(format!(
                 "Unable to infer associated object type from: {name}"
             )),
         }
     }
-    // HubSpot's default: the display column comes with exactly one associated type.
-    let include_primary_display = raw
-        .include_primary_display_property_for_associated_objects
-        .unwrap_or(associated_object_types.len() == 1);
+    (types, associated.len())
+}
 
-    let list_id = match (&raw.list_id, export_type) {
+/// `listId` as a number or a string; required for a LIST export.
+fn list_id(
+    raw: Option<&serde_json::Value>,
+    export_type: Option<ExportType>,
+    problems: &mut Vec<String>,
+) -> Option<i64> {
+    match (raw, export_type) {
         (None | Some(serde_json::Value::Null), Some(ExportType::List)) => {
             problems.push("`listId` is required for a LIST export".to_string());
             None
@@ -302,38 +408,50 @@ pub fn parse_request(
             }
             id
         }
-    };
+    }
+}
 
-    let properties = raw.object_properties.unwrap_or_default();
+fn check_properties(
+    properties: &[String],
+    object: Option<ObjectType>,
+    schema_for: &impl Fn(ObjectType) -> Option<std::sync::Arc<ObjectSchema>>,
+    problems: &mut Vec<String>,
+) {
     if properties.is_empty() {
         problems.push("`objectProperties` must name at least one property".to_string());
     }
-    if let Some(object) = object {
-        match schema_for(object) {
-            Some(schema) => {
-                for p in &properties {
-                    if schema.property(p).is_none() {
-                        problems.push(format!("Property \"{p}\" does not exist on {object}"));
-                    }
+    let Some(object) = object else {
+        return;
+    };
+    match schema_for(object) {
+        Some(schema) => {
+            for p in properties {
+                if schema.property(p).is_none() {
+                    problems.push(format!("Property \"{p}\" does not exist on {object}"));
                 }
             }
-            None => problems.push(format!("{object} cannot be exported")),
         }
+        None => problems.push(format!("{object} cannot be exported")),
     }
-    if format == Some(ExportFormat::Xls) {
-        // The record id, one per property, and up to three per associated object type.
-        let columns = properties.len() + 1 + 3 * associated.len();
-        if columns > 256 {
-            problems.push(format!(
-                "An XLS sheet holds at most 256 columns; this export would have {columns}. Use XLSX or CSV."
-            ));
-        }
-    }
+}
 
-    let search = raw.public_crm_search_request.unwrap_or_default();
+/// An XLS sheet's 256 columns: the record id, one per property, and up to three per
+/// associated object type.
+fn check_xls_width(properties: usize, associated: usize, problems: &mut Vec<String>) {
+    let columns = properties + 1 + 3 * associated;
+    if columns > 256 {
+        problems.push(format!(
+            "An XLS sheet holds at most 256 columns; this export would have {columns}. Use XLSX or CSV."
+        ));
+    }
+}
+
+/// The filter groups, sorts and query of `publicCrmSearchRequest`. Top-level filters (the
+/// older shape) are AND-ed into every group.
+fn search_parts(raw: Option<RawCrmSearch>) -> (Vec<RawFilterGroup>, Vec<RawSort>, Option<String>) {
+    let search = raw.unwrap_or_default();
     let mut filter_groups = search.filter_groups;
     if !search.filters.is_empty() {
-        // Top-level filters (the older shape) are AND-ed into every group.
         if filter_groups.is_empty() {
             filter_groups.push(RawFilterGroup {
                 filters: search.filters,
@@ -344,41 +462,18 @@ pub fn parse_request(
             }
         }
     }
+    let query = search.query.filter(|q| !q.trim().is_empty());
+    (filter_groups, search.sorts, query)
+}
 
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let (Some(export_type), Some(export_name), Some(format), Some(language), Some(object)) =
-        (export_type, export_name, format, language, object)
-    else {
-        return Err(vec!["The export request is incomplete".to_string()]);
-    };
-    let mut object_properties = Vec::with_capacity(properties.len());
+/// The properties in order without repeats; the record id is always the first column, so
+/// asking for it again adds nothing.
+fn distinct_properties(properties: Vec<String>) -> Vec<String> {
+    let mut distinct = Vec::with_capacity(properties.len());
     for p in properties {
-        // The record id is always the first column; asking for it again adds nothing.
-        if p != "hs_object_id" && !object_properties.contains(&p) {
-            object_properties.push(p);
+        if p != "hs_object_id" && !distinct.contains(&p) {
+            distinct.push(p);
         }
     }
-    Ok(ExportRequest {
-        export_type,
-        export_name,
-        format,
-        language,
-        object_type: object,
-        object_properties,
-        internal_names,
-        internal_values,
-        filter_groups,
-        sorts: search.sorts,
-        query: search.query.filter(|q| !q.trim().is_empty()),
-        list_id,
-        associated_object_types,
-        include_primary_display,
-        include_labeled: raw.include_labeled_associations.unwrap_or(false),
-        unlimited_associations: raw
-            .override_associated_objects_per_definition_per_row_limit
-            .unwrap_or(false),
-        csv_formula_guard: raw.csv_formula_guard.unwrap_or(formula_guard_default),
-    })
+    distinct
 }

@@ -68,6 +68,20 @@ pub struct PropertyOption {
     pub hidden: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Labels in other export languages, keyed by lower-case language code (HubSpot's
+    /// default options carry FR, DE, ES and JA ones).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, String>,
+}
+
+impl PropertyOption {
+    /// The label in `language` (a lower-case code such as `fr`), falling back to English.
+    pub fn label_in(&self, language: &str) -> &str {
+        self.translations
+            .get(language)
+            .map(String::as_str)
+            .unwrap_or(&self.label)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -277,6 +291,17 @@ impl PropertyDefinition {
             .map(String::as_str)
             .unwrap_or(&self.label)
     }
+
+    /// This definition with every option labelled in `language` where it has a
+    /// translation; the others keep their label.
+    pub fn with_option_labels_in(mut self, language: &str) -> Self {
+        for option in &mut self.options {
+            if let Some(label) = option.translations.get(language) {
+                option.label = label.clone();
+            }
+        }
+        self
+    }
 }
 
 /// Numbers keep integers exact and reject NaN and infinities.
@@ -332,6 +357,7 @@ mod tests {
                     display_order: 0,
                     hidden: false,
                     description: None,
+                    translations: BTreeMap::new(),
                 })
                 .collect(),
             hubspot_defined: false,

@@ -193,78 +193,11 @@ pub fn parse_predicate(
     limits: &SearchLimits,
 ) -> Result<Predicate, Vec<String>> {
     let mut errors = Vec::new();
-    if groups.len() > limits.max_groups {
-        errors.push(format!(
-            "Too many filter groups: {} (at most {})",
-            groups.len(),
-            limits.max_groups
-        ));
-    }
-    let total: usize = groups.iter().map(|g| g.filters.len()).sum();
-    if total > limits.max_filters_total {
-        errors.push(format!(
-            "Too many filters: {total} (at most {} in all)",
-            limits.max_filters_total
-        ));
-    }
-    let mut parsed_groups = Vec::new();
-    for group in groups {
-        if group.filters.len() > limits.max_filters_per_group {
-            errors.push(format!(
-                "Too many filters in one group: {} (at most {})",
-                group.filters.len(),
-                limits.max_filters_per_group
-            ));
-        }
-        let mut conditions = Vec::new();
-        for filter in &group.filters {
-            match parse_condition(filter, properties) {
-                Ok(c) => conditions.push(c),
-                Err(e) => errors.push(e),
-            }
-        }
-        // An empty group would match everything and silently widen an OR; drop it.
-        if !conditions.is_empty() {
-            parsed_groups.push(conditions);
-        }
-    }
-    let mut parsed_sorts = Vec::new();
-    for sort in sorts {
-        let (name, direction) = match sort {
-            RawSort::Object {
-                property_name,
-                direction,
-            } => (property_name.clone(), direction.clone()),
-            RawSort::Text(text) => match serde_json::from_str::<RawSort>(text) {
-                Ok(RawSort::Object {
-                    property_name,
-                    direction,
-                }) => (property_name, direction),
-                _ if text.trim_start().starts_with('{') => continue,
-                _ => match text.strip_prefix('-') {
-                    Some(name) => (name.to_string(), Some("DESCENDING".into())),
-                    None => (text.clone(), None),
-                },
-            },
-        };
-        let descending = match direction.as_deref().map(str::to_ascii_uppercase).as_deref() {
-            None | Some("ASCENDING") | Some("ASC") => false,
-            Some("DESCENDING") | Some("DESC") | Some("DES") => true,
-            Some(other) => {
-                errors.push(format!(
-                    "Sort direction {other:?} is not ASCENDING or DESCENDING"
-                ));
-                false
-            }
-        };
-        match properties.property(&name) {
-            Some(p) => parsed_sorts.push(Sort {
-                property: p.clone(),
-                descending,
-            }),
-            None => errors.push(format!("Sort property \"{name}\" does not exist")),
-        }
-    }
+    let parsed_groups = parse_groups(groups, properties, limits, &mut errors);
+    let parsed_sorts = sorts
+        .iter()
+        .filter_map(|sort| parse_sort(sort, properties, &mut errors))
+        .collect();
     let query = query.map(str::trim).filter(|q| !q.is_empty());
     if let Some(q) = query
         && q.chars().count() > limits.max_query_chars
@@ -288,6 +221,97 @@ pub fn parse_predicate(
         },
         members_of_list: None,
     })
+}
+
+/// The filter groups within the limits; an empty group is dropped, since it would match
+/// everything and silently widen an OR.
+fn parse_groups(
+    groups: &[RawFilterGroup],
+    properties: &(impl PropertyLookup + ?Sized),
+    limits: &SearchLimits,
+    errors: &mut Vec<String>,
+) -> Vec<Vec<Condition>> {
+    if groups.len() > limits.max_groups {
+        errors.push(format!(
+            "Too many filter groups: {} (at most {})",
+            groups.len(),
+            limits.max_groups
+        ));
+    }
+    let total: usize = groups.iter().map(|g| g.filters.len()).sum();
+    if total > limits.max_filters_total {
+        errors.push(format!(
+            "Too many filters: {total} (at most {} in all)",
+            limits.max_filters_total
+        ));
+    }
+    let mut parsed = Vec::new();
+    for group in groups {
+        if group.filters.len() > limits.max_filters_per_group {
+            errors.push(format!(
+                "Too many filters in one group: {} (at most {})",
+                group.filters.len(),
+                limits.max_filters_per_group
+            ));
+        }
+        let mut conditions = Vec::new();
+        for filter in &group.filters {
+            match parse_condition(filter, properties) {
+                Ok(c) => conditions.push(c),
+                Err(e) => errors.push(e),
+            }
+        }
+        if !conditions.is_empty() {
+            parsed.push(conditions);
+        }
+    }
+    parsed
+}
+
+/// One sort: an object (`propertyName` and `direction` or `order`), or text: a property
+/// name, `-name` for descending, or the object as JSON (an unreadable one is skipped).
+fn parse_sort(
+    sort: &RawSort,
+    properties: &(impl PropertyLookup + ?Sized),
+    errors: &mut Vec<String>,
+) -> Option<Sort> {
+    let (name, direction) = match sort {
+        RawSort::Object {
+            property_name,
+            direction,
+        } => (property_name.clone(), direction.clone()),
+        RawSort::Text(text) => match serde_json::from_str::<RawSort>(text) {
+            Ok(RawSort::Object {
+                property_name,
+                direction,
+            }) => (property_name, direction),
+            _ if text.trim_start().starts_with('{') => return None,
+            _ => match text.strip_prefix('-') {
+                Some(name) => (name.to_string(), Some("DESCENDING".into())),
+                None => (text.clone(), None),
+            },
+        },
+    };
+    let descending = match direction.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        None | Some("ASCENDING") | Some("ASC") => false,
+        Some("DESCENDING") | Some("DESC") | Some("DES") => true,
+        Some(other) => {
+            errors.push(format!(
+                "Sort direction {other:?} is not ASCENDING or DESCENDING"
+            ));
+            false
+        }
+    };
+    match properties.property(&name) {
+        Some(p) => Some(Sort {
+            property: p.clone(),
+            descending,
+        }),
+        None => {
+            errors.push(format!("Sort property \"{name}\" does not exist"));
+            None
+        }
+    }
 }
 
 fn parse_condition(

@@ -92,10 +92,6 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     None
 }
 
-pub fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

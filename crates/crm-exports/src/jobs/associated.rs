@@ -5,12 +5,13 @@
 //! lifts the cap. Looked up a batch of rows at a time from the export's blocking thread.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::domain::ObjectType;
 use crate::domain::association::{AssociationCatalog, AssociationType};
 use crate::domain::schema::ObjectSchema;
 use crate::jobs::render::Rendered;
-use crate::store::{PortalId, RecordKey, SharedStore, Visibility};
+use crate::store::{PortalId, RecordStream, StoreResult};
 
 /// HubSpot's default cap on associated records per association type per row.
 pub const PER_ROW_CAP: usize = 1_000;
@@ -36,7 +37,7 @@ impl AssociatedTarget {
 }
 
 pub struct AssociationColumns {
-    pub store: SharedStore,
+    pub store: Arc<dyn RecordStream>,
     pub runtime: tokio::runtime::Handle,
     pub portal: PortalId,
     pub from: ObjectType,
@@ -79,11 +80,11 @@ impl AssociationColumns {
     }
 
     /// The extra cells of the records `ids`, in order.
-    pub fn cells(&self, ids: &[i64]) -> anyhow::Result<Vec<Vec<Rendered>>> {
+    pub fn cells(&self, ids: &[i64]) -> StoreResult<Vec<Vec<Rendered>>> {
         let mut rows: Vec<Vec<Rendered>> = vec![Vec::new(); ids.len()];
         for target in &self.targets {
             let to = target.object;
-            let edges = self.runtime.block_on(self.store.read_associations(
+            let edges = self.runtime.block_on(self.store.batch_associations(
                 self.portal,
                 self.from,
                 to,
@@ -131,22 +132,19 @@ impl AssociationColumns {
         &self,
         target: &AssociatedTarget,
         targets: &HashMap<i64, Vec<i64>>,
-    ) -> anyhow::Result<HashMap<i64, String>> {
+    ) -> StoreResult<HashMap<i64, String>> {
         let mut wanted: Vec<i64> = targets.values().flatten().copied().collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let keys = wanted.iter().map(|id| RecordKey::Id(*id)).collect();
         let property = target.display_property.clone();
-        let found = self.runtime.block_on(self.store.read_records(
+        let found = self.runtime.block_on(self.store.display_records(
             self.portal,
             target.object,
-            keys,
-            vec![property.clone()],
-            Visibility::Live,
+            wanted,
+            property.clone(),
         ))?;
         Ok(found
             .into_iter()
-            .flatten()
             .filter_map(|r| Some((r.id, r.get(&property)?.to_wire(None))))
             .collect())
     }

@@ -1,15 +1,17 @@
 //! How an export turns records into cells: the column plan (record id first, then the
 //! requested properties), headers as labels in the export's language or internal names, and
 //! values human-readable or internal with `VALUES`. Human-readable values are option
-//! labels, owner names, and date cells for dates and datetimes (UTC; CSV spells them
-//! `YYYY-MM-DD` and `YYYY-MM-DD HH:MM`, the spreadsheets show them as real dates); numbers
-//! are numbers; booleans are `true`/`false` in every format, as HubSpot writes them.
+//! labels (in the export's language), owner names, and date cells for dates and datetimes
+//! (UTC; CSV spells them `YYYY-MM-DD` and `YYYY-MM-DD HH:MM`, the spreadsheets show them as
+//! real dates); numbers are numbers; booleans are `true`/`false` in every format, as
+//! HubSpot writes them.
 
 use std::collections::HashMap;
 
 use formats::{Cell, Date};
 
 use crate::domain::batch::ValueRef;
+use crate::domain::defaults;
 use crate::domain::export::ExportRequest;
 use crate::domain::property::{PropertyDefinition, PropertyType};
 use crate::domain::schema::ObjectSchema;
@@ -77,6 +79,11 @@ impl ColumnPlan {
             .object_properties
             .iter()
             .filter_map(|name| schema.property(name).cloned())
+            .map(|mut p| {
+                // Option labels are looked up once here, in the export's language.
+                defaults::fill_option_translations(schema.object, &mut p);
+                p.with_option_labels_in(&language)
+            })
             .collect();
         let mut headers = vec![id_header];
         headers.extend(properties.iter().map(header));

@@ -5,12 +5,11 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Context as _, bail};
 use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{DemoList, NewRecord, Plan, Sink};
+use super::{DemoList, NewRecord, Plan, SeedError, SeedResult, Sink};
 use crate::client::Client;
 use crate::domain::ObjectType;
 
@@ -59,7 +58,7 @@ impl Sink for ApiSink {
         100
     }
 
-    async fn check_empty(&mut self, plan: &Plan) -> anyhow::Result<()> {
+    async fn check_empty(&mut self, plan: &Plan) -> SeedResult<()> {
         for (object, count) in plan.counts() {
             if count == 0 {
                 continue;
@@ -69,17 +68,17 @@ impl Sink for ApiSink {
                 .get(&format!("/crm/v3/objects/{}?limit=1", object.plural()))
                 .await?;
             if !page.results.is_empty() {
-                bail!(
+                return Err(SeedError::Refused(format!(
                     "{} already holds {}; seed an empty portal",
                     self.client.base_url(),
                     object.plural()
-                );
+                )));
             }
         }
         Ok(())
     }
 
-    async fn owners(&mut self) -> anyhow::Result<Vec<i64>> {
+    async fn owners(&mut self) -> SeedResult<Vec<i64>> {
         let page: Page = self.client.get("/crm/v3/owners?limit=100").await?;
         let ids: Vec<i64> = page.results.iter().filter_map(id_of).collect();
         self.no_owners = ids.is_empty();
@@ -91,7 +90,7 @@ impl Sink for ApiSink {
         object: ObjectType,
         records: Vec<NewRecord>,
         _created_at: i64,
-    ) -> anyhow::Result<Vec<i64>> {
+    ) -> SeedResult<Vec<i64>> {
         let key = key_property(object);
         let keys: Vec<Option<String>> = records
             .iter()
@@ -130,11 +129,11 @@ impl Sink for ApiSink {
             )
             .await?;
         if answer.results.len() != count {
-            bail!(
+            return Err(SeedError::Refused(format!(
                 "batch create of {count} {} answered {} results",
                 object.plural(),
                 answer.results.len()
-            );
+            )));
         }
         let Some(key) = key else {
             return Ok(answer.results.iter().filter_map(id_of).collect());
@@ -151,8 +150,11 @@ impl Sink for ApiSink {
             .map(|k| {
                 k.as_ref()
                     .and_then(|k| by_key.get(k).copied())
-                    .with_context(|| {
-                        format!("a created {} is missing from the answer", object.singular())
+                    .ok_or_else(|| {
+                        SeedError::Refused(format!(
+                            "a created {} is missing from the answer",
+                            object.singular()
+                        ))
                     })
             })
             .collect()
@@ -163,11 +165,11 @@ impl Sink for ApiSink {
         list: &DemoList,
         members: &[i64],
         _created_at: i64,
-    ) -> anyhow::Result<i64> {
+    ) -> SeedResult<i64> {
         let mut body = json!({
             "name": list.name,
             "objectTypeId": ObjectType::Contacts.type_id(),
-            "processingType": list.processing_type,
+            "processingType": list.processing_type.as_str(),
         });
         if let Some(branch) = &list.filter_branch {
             body["filterBranch"] = branch.clone();
@@ -181,7 +183,7 @@ impl Sink for ApiSink {
                     .and_then(|s| s.parse().ok())
                     .or_else(|| v.as_i64())
             })
-            .context("the created list has no listId")?;
+            .ok_or_else(|| SeedError::Refused("the created list has no listId".into()))?;
         if !members.is_empty() {
             let ids: Vec<String> = members.iter().map(i64::to_string).collect();
             let _: Value = self

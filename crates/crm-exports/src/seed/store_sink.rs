@@ -1,28 +1,26 @@
-//! Seeding straight through the [`Store`]: values parsed by the same property rules the
+//! Seeding straight through the store's roles: values parsed by the same property rules the
 //! API applies, a thousand records per transaction, and every timestamp taken from the
 //! seed's calendar instead of the clock, so the same seed gives byte-identical exports.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use anyhow::{Context as _, bail};
 use async_trait::async_trait;
 
-use super::{DemoList, NewRecord, Plan, Sink, pools};
+use super::{DemoList, NewRecord, Plan, SeedError, SeedResult, Sink, pools};
 use crate::domain::ObjectType;
 use crate::domain::association::AssociationCatalog;
-use crate::domain::list::filter_groups;
+use crate::domain::list::{ProcessingType, filter_groups};
 use crate::domain::property::PropertyDefinition;
-use crate::store::{ListDraft, NewEdge, PortalId, Store, Visibility, WriteOp, snapshot_members};
+use crate::store::{ListDraft, NewEdge, PortalId, Stores, Visibility, WriteOp, snapshot_members};
 
 pub struct StoreSink {
-    store: Arc<dyn Store>,
+    store: Stores,
     portal: PortalId,
     definitions: HashMap<ObjectType, HashMap<String, PropertyDefinition>>,
 }
 
 impl StoreSink {
-    pub fn new(store: Arc<dyn Store>, portal: PortalId) -> Self {
+    pub fn new(store: Stores, portal: PortalId) -> Self {
         StoreSink {
             store,
             portal,
@@ -33,9 +31,13 @@ impl StoreSink {
     async fn definitions(
         &mut self,
         object: ObjectType,
-    ) -> anyhow::Result<&HashMap<String, PropertyDefinition>> {
+    ) -> SeedResult<&HashMap<String, PropertyDefinition>> {
         if !self.definitions.contains_key(&object) {
-            let schema = self.store.object_schema(self.portal, object).await?;
+            let schema = self
+                .store
+                .schemas
+                .object_schema(self.portal, object)
+                .await?;
             let by_name = schema
                 .properties
                 .iter()
@@ -56,31 +58,33 @@ impl Sink for StoreSink {
         10_000
     }
 
-    async fn check_empty(&mut self, plan: &Plan) -> anyhow::Result<()> {
+    async fn check_empty(&mut self, plan: &Plan) -> SeedResult<()> {
         for (object, count) in plan.counts() {
             if count == 0 {
                 continue;
             }
             let existing = self
                 .store
+                .records
                 .list_records(self.portal, object, 0, 1, vec![], Visibility::Live)
                 .await?;
             if !existing.is_empty() {
-                bail!(
+                return Err(SeedError::Refused(format!(
                     "portal {} already holds {}; seed a fresh data folder or another --portal",
                     self.portal.0,
                     object.plural()
-                );
+                )));
             }
         }
         Ok(())
     }
 
-    async fn owners(&mut self) -> anyhow::Result<Vec<i64>> {
+    async fn owners(&mut self) -> SeedResult<Vec<i64>> {
         let mut ids = Vec::new();
         for (first, last, email) in pools::OWNERS {
             let owner = self
                 .store
+                .owners
                 .create_owner(self.portal, email, first, last, super::FIRST_DAY_MS)
                 .await?;
             ids.push(owner.id);
@@ -93,26 +97,29 @@ impl Sink for StoreSink {
         object: ObjectType,
         records: Vec<NewRecord>,
         created_at: i64,
-    ) -> anyhow::Result<Vec<i64>> {
+    ) -> SeedResult<Vec<i64>> {
         let definitions = self.definitions(object).await?;
         let mut ops = Vec::with_capacity(records.len());
         for record in records {
             let mut values = Vec::with_capacity(record.properties.len());
             for (name, raw) in record.properties {
-                let definition = definitions
-                    .get(name)
-                    .with_context(|| format!("{} have no property {name}", object.plural()))?;
-                let value = definition
-                    .parse_value(&raw)
-                    .map_err(|e| anyhow::anyhow!("{}: {}", object.plural(), e.message))?;
+                let definition = definitions.get(name).ok_or_else(|| {
+                    SeedError::Refused(format!("{} have no property {name}", object.plural()))
+                })?;
+                let value = definition.parse_value(&raw).map_err(|e| {
+                    SeedError::Refused(format!("{}: {}", object.plural(), e.message))
+                })?;
                 values.push((name.to_owned(), value));
             }
             let mut edges = Vec::with_capacity(record.associations.len());
             for (to, to_id, type_id) in record.associations {
                 let kind = AssociationCatalog::standard()
                     .find_type(object, to, type_id)
-                    .with_context(|| {
-                        format!("no association type {type_id} from {}", object.plural())
+                    .ok_or_else(|| {
+                        SeedError::Refused(format!(
+                            "no association type {type_id} from {}",
+                            object.plural()
+                        ))
                     })?;
                 edges.push(NewEdge {
                     to,
@@ -125,13 +132,17 @@ impl Sink for StoreSink {
         }
         let outcomes = self
             .store
+            .records
             .write_records(self.portal, object, ops.into(), true, created_at)
             .await?;
         outcomes
             .into_iter()
             .map(|o| match o {
                 Ok(written) => Ok(written.id),
-                Err(failure) => bail!("cannot create {}: {failure:?}", object.plural()),
+                Err(failure) => Err(SeedError::Refused(format!(
+                    "cannot create {}: {failure:?}",
+                    object.plural()
+                ))),
             })
             .collect()
     }
@@ -141,29 +152,31 @@ impl Sink for StoreSink {
         list: &DemoList,
         members: &[i64],
         created_at: i64,
-    ) -> anyhow::Result<i64> {
+    ) -> SeedResult<i64> {
         let object = ObjectType::Contacts;
         let groups = match &list.filter_branch {
-            Some(branch) => filter_groups(branch).map_err(anyhow::Error::msg)?,
+            Some(branch) => filter_groups(branch).map_err(SeedError::Refused)?,
             None => Vec::new(),
         };
         let mut initial_members = members.to_vec();
-        if list.processing_type == "SNAPSHOT" {
+        if list.processing_type == ProcessingType::Snapshot {
             // A SNAPSHOT holds what its filters matched when it was made, as the API does it.
-            initial_members = snapshot_members(self.store.as_ref(), self.portal, object, &groups)
+            let (schemas, records) = (self.store.schemas.as_ref(), self.store.records.as_ref());
+            initial_members = snapshot_members(schemas, records, self.portal, object, &groups)
                 .await?
-                .map_err(|e| anyhow::anyhow!(e.join("; ")))?;
+                .map_err(|e| SeedError::Refused(e.join("; ")))?;
         }
         let draft = ListDraft {
             name: list.name.to_owned(),
             object,
-            processing_type: list.processing_type.to_owned(),
+            processing_type: list.processing_type,
             filter_branch: list.filter_branch.clone(),
             filter_groups: groups,
             initial_members,
         };
         Ok(self
             .store
+            .lists
             .create_list(self.portal, draft, created_at)
             .await?
             .id)

@@ -4,7 +4,6 @@
 use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
-use crm_exports::domain::time::now_ms;
 use crm_exports::jobs::ExportConfig;
 use crm_exports::server::Settings;
 use crm_exports::store::ExportOutcome;
@@ -12,6 +11,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_hubspot_error};
+
+fn now_ms() -> i64 {
+    crm_exports::clock::Clock::system().now_ms()
+}
 
 const PREFIXES: [&str; 2] = ["/crm/v3/exports", "/crm/exports/2026-03"];
 
@@ -161,6 +164,9 @@ async fn a_view_export_to_csv_holds_the_filtered_sorted_records_on_both_path_fam
         assert_eq!(pending["status"], "PENDING");
         assert!(pending.get("result").is_none());
         assert!(pending["requestedAt"].is_string());
+        // Nothing is counted before a worker takes the export.
+        let queued = app.get(&format!("{prefix}/export/{id}")).await.body;
+        assert!(queued.get("expectedRecordCount").is_none(), "{queued}");
 
         let (headers, bytes) = finish_and_download(&app, prefix, &id).await;
         assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
@@ -183,6 +189,7 @@ async fn a_view_export_to_csv_holds_the_filtered_sorted_records_on_both_path_fam
         assert_eq!(details.status, StatusCode::OK);
         assert_eq!(details.body["exportState"], "DONE");
         assert_eq!(details.body["recordCount"], 15);
+        assert_eq!(details.body["expectedRecordCount"], 15);
         assert_eq!(details.body["objectType"], "0-1");
         assert_eq!(details.body["exportType"], "VIEW");
         assert_eq!(
@@ -271,6 +278,45 @@ async fn a_french_export_has_french_headers() {
     assert_ne!(header[1], "Email", "{header:?}");
     assert_ne!(header[2], "First Name", "{header:?}");
     assert_eq!(header[2], "Prénom", "{header:?}");
+}
+
+#[tokio::test]
+async fn option_labels_are_written_in_the_exports_language() {
+    let app = TestApp::spawn().await;
+    seed(&app).await;
+    let customers = json!({"filterGroups": [{"filters": [
+        {"propertyName": "lifecyclestage", "operator": "EQ", "value": "customer"}]}]});
+    for (language, customer) in [
+        ("EN", "Customer"),
+        ("FR", "Client"),
+        ("de", "Kunde"),
+        ("ES", "Cliente"),
+        ("JA", "顧客"),
+        // Languages without translations fall back to English, as the headers do.
+        ("PT_BR", "Customer"),
+    ] {
+        let body = view_request(
+            "CSV",
+            json!({"language": language, "publicCrmSearchRequest": customers}),
+        );
+        let id = start(&app, "/crm/v3/exports", body).await;
+        let (_, bytes) = finish_and_download(&app, "/crm/v3/exports", &id).await;
+        let rows = parse_csv(&bytes);
+        assert_eq!(rows.len(), 16, "{language}");
+        assert!(
+            rows[1..].iter().all(|r| r[3] == customer),
+            "{language}: {rows:?}"
+        );
+    }
+    // Internal values stay internal in every language.
+    let body = view_request(
+        "CSV",
+        json!({"language": "FR", "publicCrmSearchRequest": customers,
+               "exportInternalValuesOptions": ["VALUES"]}),
+    );
+    let id = start(&app, "/crm/v3/exports", body).await;
+    let (_, bytes) = finish_and_download(&app, "/crm/v3/exports", &id).await;
+    assert!(parse_csv(&bytes)[1..].iter().all(|r| r[3] == "customer"));
 }
 
 #[tokio::test]
@@ -1168,6 +1214,8 @@ async fn a_running_export_reports_its_rows_and_canceling_it_stops_its_worker() {
         let details = app.get(&format!("/crm/v3/exports/export/{id}")).await.body;
         if let Some(rows) = details["recordCount"].as_u64() {
             assert_eq!(details["exportState"], "PROCESSING", "{details}");
+            // The total was counted before the first row was written.
+            assert_eq!(details["expectedRecordCount"], 150_000, "{details}");
             break rows;
         }
         assert!(std::time::Instant::now() < deadline, "no progress reported");

@@ -4,6 +4,7 @@
 
 use crm_exports::api::ApiConfig;
 use crm_exports::api::auth::{generate_token, hash_token};
+use crm_exports::clock::Clock;
 use crm_exports::domain::scope::ALL_SCOPES;
 use crm_exports::jobs::{RunOutcome, Runner};
 use crm_exports::server;
@@ -50,7 +51,8 @@ impl TestApp {
     pub async fn spawn_with_settings(settings: Settings) -> TestApp {
         let dir = tempfile::tempdir().expect("temporary folder");
         let store: SharedStore = server::open_store(dir.path()).expect("store opens");
-        let token = server::bootstrap(store.as_ref(), dir.path())
+        let now = Clock::system().now_ms();
+        let token = server::bootstrap(store.as_ref(), dir.path(), now)
             .await
             .expect("bootstrap")
             .expect("a fresh store creates a development token");
@@ -177,7 +179,7 @@ impl TestApp {
         let mut ran = 0;
         while let RunOutcome::Ran { .. } = self
             .runner
-            .run_once(crm_exports::domain::time::now_ms())
+            .run_once(Clock::system().now_ms())
             .await
             .expect("the runner step succeeds")
         {

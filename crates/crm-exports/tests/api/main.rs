@@ -9,9 +9,12 @@ mod pipelines;
 
 mod auth;
 mod batch;
+mod console;
 mod errors;
+mod export_log;
 mod exports;
 mod properties;
 mod records;
 mod search;
 mod sheets;
+mod token_info;

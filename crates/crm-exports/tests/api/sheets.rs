@@ -6,7 +6,7 @@ use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use crm_exports::api::ApiConfig;
-use crm_exports::domain::time::now_ms;
+use crm_exports::clock::Clock;
 use crm_exports::server::Settings;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -54,7 +54,7 @@ async fn xlsx_and_xls_exports_hold_datetimes_and_dates_as_date_cells() {
     let app = TestApp::spawn().await;
     seed(&app).await;
     // Excel's day number of now, as the createdate cells should be near it.
-    let today = now_ms() as f64 / 86_400_000.0 + 25_569.0;
+    let today = Clock::system().now_ms() as f64 / 86_400_000.0 + 25_569.0;
     for format in ["XLSX", "XLS"] {
         let bytes = export(&app, request(format, json!({}))).await;
         let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).expect("a workbook");

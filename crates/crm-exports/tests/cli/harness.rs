@@ -72,7 +72,7 @@ impl Server {
 
     pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let data = data_dir.to_str().expect("a UTF-8 path");
-        let mut args = vec!["--data-dir", data, "serve", "--bind", "127.0.0.1:0"];
+        let mut args = vec!["serve", "--data-dir", data, "--bind", "127.0.0.1:0"];
         args.extend_from_slice(extra);
         let mut child = command(data_dir, &args)
             .envs(env.iter().copied())
@@ -105,13 +105,20 @@ impl Server {
         }
     }
 
-    /// Runs a client command against this server with the folder's development token.
-    pub fn client(&self, cwd: &Path, args: &[&str]) -> Ran {
+    /// An `export` command line against this server with the folder's development token.
+    pub fn client_command(&self, cwd: &Path, args: &[&str]) -> Command {
         let data = self.data_dir.to_str().expect("a UTF-8 path");
-        let mut full = vec!["--data-dir", data];
-        full.extend_from_slice(args);
-        full.extend_from_slice(&["--base-url", &self.base_url]);
-        run(cwd, &full)
+        let mut full = args.to_vec();
+        full.extend_from_slice(&["--data-dir", data, "--base-url", &self.base_url]);
+        command(cwd, &full)
+    }
+
+    /// Runs an `export` command against this server with the folder's development token.
+    pub fn client(&self, cwd: &Path, args: &[&str]) -> Ran {
+        self.client_command(cwd, args)
+            .output()
+            .expect("the binary runs")
+            .into()
     }
 
     pub fn token(&self) -> String {
@@ -132,7 +139,7 @@ impl Drop for Server {
 /// Seeds a data folder through the store.
 pub fn seed(data_dir: &Path, counts: &[&str]) -> Ran {
     let data = data_dir.to_str().expect("a UTF-8 path");
-    let mut args = vec!["--data-dir", data, "seed"];
+    let mut args = vec!["seed", "--data-dir", data];
     args.extend_from_slice(counts);
     run(data_dir, &args)
 }

@@ -3,6 +3,9 @@
 
 mod errors;
 mod export;
+mod export_list;
+mod files;
+mod folders;
 mod harness;
 mod quick_start;
 mod reproducible;

@@ -10,7 +10,7 @@ fn the_readme_quick_start_gives_a_spreadsheet_of_customers() {
     std::fs::create_dir(&data).unwrap();
     let server = Server::start(&data, &[]);
     let data_arg = data.to_str().unwrap();
-    let seeded = run(dir.path(), &["--data-dir", data_arg, "seed"]).expect_ok();
+    let seeded = run(dir.path(), &["seed", "--data-dir", data_arg]).expect_ok();
     assert!(seeded.stdout.contains("1000 contacts"), "{}", seeded.stdout);
     let ran = server
         .client(

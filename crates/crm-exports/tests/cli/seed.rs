@@ -146,9 +146,9 @@ async fn seeding_through_the_batch_api_creates_records_with_their_associations()
     let ran = run(
         dir.path(),
         &[
+            "seed",
             "--data-dir",
             data,
-            "seed",
             "--via-api",
             &server.base_url,
             "--contacts",

@@ -73,10 +73,10 @@ impl Cluster {
         }
         command
             .current_dir(&data)
+            .args(args)
             .arg("--data-dir")
             .arg(&data)
             .args(["--database-url", &self.database_url])
-            .args(args)
             .env("AWS_ENDPOINT_URL", &self.s3_endpoint)
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")

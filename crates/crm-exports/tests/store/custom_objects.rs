@@ -12,7 +12,6 @@ use crm_exports::domain::schema::ObjectSchema;
 use crm_exports::domain::search::{Predicate, RawFilterGroup, SearchLimits, parse_predicate};
 use crm_exports::store::{
     Edge, PortalId, RecordKey, SharedStore, StoreError, Visibility, WriteFailure, WriteOp,
-    association_catalog,
 };
 
 use crate::contract_tests;
@@ -211,7 +210,7 @@ async fn a_custom_object_stores_searches_and_streams_its_records(store: SharedSt
 async fn a_custom_objects_association_types_link_records_both_ways(store: SharedStore) {
     let portal = portal(&store).await;
     let cars = define_cars(&store, portal, "cars").await;
-    let catalog: AssociationCatalog = association_catalog(store.as_ref(), portal).await.unwrap();
+    let catalog: AssociationCatalog = store.association_catalog(portal).await.unwrap();
     let forward = catalog
         .default_type(cars, CONTACTS)
         .expect("defined with the schema");
@@ -269,8 +268,8 @@ async fn a_custom_objects_association_types_link_records_both_ways(store: Shared
             .await
             .unwrap()
     );
-    let defined = store.association_definitions(portal).await.unwrap();
-    assert_eq!(defined.len(), 1);
+    let catalog = store.association_catalog(portal).await.unwrap();
+    assert_eq!(catalog.defined().len(), 1);
     assert_eq!(
         store
             .read_associations(portal, CONTACTS, cars, vec![ann])
@@ -325,7 +324,7 @@ async fn a_custom_object_is_archived_only_when_empty_and_stays_in_its_portal(sto
         )
         .await;
     assert!(
-        matches!(duplicate, Err(StoreError::Conflict(_))),
+        matches!(duplicate, Err(StoreError::Conflict { .. })),
         "names are unique in any case"
     );
 
@@ -352,7 +351,7 @@ async fn a_custom_object_is_archived_only_when_empty_and_stays_in_its_portal(sto
         .unwrap();
     assert!(matches!(
         store.archive_custom_object(portal, cars, NOW).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::Conflict { .. })
     ));
     store
         .archive_records(portal, cars, vec![RecordKey::Id(id)], NOW)

@@ -4,8 +4,9 @@
 
 use std::collections::HashSet;
 
+use crm_exports::domain::ObjectType;
 use crm_exports::domain::export::ExportState;
-use crm_exports::store::{ExportOutcome, ExportRow, PortalId, SharedStore};
+use crm_exports::store::{ExportLogPage, ExportOutcome, ExportRow, PortalId, SharedStore};
 
 use crate::contract_tests;
 use crate::fixtures::{NOW, export_request, portal};
@@ -20,10 +21,12 @@ contract_tests!(
     concurrent_claims_never_run_two_exports_of_one_portal,
     a_lost_lease_fences_the_old_worker_out,
     progress_is_recorded_for_the_current_attempt_only,
+    the_expected_count_is_recorded_for_the_current_attempt_only,
     an_export_interrupted_too_often_fails,
     a_retry_waits_until_its_time,
     a_canceled_export_is_never_claimed_and_stops_its_worker,
     the_quota_counts_exports_requested_since_a_time,
+    the_export_log_pages_a_portals_exports_newest_first_with_filters,
     retention_deletes_only_finished_exports_older_than_the_cutoff,
 );
 
@@ -191,6 +194,39 @@ async fn progress_is_recorded_for_the_current_attempt_only(store: SharedStore) {
         .await
         .unwrap();
     assert_eq!(rows(store.clone()).await, Some(100));
+}
+
+async fn the_expected_count_is_recorded_for_the_current_attempt_only(store: SharedStore) {
+    let portal = portal(&store).await;
+    let export = enqueue(&store, portal, "to count", NOW).await;
+    let expected = |store: SharedStore| async move {
+        store
+            .get_export(portal, export.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .expected_record_count
+    };
+    assert_eq!(expected(store.clone()).await, None);
+    claim(&store, "w1", NOW).await.unwrap();
+    store
+        .report_expected_record_count(export.id, 1, 42)
+        .await
+        .unwrap();
+    assert_eq!(expected(store.clone()).await, Some(42));
+    // A new attempt counts again; the old attempt's word no longer counts.
+    claim(&store, "w2", NOW + LEASE + 1).await.unwrap();
+    assert_eq!(expected(store.clone()).await, None);
+    store
+        .report_expected_record_count(export.id, 1, 7)
+        .await
+        .unwrap();
+    assert_eq!(expected(store.clone()).await, None);
+    store
+        .report_expected_record_count(export.id, 2, 43)
+        .await
+        .unwrap();
+    assert_eq!(expected(store.clone()).await, Some(43));
 }
 
 async fn a_lost_lease_fences_the_old_worker_out(store: SharedStore) {
@@ -363,6 +399,93 @@ async fn the_quota_counts_exports_requested_since_a_time(store: SharedStore) {
     assert_eq!(
         store.count_exports_since(portal, NOW + 21).await.unwrap(),
         0
+    );
+}
+
+fn log_page(before: Option<i64>, limit: usize) -> ExportLogPage {
+    ExportLogPage {
+        before,
+        states: vec![],
+        object: None,
+        limit,
+    }
+}
+
+async fn listed(store: &SharedStore, portal: PortalId, page: ExportLogPage) -> Vec<String> {
+    let rows = store.list_exports(portal, page).await.unwrap();
+    rows.iter().map(|r| r.request.export_name.clone()).collect()
+}
+
+async fn the_export_log_pages_a_portals_exports_newest_first_with_filters(store: SharedStore) {
+    let portal = portal(&store).await;
+    let other = crate::fixtures::portal(&store).await;
+    let mut companies = export_request("companies");
+    companies.object_type = ObjectType::Companies;
+    let first = enqueue(&store, portal, "first", NOW).await;
+    let company = store
+        .create_export(portal, &companies, NOW + 1)
+        .await
+        .unwrap();
+    let third = enqueue(&store, portal, "third", NOW + 2).await;
+    enqueue(&store, other, "another portal's", NOW + 3).await;
+    claim(&store, "w", NOW + 4).await.unwrap();
+    store
+        .finish_export(first.id, 1, done(7), NOW + 5)
+        .await
+        .unwrap();
+    store
+        .cancel_export(portal, third.id, NOW + 6)
+        .await
+        .unwrap();
+
+    let everything = store
+        .list_exports(portal, log_page(None, 10))
+        .await
+        .unwrap();
+    let names: Vec<&str> = everything
+        .iter()
+        .map(|r| r.request.export_name.as_str())
+        .collect();
+    assert_eq!(names, ["third", "companies", "first"]);
+    assert_eq!(everything[2].record_count, Some(7));
+    assert_eq!(everything[2].state, ExportState::Done);
+
+    assert_eq!(
+        listed(&store, portal, log_page(None, 2)).await,
+        ["third", "companies"]
+    );
+    assert_eq!(
+        listed(&store, portal, log_page(Some(company.id), 2)).await,
+        ["first"]
+    );
+    assert!(
+        listed(&store, portal, log_page(Some(first.id), 2))
+            .await
+            .is_empty()
+    );
+
+    let done_or_canceled = ExportLogPage {
+        states: vec![ExportState::Done, ExportState::Canceled],
+        ..log_page(None, 10)
+    };
+    assert_eq!(
+        listed(&store, portal, done_or_canceled).await,
+        ["third", "first"]
+    );
+    let of_companies = ExportLogPage {
+        object: Some(ObjectType::Companies),
+        ..log_page(None, 10)
+    };
+    assert_eq!(listed(&store, portal, of_companies).await, ["companies"]);
+    let queued_contacts = ExportLogPage {
+        states: vec![ExportState::Enqueued],
+        object: Some(ObjectType::Contacts),
+        ..log_page(None, 10)
+    };
+    assert!(listed(&store, portal, queued_contacts).await.is_empty());
+    assert_eq!(
+        listed(&store, other, log_page(None, 10)).await,
+        ["another portal's"]
     );
 }
 

@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use crm_exports::domain::list::ProcessingType;
 use crm_exports::domain::search::RawFilterGroup;
 use crm_exports::store::{ListDraft, MembershipChange, RecordKey, SharedStore, StoreError};
 
@@ -20,7 +21,7 @@ fn draft(name: &str, processing_type: &str, members: Vec<i64>) -> ListDraft {
     ListDraft {
         name: name.into(),
         object: CONTACTS,
-        processing_type: processing_type.into(),
+        processing_type: ProcessingType::parse(processing_type).expect("a processing type"),
         filter_branch: None,
         filter_groups: vec![],
         initial_members: members,
@@ -36,7 +37,7 @@ async fn a_manual_list_keeps_live_members_and_reports_missing_ones(store: Shared
         .create_list(portal, draft("Customers", "MANUAL", vec![b, 77, a]), NOW)
         .await
         .unwrap();
-    assert_eq!(list.processing_type, "MANUAL");
+    assert_eq!(list.processing_type, ProcessingType::Manual);
     assert_eq!(list.list_version, 1);
     assert_eq!(store.count_list_members(list.clone()).await.unwrap(), 2);
     let change = store
@@ -88,7 +89,7 @@ async fn list_names_are_unique_per_object_ignoring_case(store: SharedStore) {
     let again = store
         .create_list(portal, draft("vIpS", "SNAPSHOT", vec![]), NOW)
         .await;
-    assert!(matches!(again, Err(StoreError::Conflict(_))));
+    assert!(matches!(again, Err(StoreError::Conflict { .. })));
     let mut companies = draft("VIPs", "MANUAL", vec![]);
     companies.object = crm_exports::domain::ObjectType::Companies;
     assert!(store.create_list(portal, companies, NOW).await.is_ok());

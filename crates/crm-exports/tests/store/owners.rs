@@ -23,7 +23,7 @@ async fn owners_have_unique_emails_per_portal_and_ids_of_their_own(store: Shared
     let clash = store
         .create_owner(portal, "sam@EXAMPLE.com", "Other", "", NOW)
         .await;
-    assert!(matches!(clash, Err(StoreError::Conflict(_))));
+    assert!(matches!(clash, Err(StoreError::Conflict { .. })));
     assert_eq!(
         store.list_owners(portal).await.unwrap(),
         vec![sam.clone(), kim]

@@ -61,7 +61,7 @@ async fn a_custom_property_joins_the_schema_once(store: SharedStore) {
     let last = schema.properties.last().unwrap();
     assert_eq!(last.name, "score");
     let again = store.create_property(portal, CONTACTS, last.clone()).await;
-    assert!(matches!(again, Err(StoreError::Conflict(_))));
+    assert!(matches!(again, Err(StoreError::Conflict { .. })));
     let mut orphan = last.clone();
     orphan.name = "orphan".into();
     orphan.group_name = "no_such_group".into();
@@ -69,7 +69,7 @@ async fn a_custom_property_joins_the_schema_once(store: SharedStore) {
     assert!(matches!(orphaned, Err(StoreError::NotFound(_))));
     let group = schema.groups[0].clone();
     let duplicate = store.create_property_group(portal, CONTACTS, group).await;
-    assert!(matches!(duplicate, Err(StoreError::Conflict(_))));
+    assert!(matches!(duplicate, Err(StoreError::Conflict { .. })));
 }
 
 async fn a_schema_of_an_unknown_portal_is_not_found(store: SharedStore) {

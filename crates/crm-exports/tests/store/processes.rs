@@ -11,6 +11,7 @@ use crate::backends::run_on_postgres_stores;
 use crate::fixtures::{CONTACTS, NOW, contact, custom_property, export_request};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set CRM_EXPORTS_TEST_POSTGRES_URL"]
 async fn a_property_added_in_one_process_is_usable_in_another_at_once() {
     run_on_postgres_stores(2, |stores| async move {
         let (api_a, api_b) = (&stores[0], &stores[1]);
@@ -45,6 +46,7 @@ async fn a_property_added_in_one_process_is_usable_in_another_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set CRM_EXPORTS_TEST_POSTGRES_URL"]
 async fn workers_in_several_processes_never_run_two_exports_of_one_portal() {
     run_on_postgres_stores(3, |stores| async move {
         let mut portals = Vec::new();

@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use crm_exports::domain::batch::{RecordBatch, ValueRef};
 use crm_exports::domain::search::Predicate;
 use crm_exports::store::{PortalId, SharedStore};
 
@@ -12,6 +13,7 @@ use crate::fixtures::{CONTACTS, contact, custom_property, ids, portal, predicate
 contract_tests!(
     text_filters_ignore_case_and_not_equal_includes_missing_values,
     number_filters_compare_numerically,
+    record_id_filters_take_whole_and_fractional_bounds,
     sorts_put_missing_values_last_in_both_directions,
     pages_share_one_order_and_report_the_total,
     token_filters_and_the_query_match_whole_words_and_prefixes,
@@ -93,6 +95,61 @@ async fn number_filters_compare_numerically(store: SharedStore) {
     assert_eq!(filter(&store, portal, eq).await, vec![ten]);
     let within = json!([{ "propertyName": "score", "operator": "IN", "values": ["9", "10.5"] }]);
     assert_eq!(filter(&store, portal, within).await, vec![nine, half]);
+}
+
+/// `hs_object_id` is a number property over the integer id column: whole and fractional
+/// bounds select the ids a numeric comparison would (a dynamic list's member pages filter
+/// on `hs_object_id GT after`).
+async fn record_id_filters_take_whole_and_fractional_bounds(store: SharedStore) {
+    let portal = portal(&store).await;
+    let a = contact(&store, portal, &[("firstname", "A")]).await;
+    let b = contact(&store, portal, &[("firstname", "B")]).await;
+    let c = contact(&store, portal, &[("firstname", "C")]).await;
+    let id = |op: &str, v: String| json!([{ "propertyName": "hs_object_id", "operator": op, "value": v }]);
+    assert_eq!(
+        filter(&store, portal, id("GT", a.to_string())).await,
+        vec![b, c]
+    );
+    assert_eq!(
+        filter(&store, portal, id("GT", format!("{a}.5"))).await,
+        vec![b, c]
+    );
+    assert_eq!(
+        filter(&store, portal, id("GTE", format!("{a}.5"))).await,
+        vec![b, c]
+    );
+    assert_eq!(
+        filter(&store, portal, id("LT", format!("{b}.5"))).await,
+        vec![a, b]
+    );
+    assert_eq!(
+        filter(&store, portal, id("LTE", format!("{b}.5"))).await,
+        vec![a, b]
+    );
+    assert_eq!(
+        filter(&store, portal, id("EQ", b.to_string())).await,
+        vec![b]
+    );
+    assert_eq!(
+        filter(&store, portal, id("EQ", format!("{b}.5"))).await,
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        filter(&store, portal, id("NEQ", format!("{b}.5"))).await,
+        vec![a, b, c]
+    );
+    assert_eq!(
+        filter(&store, portal, id("NEQ", b.to_string())).await,
+        vec![a, c]
+    );
+    let within = json!([{ "propertyName": "hs_object_id", "operator": "IN",
+                          "values": [a.to_string(), format!("{c}.5"), c.to_string()] }]);
+    assert_eq!(filter(&store, portal, within).await, vec![a, c]);
+    let outside = json!([{ "propertyName": "hs_object_id", "operator": "NOT_IN", "values": [format!("{a}.5")] }]);
+    assert_eq!(filter(&store, portal, outside).await, vec![a, b, c]);
+    let between = json!([{ "propertyName": "hs_object_id", "operator": "BETWEEN",
+                           "value": format!("{a}.5"), "highValue": format!("{c}.5") }]);
+    assert_eq!(filter(&store, portal, between).await, vec![b, c]);
 }
 
 async fn sorts_put_missing_values_last_in_both_directions(store: SharedStore) {
@@ -234,41 +291,40 @@ async fn a_stream_sends_every_match_in_order_and_stops_when_the_reader_leaves(st
     )
     .await;
     let (sink, batches) = std::sync::mpsc::sync_channel(2);
-    let reader = std::thread::spawn(move || batches.iter().flatten().collect::<Vec<_>>());
+    let reader = std::thread::spawn(move || {
+        let mut rows: Vec<(i64, i64)> = Vec::new();
+        for batch in batches.iter() {
+            let batch: RecordBatch = batch;
+            for i in 0..batch.len() {
+                let score = match batch.row(i).next().flatten() {
+                    Some(ValueRef::Integer(n)) => n,
+                    other => panic!("unexpected score {other:?}"),
+                };
+                rows.push((batch.ids()[i], score));
+            }
+        }
+        rows
+    });
     let sent = store
-        .stream_records(portal, CONTACTS, p.clone(), vec!["score".into()], sink)
+        .stream_batches(portal, CONTACTS, p.clone(), vec!["score".into()], sink)
         .await
         .unwrap();
-    let records = reader.join().unwrap();
+    let rows = reader.join().unwrap();
     assert_eq!(sent, 1_150);
-    assert_eq!(records.len(), 1_150);
-    let scores: Vec<i64> = records
-        .iter()
-        .map(|r| match r.get("score") {
-            Some(crm_exports::domain::Value::Integer(n)) => *n,
-            other => panic!("unexpected score {other:?}"),
-        })
-        .collect();
+    assert_eq!(rows.len(), 1_150);
+    let scores: Vec<i64> = rows.iter().map(|(_, score)| *score).collect();
     assert!(
         scores.windows(2).all(|w| w[0] >= w[1]),
         "not sorted by score descending"
     );
     assert_eq!(scores[0], 99);
-    assert!(
-        records
-            .windows(2)
-            .all(|w| w[0].get("score") != w[1].get("score") || w[0].id < w[1].id)
-    );
+    assert!(rows.windows(2).all(|w| w[0].1 != w[1].1 || w[0].0 < w[1].0));
     // A reader that hangs up after the first batch stops the stream early.
     let (sink, batches) = std::sync::mpsc::sync_channel(0);
-    let reader = std::thread::spawn(move || {
-        batches
-            .recv()
-            .map(|b: Vec<crm_exports::domain::Record>| b.len())
-            .unwrap_or(0)
-    });
+    let reader =
+        std::thread::spawn(move || batches.recv().map(|b: RecordBatch| b.len()).unwrap_or(0));
     let sent = store
-        .stream_records(portal, CONTACTS, p, vec![], sink)
+        .stream_batches(portal, CONTACTS, p, vec![], sink)
         .await
         .unwrap();
     let first = reader.join().unwrap();

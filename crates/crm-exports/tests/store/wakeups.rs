@@ -13,6 +13,7 @@ use crm_exports::store::SharedStore;
 use crate::fixtures::{NOW, export_request, portal};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set CRM_EXPORTS_TEST_POSTGRES_URL"]
 async fn a_new_export_wakes_the_workers_of_another_process() {
     crate::backends::run_on_postgres(a_new_export_wakes_listening_workers).await;
 }

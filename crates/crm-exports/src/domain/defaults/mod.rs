@@ -51,10 +51,91 @@ pub fn for_object(object: ObjectType) -> &'static ObjectDefaults {
     }
 }
 
+/// Gives a stored HubSpot-defined property the option translations of the defaults when it
+/// was saved without them (portals created before the defaults carried them). An option
+/// the portal added or relabelled keeps no translation: its label is the portal's own.
+pub fn fill_option_translations(object: ObjectType, property: &mut PropertyDefinition) {
+    if !property.hubspot_defined {
+        return;
+    }
+    let Some(default) = for_object(object)
+        .properties
+        .iter()
+        .find(|p| p.name == property.name)
+    else {
+        return;
+    };
+    for option in property
+        .options
+        .iter_mut()
+        .filter(|o| o.translations.is_empty())
+    {
+        if let Some(d) = default
+            .options
+            .iter()
+            .find(|d| d.value == option.value && d.label == option.label)
+        {
+            option.translations = d.translations.clone();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::property::system_field;
+
+    #[test]
+    fn every_worded_default_option_has_a_label_in_each_export_language() {
+        for t in ObjectType::STANDARD {
+            for p in &for_object(t).properties {
+                // Ranges such as "1-5" and "1000+" read the same everywhere.
+                for o in p
+                    .options
+                    .iter()
+                    .filter(|o| !o.label.starts_with(char::is_numeric))
+                {
+                    for language in ["fr", "de", "es", "ja"] {
+                        let label = o.translations.get(language);
+                        assert!(
+                            label.is_some_and(|l| !l.trim().is_empty()),
+                            "{t}.{} option {} has no {language} label",
+                            p.name,
+                            o.value
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn definitions_stored_without_option_translations_get_the_defaults_ones() {
+        let mut stored = for_object(ObjectType::Contacts)
+            .properties
+            .iter()
+            .find(|p| p.name == "lifecyclestage")
+            .unwrap()
+            .clone();
+        for o in &mut stored.options {
+            o.translations.clear();
+        }
+        // The portal relabelled one option: its own label is kept in every language.
+        stored.options[0].label = "Newsletter reader".into();
+        fill_option_translations(ObjectType::Contacts, &mut stored);
+        let french = stored.with_option_labels_in("fr");
+        let label = |value: &str| {
+            french
+                .options
+                .iter()
+                .find(|o| o.value == value)
+                .unwrap()
+                .label
+                .clone()
+        };
+        assert_eq!(label("customer"), "Client");
+        assert_eq!(label("subscriber"), "Newsletter reader");
+    }
 
     #[test]
     fn every_object_defines_its_system_and_default_properties() {

@@ -1,0 +1,142 @@
+//! Rendering and writing an export's file, on a blocking thread: each batch of records
+//! from the reader becomes rows through the column plan (and association columns), written
+//! through the format's sheet writer, a new part at the format's row limit; several parts,
+//! or a CSV over the zip threshold, end up in one zip (the partitioner decides both). Cells
+//! cut at the format's cell limit are counted by column.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use formats::{Cell, Format, PartitionOptions, Partitioner, SheetOptions};
+
+use super::ExportConfig;
+use super::associated::AssociationColumns;
+use super::attempt::JobError;
+use super::render::{ColumnPlan, Rendered};
+use crate::domain::batch::RecordBatch;
+use crate::domain::export::{ExportFormat, ExportRequest, file_stem};
+
+/// HubSpot splits CSV and XLSX exports at a million rows.
+const HUBSPOT_PART_ROWS: u64 = 1_000_000;
+
+/// The application the XLS writer names as the file's author.
+const APPLICATION: &str = "crm-exports";
+
+fn sheet_format(format: ExportFormat) -> Format {
+    match format {
+        ExportFormat::Csv => Format::Csv,
+        ExportFormat::Xlsx => Format::Xlsx,
+        ExportFormat::Xls => Format::Xls,
+    }
+}
+
+/// What the file is written from.
+pub struct FileJob<'a> {
+    pub request: &'a ExportRequest,
+    pub plan: &'a ColumnPlan,
+    pub associations: Option<&'a AssociationColumns>,
+    pub temp: &'a Path,
+    pub config: &'a ExportConfig,
+}
+
+/// What [`write_file`] wrote.
+pub struct Written {
+    pub rows: u64,
+    pub extension: &'static str,
+    /// Cells cut at the format's cell limit, and the columns they were in (properties by
+    /// internal name, association columns by header).
+    pub cut_cells: u64,
+    pub cut_columns: Vec<String>,
+}
+
+/// Writes the whole file, counting rows in `rows_written` as it goes.
+pub fn write_file(
+    job: &FileJob<'_>,
+    receiver: std::sync::mpsc::Receiver<RecordBatch>,
+    rows_written: &AtomicU64,
+) -> Result<Written, JobError> {
+    let FileJob {
+        request,
+        plan,
+        associations,
+        temp,
+        config,
+    } = *job;
+    let format = sheet_format(request.format);
+    let mut header_names = plan.headers.clone();
+    if let Some(a) = associations {
+        header_names.extend(a.headers());
+    }
+    let headers: Vec<&str> = header_names.iter().map(String::as_str).collect();
+    let file = File::create(temp).map_err(JobError::File)?;
+    let options = partition_options(request, format, config, temp);
+    let mut partitioner = Partitioner::new(format, &headers, BufWriter::new(file), options)?;
+    let mut scratch = String::new();
+    for batch in receiver {
+        let extra = match associations {
+            Some(a) => a.cells(batch.ids())?,
+            None => vec![Vec::new(); batch.len()],
+        };
+        let mut pieces = Vec::with_capacity(headers.len());
+        for (row, extra) in extra.iter().enumerate() {
+            plan.render(batch.ids()[row], batch.row(row), &mut scratch, &mut pieces);
+            let cells: Vec<Cell<'_>> = pieces
+                .iter()
+                .map(|p| p.as_cell(&scratch))
+                .chain(extra.iter().map(Rendered::as_cell))
+                .collect();
+            partitioner.write_row(&cells)?;
+        }
+        rows_written.fetch_add(batch.len() as u64, Ordering::Relaxed);
+    }
+    let summary = partitioner.finish()?;
+    // Column 0 is the record id; then the properties, then the association columns.
+    let cut_columns = summary
+        .cut_cells
+        .columns()
+        .into_iter()
+        .filter_map(|column| match column.checked_sub(1) {
+            Some(i) if i < plan.properties.len() => Some(plan.properties[i].name.clone()),
+            _ => header_names.get(column).cloned(),
+        })
+        .collect();
+    Ok(Written {
+        rows: summary.data_rows,
+        extension: if summary.zipped {
+            "zip"
+        } else {
+            request.format.extension()
+        },
+        cut_cells: summary.cut_cells.total(),
+        cut_columns,
+    })
+}
+
+/// Parts of 1,000,000 rows as HubSpot splits CSV and XLSX (XLS parts hold the format's
+/// 65,535), a CSV over the zip threshold zipped, spool files beside the export file.
+fn partition_options(
+    request: &ExportRequest,
+    format: Format,
+    config: &ExportConfig,
+    temp: &Path,
+) -> PartitionOptions {
+    let part_rows = config.partition_rows.or(match format {
+        Format::Xls => None,
+        _ => Some(HUBSPOT_PART_ROWS),
+    });
+    PartitionOptions {
+        max_data_rows_per_part: part_rows,
+        entry_stem: file_stem(&request.export_name),
+        zip_single_part_over: (format == Format::Csv).then_some(config.csv_zip_bytes),
+        sheet: SheetOptions {
+            sheet_name: "Export".to_string(),
+            application: APPLICATION.to_string(),
+            // Spool files go beside the file being written, in the data folder.
+            tempdir: temp.parent().map(Path::to_path_buf),
+            column_widths: None,
+            csv_formula_guard: request.csv_formula_guard,
+        },
+    }
+}

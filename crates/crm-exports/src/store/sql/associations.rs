@@ -1,0 +1,153 @@
+//! Associations: each edge stored twice, once per direction with its inverse type id, so a
+//! read from either side is a primary-key range scan. Edges to archived records stay
+//! stored (a restore brings them back) but are not read.
+
+use super::builder::{Param, Sql};
+use super::dialect::table_name;
+use super::exec::{Exec, rows};
+use super::records::is_live;
+use crate::domain::ObjectType;
+use crate::store::{Edge, PortalId, StoreResult};
+
+const INSERT: &str = "INSERT INTO associations \
+     (portal_id, from_type, from_id, to_type, to_id, type_id, created_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING";
+
+/// Stores one edge in both directions (an edge already stored is kept).
+pub async fn insert_edge(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    from: ObjectType,
+    to: ObjectType,
+    edge: &Edge,
+    now: i64,
+) -> StoreResult<()> {
+    let d = e.dialect();
+    let (from_type, to_type) = (from.type_id(), to.type_id());
+    let directions = [
+        (&from_type, edge.from_id, &to_type, edge.to_id, edge.type_id),
+        (
+            &to_type,
+            edge.to_id,
+            &from_type,
+            edge.from_id,
+            edge.inverse_id,
+        ),
+    ];
+    for (a_type, a_id, b_type, b_id, type_id) in directions {
+        let params = vec![
+            Param::Int(portal.0),
+            Param::from(a_type.as_ref()),
+            Param::Int(a_id),
+            Param::from(b_type.as_ref()),
+            Param::Int(b_id),
+            Param::Int(type_id),
+            Param::Int(now),
+        ];
+        e.execute(&Sql::fixed(d, INSERT, params)).await?;
+    }
+    Ok(())
+}
+
+/// Creates each edge whose two records are live in the portal; the others report the ids
+/// that are missing.
+pub async fn associate(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    from: ObjectType,
+    to: ObjectType,
+    edges: &[Edge],
+    now: i64,
+) -> StoreResult<Vec<Result<(), Vec<i64>>>> {
+    let mut outcomes = Vec::with_capacity(edges.len());
+    for edge in edges {
+        let mut missing = Vec::new();
+        if !is_live(e, portal, from, edge.from_id).await? {
+            missing.push(edge.from_id);
+        }
+        if !is_live(e, portal, to, edge.to_id).await? {
+            missing.push(edge.to_id);
+        }
+        if missing.is_empty() {
+            insert_edge(e, portal, from, to, edge, now).await?;
+            outcomes.push(Ok(()));
+        } else {
+            outcomes.push(Err(missing));
+        }
+    }
+    Ok(outcomes)
+}
+
+/// `(from_id, to_id, type_id)` for each of `from_ids` to live records, in from, to, type order.
+pub async fn read(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    from: ObjectType,
+    to: ObjectType,
+    from_ids: &[i64],
+) -> StoreResult<Vec<(i64, i64, i64)>> {
+    let d = e.dialect();
+    let text = format!(
+        "SELECT a.to_id, a.type_id FROM associations a JOIN {} r ON r.id = a.to_id AND {} \
+         WHERE a.portal_id = ?1 AND a.from_type = ?2 AND a.from_id = ?3 AND a.to_type = ?4 \
+         ORDER BY a.to_id, a.type_id",
+        table_name(portal, to),
+        d.is_false("r.archived")
+    );
+    let (from_type, to_type) = (from.type_id(), to.type_id());
+    let mut found = Vec::new();
+    for &id in from_ids {
+        let params = vec![
+            Param::Int(portal.0),
+            Param::from(from_type.as_ref()),
+            Param::Int(id),
+            Param::from(to_type.as_ref()),
+        ];
+        let edges = rows(e, &Sql::fixed(d, &text, params), |r| {
+            Ok((id, r.int(0)?, r.int(1)?))
+        })
+        .await?;
+        found.extend(edges);
+    }
+    Ok(found)
+}
+
+/// Removes the edges between each `(from_id, to_id)` pair in both directions: every type,
+/// or only `types` (from→to type ids with their inverses). Returns how many were removed.
+pub async fn dissociate(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    from: ObjectType,
+    to: ObjectType,
+    pairs: &[(i64, i64)],
+    types: Option<&[(i64, i64)]>,
+) -> StoreResult<usize> {
+    let d = e.dialect();
+    let mut removed = 0;
+    for &(a, b) in pairs {
+        let directions = [(from, a, to, b, false), (to, b, from, a, true)];
+        for (from_type, from_id, to_type, to_id, reverse) in directions {
+            let (from_type, to_type) = (from_type.type_id(), to_type.type_id());
+            let pair = vec![
+                Param::Int(portal.0),
+                Param::from(from_type.as_ref()),
+                Param::Int(from_id),
+                Param::from(to_type.as_ref()),
+                Param::Int(to_id),
+            ];
+            let pair_condition = "DELETE FROM associations WHERE portal_id = ?1 AND from_type = ?2 \
+                 AND from_id = ?3 AND to_type = ?4 AND to_id = ?5";
+            let Some(list) = types else {
+                removed += e.execute(&Sql::fixed(d, pair_condition, pair)).await? as usize;
+                continue;
+            };
+            let typed = format!("{pair_condition} AND type_id = ?6");
+            for &(type_id, inverse_id) in list {
+                let mut params = pair.clone();
+                params.push(Param::Int(if reverse { inverse_id } else { type_id }));
+                removed += e.execute(&Sql::fixed(d, &typed, params)).await? as usize;
+            }
+        }
+    }
+    Ok(removed / 2)
+}

@@ -1,0 +1,21 @@
+//! The SQL both databases run, written once: statements built with [`builder::Sql`] in a
+//! closed [`dialect::Dialect`] whose hooks hold the few real differences, executed through
+//! [`exec::Exec`] and read through [`exec::RowRead`], which each backend implements for its
+//! driver. Predicates and sorts, select lists, key conditions, row mapping and every fixed
+//! statement live here; the backends keep transactions, the export claim, streaming,
+//! migrations and wake-ups. Pure code: imports `domain` and the store's own types, never a
+//! database driver.
+
+pub mod associations;
+pub mod builder;
+pub mod custom_objects;
+pub mod dialect;
+pub mod exec;
+pub mod exports;
+pub mod lists;
+pub mod owners;
+pub mod portals;
+pub mod predicate;
+pub mod records;
+pub mod schemas;
+pub mod writes;

@@ -1,0 +1,431 @@
+//! Writing records: creates (with the associations made in the same transaction), updates
+//! and upserts by unique value, applied in order. Ids come from the server-wide sequence, a
+//! block per call; uniqueness is checked before writing, so a conflict names the record that
+//! holds the value, and the database's unique index catches what a concurrent writer slips
+//! past the check.
+
+use std::collections::HashMap;
+
+use super::associations;
+use super::builder::{Param, Sql};
+use super::dialect::{Sequence, table_name};
+use super::exec::{Exec, first, rows};
+use super::records::{is_live, push_equals, resolve_live};
+use crate::domain::schema::ObjectSchema;
+use crate::domain::{ObjectType, Value};
+use crate::store::{
+    Edge, NewEdge, PortalId, PropertyValues, RecordKey, StoreError, StoreResult, WriteFailure,
+    WriteOp, Written,
+};
+
+type Outcome = Result<Written, WriteFailure>;
+
+/// What one write call works with.
+struct Batch<'s> {
+    portal: PortalId,
+    schema: &'s ObjectSchema,
+    now: i64,
+    ids: IdBlock,
+    taken: TakenValues,
+    insert: Insert,
+}
+
+/// Applies `ops` in order; the caller decides whether to keep them (an atomic batch with a
+/// failure is rolled back).
+pub async fn write(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    schema: &ObjectSchema,
+    ops: &[WriteOp],
+    now: i64,
+) -> StoreResult<Vec<Outcome>> {
+    let creations = ops
+        .iter()
+        .filter(|op| matches!(op, WriteOp::Create(..) | WriteOp::Upsert(..)))
+        .count();
+    let mut batch = Batch {
+        portal,
+        schema,
+        now,
+        ids: IdBlock::reserve(e, creations).await?,
+        taken: TakenValues::load(e, portal, schema, ops).await?,
+        insert: Insert::default(),
+    };
+    let mut outcomes = Vec::with_capacity(ops.len());
+    for op in ops {
+        let outcome = match op {
+            WriteOp::Create(values, edges) => batch.create_with_edges(e, values, edges).await?,
+            WriteOp::Update(key, values) => match resolve_live(e, portal, schema, key).await? {
+                Some(id) => batch.update(e, id, values).await?,
+                None => Err(WriteFailure::NotFound(key.clone())),
+            },
+            WriteOp::Upsert(key, values) => batch.upsert(e, key, values).await?,
+        };
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+impl Batch<'_> {
+    async fn create_with_edges(
+        &mut self,
+        e: &mut dyn Exec,
+        values: &PropertyValues,
+        edges: &[NewEdge],
+    ) -> StoreResult<Outcome> {
+        for edge in edges {
+            if !is_live(e, self.portal, edge.to, edge.to_id).await? {
+                return Ok(Err(WriteFailure::MissingAssociationTarget(edge.to_id)));
+            }
+        }
+        let created = self.create(e, values).await?;
+        if let Ok(written) = &created {
+            for edge in edges {
+                let made = Edge {
+                    from_id: written.id,
+                    to_id: edge.to_id,
+                    type_id: edge.type_id,
+                    inverse_id: edge.inverse_id,
+                };
+                let (from, to) = (self.schema.object, edge.to);
+                associations::insert_edge(e, self.portal, from, to, &made, self.now).await?;
+            }
+        }
+        Ok(created)
+    }
+
+    /// Updates the record with this unique value, or creates it with the value set.
+    async fn upsert(
+        &mut self,
+        e: &mut dyn Exec,
+        key: &RecordKey,
+        values: &PropertyValues,
+    ) -> StoreResult<Outcome> {
+        if let Some(id) = resolve_live(e, self.portal, self.schema, key).await? {
+            return self.update(e, id, values).await;
+        }
+        let RecordKey::Unique { property, value } = key else {
+            return Ok(Err(WriteFailure::NotFound(key.clone())));
+        };
+        let mut values = values.clone();
+        if !values.iter().any(|(name, _)| name == property) {
+            values.push((property.clone(), Some(Value::Text(value.clone()))));
+        }
+        self.create(e, &values).await
+    }
+
+    async fn create(&mut self, e: &mut dyn Exec, values: &PropertyValues) -> StoreResult<Outcome> {
+        if let Err(failure) = self
+            .taken
+            .check(e, self.portal, self.schema, values, 0)
+            .await?
+        {
+            return Ok(Err(failure));
+        }
+        let id = self.ids.take()?;
+        let d = e.dialect();
+        let text = self.insert.text(d, self.portal, self.schema, values);
+        let mut params = Vec::with_capacity(3 + values.len());
+        params.extend([Param::Int(id), Param::Int(self.now), Param::Int(self.now)]);
+        for (name, value) in values {
+            if let Some(value) = value {
+                params.push(d.stored_value(known(self.schema, name)?.property_type, value));
+            }
+        }
+        e.execute(&Sql::reusing(d, text, params)).await?;
+        self.taken.note(values, id);
+        Ok(Ok(Written { id, created: true }))
+    }
+
+    async fn update(
+        &mut self,
+        e: &mut dyn Exec,
+        id: i64,
+        values: &PropertyValues,
+    ) -> StoreResult<Outcome> {
+        if let Err(failure) = self
+            .taken
+            .check(e, self.portal, self.schema, values, id)
+            .await?
+        {
+            return Ok(Err(failure));
+        }
+        let d = e.dialect();
+        let object = self.schema.object;
+        let mut sql = Sql::new(d);
+        sql.push("UPDATE ").push(&table_name(self.portal, object));
+        sql.push(" SET updated_at = ").bind(self.now);
+        for (name, value) in values {
+            let kind = known(self.schema, name)?.property_type;
+            sql.push(", ").push(&d.column(object, name)).push(" = ");
+            match value {
+                Some(v) => sql.bind(d.stored_value(kind, v)),
+                None => sql.push("NULL"),
+            };
+        }
+        sql.push(" WHERE id = ").bind(id);
+        e.execute(&sql).await?;
+        Ok(Ok(Written { id, created: false }))
+    }
+}
+
+/// The property a write names, which must be in the schema: the API drops unknown names,
+/// and one must never reach the SQL.
+fn known<'s>(
+    schema: &'s ObjectSchema,
+    name: &str,
+) -> StoreResult<&'s crate::domain::property::PropertyDefinition> {
+    schema
+        .property(name)
+        .ok_or_else(|| StoreError::internal(format!("unknown property {name}")))
+}
+
+/// Record ids reserved for one write call in one statement. Ids of creates that fail stay
+/// unused: ids need to be unique and increasing, not gapless.
+struct IdBlock {
+    ids: std::vec::IntoIter<i64>,
+}
+
+impl IdBlock {
+    async fn reserve(e: &mut dyn Exec, count: usize) -> StoreResult<Self> {
+        Ok(Self {
+            ids: reserve(e, Sequence::Record, count as i64)
+                .await?
+                .into_iter(),
+        })
+    }
+
+    fn take(&mut self) -> StoreResult<i64> {
+        self.ids
+            .next()
+            .ok_or_else(|| StoreError::internal("record id block exhausted"))
+    }
+}
+
+/// `count` numbers from `sequence`, in increasing order.
+pub async fn reserve(e: &mut dyn Exec, sequence: Sequence, count: i64) -> StoreResult<Vec<i64>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let d = e.dialect();
+    let mut ids = rows(e, &d.reserve(sequence, count), |r| r.int(0)).await?;
+    if let [first] = ids[..]
+        && count > 1
+    {
+        // One row is the first of a block (SQLite's counters).
+        ids = (first..first + count).collect();
+    }
+    ids.sort_unstable();
+    if ids.len() as i64 != count {
+        return Err(StoreError::internal(
+            "the id sequence returned too few numbers",
+        ));
+    }
+    Ok(ids)
+}
+
+/// Which unique values live records hold, for the uniqueness checks of one write call.
+///
+/// A call made only of creates (a batch create) looks up every unique text value it will
+/// write in one query per chunk before its first insert, and adds each value it inserts, so
+/// a record conflicting with an earlier input of the same call is caught too. Any other
+/// call (an update can take or free a value) and unique values that are not text ask the
+/// database per record. Text compares ignoring ASCII case, as the unique index does.
+struct TakenValues {
+    /// The schema's unique properties.
+    unique: Vec<String>,
+    /// (index into `unique`, value in ASCII lower case) → the live record holding it.
+    known: Option<HashMap<(usize, String), i64>>,
+}
+
+/// Values per lookup query, well under either database's limit on bound parameters.
+const LOOKUP_CHUNK: usize = 500;
+
+impl TakenValues {
+    async fn load(
+        e: &mut dyn Exec,
+        portal: PortalId,
+        schema: &ObjectSchema,
+        ops: &[WriteOp],
+    ) -> StoreResult<Self> {
+        let unique: Vec<String> = schema
+            .properties
+            .iter()
+            .filter(|p| p.is_unique(schema.object))
+            .map(|p| p.name.clone())
+            .collect();
+        let only_creates = ops.iter().all(|op| matches!(op, WriteOp::Create(..)));
+        if unique.is_empty() || !only_creates {
+            return Ok(Self {
+                unique,
+                known: None,
+            });
+        }
+        let mut known = HashMap::new();
+        for (index, property) in unique.iter().enumerate() {
+            let wanted: Vec<&str> = ops
+                .iter()
+                .filter_map(|op| match op {
+                    WriteOp::Create(values, _) => Some(values),
+                    _ => None,
+                })
+                .flat_map(|values| values.iter())
+                .filter(|(name, _)| name == property)
+                .filter_map(|(_, value)| match value {
+                    Some(Value::Text(text)) => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect();
+            for chunk in wanted.chunks(LOOKUP_CHUNK) {
+                for (held, id) in holders(e, portal, schema.object, property, chunk).await? {
+                    known.insert((index, held.to_ascii_lowercase()), id);
+                }
+            }
+        }
+        Ok(Self {
+            unique,
+            known: Some(known),
+        })
+    }
+
+    /// Fails with `Duplicate` if a unique value being written already belongs to another
+    /// live record.
+    async fn check(
+        &self,
+        e: &mut dyn Exec,
+        portal: PortalId,
+        schema: &ObjectSchema,
+        values: &PropertyValues,
+        own_id: i64,
+    ) -> StoreResult<Result<(), WriteFailure>> {
+        for (name, value) in values {
+            let Some(value) = value else {
+                continue;
+            };
+            let Some(index) = self.unique.iter().position(|u| u == name) else {
+                continue;
+            };
+            let existing = match (&self.known, value) {
+                (Some(known), Value::Text(text)) => {
+                    known.get(&(index, text.to_ascii_lowercase())).copied()
+                }
+                _ => holder(e, portal, schema, name, value, own_id).await?,
+            };
+            if let Some(existing_id) = existing {
+                return Ok(Err(WriteFailure::Duplicate {
+                    property: name.clone(),
+                    value: value.to_wire(None),
+                    existing_id,
+                }));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// Records that `id` now holds the unique values among `values`.
+    fn note(&mut self, values: &PropertyValues, id: i64) {
+        let Some(known) = &mut self.known else {
+            return;
+        };
+        for (name, value) in values {
+            if let (Some(Value::Text(text)), Some(index)) =
+                (value, self.unique.iter().position(|u| u == name))
+            {
+                known.insert((index, text.to_ascii_lowercase()), id);
+            }
+        }
+    }
+}
+
+/// `(value, id)` of the live records holding any of `values` of a unique text property.
+async fn holders(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    object: ObjectType,
+    property: &str,
+    values: &[&str],
+) -> StoreResult<Vec<(String, i64)>> {
+    let d = e.dialect();
+    let column = d.column(object, property);
+    let mut sql = Sql::new(d);
+    sql.push("SELECT id, ")
+        .push(&column)
+        .push(" FROM ")
+        .push(&table_name(portal, object));
+    sql.push(" WHERE ").push(&d.text_key(&column)).push(" IN (");
+    let kind = crate::domain::property::PropertyType::String;
+    sql.bind_list(values.iter().map(|v| {
+        d.key_value(kind, &Value::Text((*v).to_string()))
+            .into_owned()
+    }));
+    sql.push(") AND ").push(&d.is_false("archived"));
+    rows(e, &sql, |r| Ok((r.text(1)?.to_string(), r.int(0)?))).await
+}
+
+/// The live record other than `own_id` holding `value` of a unique property.
+async fn holder(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    schema: &ObjectSchema,
+    name: &str,
+    value: &Value,
+    own_id: i64,
+) -> StoreResult<Option<i64>> {
+    let property = known(schema, name)?;
+    let d = e.dialect();
+    let mut sql = Sql::new(d);
+    sql.push("SELECT id FROM ")
+        .push(&table_name(portal, schema.object))
+        .push(" WHERE ");
+    push_equals(
+        &mut sql,
+        schema.object,
+        property,
+        d.key_value(property.property_type, value),
+    );
+    sql.push(" AND ").push(&d.is_false("archived"));
+    sql.push(" AND id != ").bind(own_id).push(" LIMIT 1");
+    first(e, &sql, |r| r.int(0)).await
+}
+
+/// The insert statement for the properties the last create set, kept while the next
+/// creates set the same ones (a batch's inputs usually do), so its text is built once.
+#[derive(Default)]
+struct Insert {
+    properties: Vec<String>,
+    text: String,
+}
+
+impl Insert {
+    fn text(
+        &mut self,
+        d: super::dialect::Dialect,
+        portal: PortalId,
+        schema: &ObjectSchema,
+        values: &PropertyValues,
+    ) -> &str {
+        let set = values.iter().filter(|(_, v)| v.is_some()).map(|(n, _)| n);
+        if self.text.is_empty() || !set.clone().eq(self.properties.iter()) {
+            self.properties = set.cloned().collect();
+            let object = schema.object;
+            let mut sql = format!(
+                "INSERT INTO {} (id, created_at, updated_at",
+                table_name(portal, object)
+            );
+            for name in &self.properties {
+                sql.push_str(", ");
+                sql.push_str(&d.column(object, name));
+            }
+            sql.push_str(") VALUES (");
+            for n in 1..=3 + self.properties.len() {
+                if n > 1 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&d.placeholder(n));
+            }
+            sql.push(')');
+            self.text = sql;
+        }
+        &self.text
+    }
+}

@@ -1,0 +1,200 @@
+//! The data the store's roles take and return, in domain terms: portals and tokens, record
+//! keys and write operations with their outcomes, export rows and outcomes, association
+//! edges, lists and membership changes. Imports only `domain`.
+
+use crate::domain::batch::RecordBatch;
+use crate::domain::export::{ExportRequest, ExportState};
+use crate::domain::list::ProcessingType;
+use crate::domain::search::RawFilterGroup;
+use crate::domain::{ObjectType, Value};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PortalId(pub i64);
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub portal: PortalId,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// How a write or read names its record: by id, or by the value of a unique property.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecordKey {
+    Id(i64),
+    Unique { property: String, value: String },
+}
+
+impl RecordKey {
+    /// The key as the client wrote it, for error messages.
+    pub fn display(&self) -> String {
+        match self {
+            RecordKey::Id(id) => id.to_string(),
+            RecordKey::Unique { value, .. } => value.clone(),
+        }
+    }
+}
+
+/// Property values to set; `None` clears a property.
+pub type PropertyValues = Vec<(String, Option<Value>)>;
+
+/// Whether `value`, once written, reads back from every store exactly as written, so a
+/// writer may answer with the values it wrote instead of reading the record back. Text,
+/// booleans, timestamps, fractional reals and integers up to 2^53 do. Whole reals do not
+/// (SQLite's NUMERIC columns keep them as integers, which print differently past 2^53),
+/// nor do larger integers (PostgreSQL keeps numbers as doubles, rounding them).
+pub fn reads_back_unchanged(value: &Value) -> bool {
+    match value {
+        Value::Integer(n) => n.unsigned_abs() <= 1 << 53,
+        Value::Real(x) => x.fract() != 0.0,
+        Value::Text(_) | Value::Bool(_) | Value::Timestamp(_) => true,
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum WriteOp {
+    /// A new record, and associations to make with it in the same transaction.
+    Create(PropertyValues, Vec<NewEdge>),
+    Update(RecordKey, PropertyValues),
+    /// Update the record with this unique value, or create it with the value set.
+    Upsert(RecordKey, PropertyValues),
+}
+
+/// An association made together with a new record (the new record is the from side).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewEdge {
+    pub to: ObjectType,
+    pub to_id: i64,
+    pub type_id: i64,
+    pub inverse_id: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum WriteFailure {
+    /// An inline association names a record that is not live in the portal.
+    MissingAssociationTarget(i64),
+    NotFound(RecordKey),
+    /// A unique property already holds this value on another record.
+    Duplicate {
+        property: String,
+        value: String,
+        existing_id: i64,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Written {
+    pub id: i64,
+    pub created: bool,
+}
+
+/// Which records a read sees: live ones (the default) or archived ones only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    Live,
+    Archived,
+}
+
+impl Visibility {
+    pub fn from_archived_flag(archived: bool) -> Self {
+        if archived { Self::Archived } else { Self::Live }
+    }
+}
+
+/// An export and its job state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportRow {
+    pub id: i64,
+    pub portal: PortalId,
+    pub request: ExportRequest,
+    pub state: ExportState,
+    /// Claims so far; the current lease is fenced on it.
+    pub attempt: i64,
+    pub record_count: Option<i64>,
+    /// How many records the export will hold, once its worker has counted them.
+    pub expected_record_count: Option<i64>,
+    pub file_key: Option<String>,
+    pub file_size: Option<i64>,
+    pub last_error: Option<String>,
+    pub requested_at: i64,
+    pub started_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+/// One page of a portal's export log: newest first, the exports created before the export
+/// `before` (from the newest when `None`), only those in `states` (any state when empty) and
+/// of `object` (any type when `None`), at most `limit` of them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportLogPage {
+    pub before: Option<i64>,
+    pub states: Vec<ExportState>,
+    pub object: Option<ObjectType>,
+    pub limit: usize,
+}
+
+/// How a worker's attempt at an export ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExportOutcome {
+    Done {
+        record_count: i64,
+        file_key: String,
+        file_size: i64,
+    },
+    /// Try again at `run_at` (a retryable failure).
+    Retry {
+        error: String,
+        run_at: i64,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+/// One directional edge to create, with the inverse type stored on the reverse row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Edge {
+    pub from_id: i64,
+    pub to_id: i64,
+    pub type_id: i64,
+    pub inverse_id: i64,
+}
+
+/// A list as stored. `filter_groups` is the search predicate of a DYNAMIC (or SNAPSHOT) list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListRow {
+    pub id: i64,
+    pub portal: PortalId,
+    pub name: String,
+    pub object: ObjectType,
+    pub processing_type: ProcessingType,
+    pub filter_branch: Option<serde_json::Value>,
+    pub filter_groups: Vec<RawFilterGroup>,
+    pub list_version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A list to create, with the members it starts with (a SNAPSHOT's evaluated filters).
+#[derive(Clone, Debug)]
+pub struct ListDraft {
+    pub name: String,
+    pub object: ObjectType,
+    pub processing_type: ProcessingType,
+    pub filter_branch: Option<serde_json::Value>,
+    pub filter_groups: Vec<RawFilterGroup>,
+    pub initial_members: Vec<i64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MembershipChange {
+    pub added: Vec<i64>,
+    pub removed: Vec<i64>,
+    pub missing: Vec<i64>,
+}
+
+/// Receives an export's records, a batch at a time.
+pub type BatchSink = std::sync::mpsc::SyncSender<RecordBatch>;
