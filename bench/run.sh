@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The benchmark harness (issue 7): builds --release once, then in one run seeds N contacts x
-# 20 properties (and the same rows into a flat table), times `sqlite3 -csv` on the flat table
-# against CSV, XLSX and XLS exports through the API, measures the memory an export adds, ingest
-# through batch create and the status endpoint under wrk, and prints a Markdown table.
+# The benchmark harness (issues 7 and 16): builds --release once, then in one run seeds N
+# contacts x 20 properties (and the same rows into a flat table), times `sqlite3 -csv` on the
+# flat table against exports through the API (CSV unzipped, CSV as delivered by default -
+# zipped -, XLSX, XLS of every row), measures the memory an export adds, ingest through batch
+# create and the status endpoint under wrk, and prints a Markdown table.
 #
 # Usage: bench/run.sh [--short | --only PARTS] [N]   (N defaults to 1,000,000; --short to 200,000)
-#   --short   CSV and memory only; exits 1 if the CSV export is slower than 1.5x the
-#             baseline or adds more than 64 MB (CI runs this).
-#   --only status,ingest,burst   only those measurements (after seeding N rows): the status
-#             endpoint, ingest, and RSS before and after 10 mixed exports of 200,000 rows.
+#   --short   CSV (unzipped and zipped) and memory only; exits 1 if either CSV export is
+#             slower than 1.5x the baseline or one adds more than 64 MB (CI runs this).
+#   --only csv,csv-zip,xlsx,xls,memory,status,ingest,burst   only those parts (after seeding
+#             N rows); burst is RSS before and after 10 mixed exports of 200,000 rows.
 # Installs sqlite3 and wrk with apt-get when missing and running as root.
 set -euo pipefail
 

@@ -1,5 +1,8 @@
 //! The value of one cell as every writer receives it, plus the text rules all formats
-//! share: Excel's 32,767-character cell limit and how numbers are spelled as text.
+//! share: Excel's 32,767-character cell limit (and the count of cells cut at it) and how
+//! numbers are spelled as text.
+
+use crate::Date;
 
 /// Excel's limit on the text of one cell, counted in UTF-16 code units as BIFF8 and
 /// OOXML count characters.
@@ -8,8 +11,6 @@ pub const MAX_TEXT_UTF16_UNITS: usize = 32_767;
 /// One cell of a row. It borrows its text so that streaming a million rows costs no
 /// allocation per cell.
 ///
-/// Dates and timestamps are written as [`Cell::Text`] in the export's chosen rendering;
-/// this matches HubSpot's text output and keeps every format identical.
 /// `Text("")` is written as an empty cell in XLS and XLSX (a spreadsheet cannot tell them
 /// apart) and as an empty field in CSV.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -20,6 +21,8 @@ pub enum Cell<'a> {
     /// representation and are written as the text `NaN`, `inf` or `-inf`.
     Number(f64),
     Bool(bool),
+    /// A date cell in XLS and XLSX (a day number with a date format), text in CSV.
+    Date(Date),
 }
 
 impl<'a> From<&'a str> for Cell<'a> {
@@ -37,6 +40,49 @@ impl From<f64> for Cell<'_> {
 impl From<bool> for Cell<'_> {
     fn from(value: bool) -> Self {
         Cell::Bool(value)
+    }
+}
+
+/// Cells whose text was longer than the format's cell limit and was cut at it, counted
+/// per column, so the caller can say which columns lost text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CutCells {
+    per_column: Vec<u64>,
+}
+
+impl CutCells {
+    /// Number of cells cut.
+    pub fn total(&self) -> u64 {
+        self.per_column.iter().sum()
+    }
+
+    /// The columns (from 0) where at least one cell was cut, in order.
+    pub fn columns(&self) -> Vec<usize> {
+        (0..self.per_column.len())
+            .filter(|&column| self.per_column[column] > 0)
+            .collect()
+    }
+
+    /// Adds another sheet's counts (the parts of one export).
+    pub fn add(&mut self, other: &CutCells) {
+        if self.per_column.len() < other.per_column.len() {
+            self.per_column.resize(other.per_column.len(), 0);
+        }
+        for (mine, theirs) in self.per_column.iter_mut().zip(&other.per_column) {
+            *mine += theirs;
+        }
+    }
+
+    /// Returns `text` cut at Excel's cell limit, counting the cut against `column`.
+    pub(crate) fn fit<'t>(&mut self, column: usize, text: &'t str) -> &'t str {
+        let fitted = truncate_utf16(text, MAX_TEXT_UTF16_UNITS);
+        if fitted.len() < text.len() {
+            if self.per_column.len() <= column {
+                self.per_column.resize(column + 1, 0);
+            }
+            self.per_column[column] += 1;
+        }
+        fitted
     }
 }
 
@@ -82,6 +128,20 @@ pub(crate) fn number_text<'b>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cut_cells_are_counted_per_column_and_added_across_parts() {
+        let long = "x".repeat(MAX_TEXT_UTF16_UNITS + 1);
+        let mut first = CutCells::default();
+        assert_eq!(first.fit(0, "short"), "short");
+        assert_eq!(first.fit(3, &long).len(), MAX_TEXT_UTF16_UNITS);
+        let mut second = CutCells::default();
+        second.fit(1, &long);
+        second.fit(3, &long);
+        first.add(&second);
+        assert_eq!(first.total(), 3);
+        assert_eq!(first.columns(), [1, 3]);
+    }
 
     #[test]
     fn truncation_keeps_text_within_the_limit_unchanged() {

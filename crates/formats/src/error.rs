@@ -22,10 +22,6 @@ pub enum FormatError {
     Io(#[from] std::io::Error),
     #[error("CSV error: {0}")]
     Csv(#[from] ::csv::Error),
-    #[error("XLSX error: {0}")]
-    Xlsx(#[from] rust_xlsxwriter::XlsxError),
-    #[error("zip error: {0}")]
-    Zip(#[from] zip::result::ZipError),
 }
 
 /// Result alias for this crate.

@@ -2,19 +2,27 @@
 //! [`Format`] into a writer. Writers take a sink, never a path, and must be finished
 //! explicitly: dropping one loses the file rather than hiding a write error.
 
-use std::io::{Seek, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
-use crate::{Cell, CsvWriter, Format, FormatError, Result, XlsWriter, XlsxWriter};
+use crate::{Cell, CsvWriter, CutCells, Format, FormatError, Result, XlsWriter, XlsxWriter};
 
-/// Writes the rows of one sheet in order. The header is simply the first row.
+/// Writes the rows of one sheet in order. The header is simply the first row; the
+/// spreadsheet formats show it bold and frozen, with an autofilter.
 pub trait SheetWriter {
     /// Appends one row. Fails, without writing anything of the row, when the row would
     /// pass the format's row or column limit.
     fn write_row(&mut self, row: &[Cell<'_>]) -> Result<()>;
 
-    /// Completes the file and flushes it to the sink.
-    fn finish(self: Box<Self>) -> Result<()>;
+    /// Completes the file and flushes it to the sink. Returns the cells whose text was
+    /// cut at the format's cell limit (none for CSV, which has no limit).
+    fn finish(self: Box<Self>) -> Result<CutCells>;
+
+    /// The column widths, in characters, this sheet measured or was given; `None` for
+    /// formats without widths. The partitioner hands the first part's to the next parts.
+    fn column_widths(&self) -> Option<&[f64]> {
+        None
+    }
 }
 
 /// Options every writer understands; each format ignores what it has no use for.
@@ -22,12 +30,19 @@ pub trait SheetWriter {
 pub struct SheetOptions {
     /// The worksheet's name (XLS and XLSX).
     pub sheet_name: String,
-    /// The application an XLS workbook names as its writer (its WriteAccess record); the
-    /// caller's, since this crate knows nothing of the service using it.
+    /// The program named as the file's author (XLS `WriteAccess`, XLSX document
+    /// properties).
     pub application: String,
     /// Where spool files go; `None` uses the system temporary directory. Point it at the
     /// data directory rather than a small tmpfs: an XLS part spools up to a few hundred MB.
     pub tempdir: Option<PathBuf>,
+    /// Column widths in characters (XLS and XLSX); `None` measures them from the header
+    /// and the first rows.
+    pub column_widths: Option<Vec<f64>>,
+    /// CSV only: text cells starting with `=`, `+`, `-`, `@`, a tab or a carriage return
+    /// get a leading apostrophe, so spreadsheet programs show them as text instead of
+    /// running them as formulas (OWASP's advice against CSV injection).
+    pub csv_formula_guard: bool,
 }
 
 impl Default for SheetOptions {
@@ -36,6 +51,8 @@ impl Default for SheetOptions {
             sheet_name: "Sheet1".to_owned(),
             application: String::new(),
             tempdir: None,
+            column_widths: None,
+            csv_formula_guard: false,
         }
     }
 }
@@ -47,13 +64,57 @@ pub fn open_sheet_writer<'w, W>(
     options: &SheetOptions,
 ) -> Result<Box<dyn SheetWriter + 'w>>
 where
-    W: Write + Seek + Send + 'w,
+    W: Write + 'w,
 {
-    Ok(match format {
-        Format::Csv => Box::new(CsvWriter::new(sink)?),
-        Format::Xlsx => Box::new(XlsxWriter::new(sink, options)?),
-        Format::Xls => Box::new(XlsWriter::new(sink, options)?),
-    })
+    Ok(Box::new(AnyWriter::open(format, sink, options)?))
+}
+
+/// A writer of any format without a box, for callers (the partitioner) generic over a
+/// sink that need not be `'static`.
+pub(crate) enum AnyWriter<W: Write> {
+    Csv(CsvWriter<W>),
+    Xlsx(XlsxWriter<W>),
+    Xls(XlsWriter<W>),
+}
+
+impl<W: Write> AnyWriter<W> {
+    pub(crate) fn open(format: Format, sink: W, options: &SheetOptions) -> Result<Self> {
+        Ok(match format {
+            Format::Csv => AnyWriter::Csv(CsvWriter::new(sink, options)?),
+            Format::Xlsx => AnyWriter::Xlsx(XlsxWriter::new(sink, options)?),
+            Format::Xls => AnyWriter::Xls(XlsWriter::new(sink, options)?),
+        })
+    }
+
+    fn inner(&mut self) -> &mut dyn SheetWriter {
+        match self {
+            AnyWriter::Csv(writer) => writer,
+            AnyWriter::Xlsx(writer) => writer,
+            AnyWriter::Xls(writer) => writer,
+        }
+    }
+}
+
+impl<W: Write> SheetWriter for AnyWriter<W> {
+    fn write_row(&mut self, row: &[Cell<'_>]) -> Result<()> {
+        self.inner().write_row(row)
+    }
+
+    fn finish(self: Box<Self>) -> Result<CutCells> {
+        match *self {
+            AnyWriter::Csv(writer) => Box::new(writer).finish(),
+            AnyWriter::Xlsx(writer) => Box::new(writer).finish(),
+            AnyWriter::Xls(writer) => Box::new(writer).finish(),
+        }
+    }
+
+    fn column_widths(&self) -> Option<&[f64]> {
+        match self {
+            AnyWriter::Csv(writer) => writer.column_widths(),
+            AnyWriter::Xlsx(writer) => writer.column_widths(),
+            AnyWriter::Xls(writer) => writer.column_widths(),
+        }
+    }
 }
 
 /// Excel's sheet-name rules, shared by the XLS and XLSX writers so both reject the same

@@ -6,7 +6,9 @@ mod common;
 use std::io::{Cursor, Read};
 
 use common::{Value, read_with_calamine, text_row};
-use formats::{Cell, Format, FormatError, PartitionOptions, PartitionSummary, Partitioner};
+use formats::{
+    Cell, CutCells, Format, FormatError, PartitionOptions, PartitionSummary, Partitioner,
+};
 
 const HEADER: [&str; 2] = ["id", "name"];
 
@@ -58,7 +60,8 @@ fn twenty_five_rows_at_ten_per_part_make_a_zip_of_three_parts_each_with_the_head
         PartitionSummary {
             parts: 3,
             data_rows: 25,
-            zipped: true
+            zipped: true,
+            cut_cells: CutCells::default(),
         }
     );
     let entries = unzip(&bytes);
@@ -92,7 +95,8 @@ fn rows_that_fit_one_part_are_written_as_the_bare_file() {
         PartitionSummary {
             parts: 1,
             data_rows: 10,
-            zipped: false
+            zipped: false,
+            cut_cells: CutCells::default(),
         }
     );
     let lines = csv_lines(&bytes);
@@ -108,7 +112,8 @@ fn an_export_with_no_rows_is_one_file_with_just_the_header() {
         PartitionSummary {
             parts: 1,
             data_rows: 0,
-            zipped: false
+            zipped: false,
+            cut_cells: CutCells::default(),
         }
     );
     assert_eq!(csv_lines(&bytes), ["id,name"]);
@@ -195,5 +200,104 @@ fn a_header_wider_than_the_format_allows_is_rejected_up_front() {
             }
         ),
         "{error}"
+    );
+}
+
+/// Writes `rows` CSV rows with a size limit for zipping a single part.
+fn export_zipping_over(
+    rows: u64,
+    max_data_rows: u64,
+    zip_over: u64,
+) -> (Vec<u8>, PartitionSummary) {
+    let mut out = Cursor::new(Vec::new());
+    let options = PartitionOptions {
+        zip_single_part_over: Some(zip_over),
+        ..options(max_data_rows)
+    };
+    let mut partitioner = Partitioner::new(Format::Csv, &HEADER, &mut out, options).unwrap();
+    for i in 0..rows {
+        let name = format!("name {i} {}", "x".repeat(40));
+        partitioner
+            .write_row(&[Cell::Number(i as f64), Cell::Text(&name)])
+            .unwrap();
+    }
+    let summary = partitioner.finish().unwrap();
+    (out.into_inner(), summary)
+}
+
+#[test]
+fn one_part_over_the_size_limit_is_zipped_under_the_export_name() {
+    // About 3.3 MB of CSV against a 1 MB limit: several deflate chunks.
+    let (bytes, summary) = export_zipping_over(60_000, 100_000, 1 << 20);
+    assert_eq!((summary.parts, summary.zipped), (1, true));
+    let entries = unzip(&bytes);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].0, "contacts.csv");
+    let lines = csv_lines(&entries[0].1);
+    assert_eq!(lines.len(), 60_001);
+    assert_eq!(
+        lines[59_999],
+        format!("59998,name 59998 {}", "x".repeat(40))
+    );
+}
+
+#[test]
+fn one_part_under_the_size_limit_stays_the_bare_file() {
+    let (bytes, summary) = export_zipping_over(10, 100, 1 << 20);
+    assert!(!summary.zipped);
+    assert_eq!(csv_lines(&bytes).len(), 11);
+}
+
+#[test]
+fn a_first_part_zipped_for_its_size_is_named_as_a_part_once_a_second_follows() {
+    let (bytes, summary) = export_zipping_over(50_000, 40_000, 1 << 20);
+    assert_eq!((summary.parts, summary.zipped), (2, true));
+    let entries = unzip(&bytes);
+    let names: Vec<&str> = entries.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["contacts-part-0001.csv", "contacts-part-0002.csv"]);
+    assert_eq!(csv_lines(&entries[0].1).len(), 40_001);
+    assert_eq!(
+        csv_lines(&entries[1].1)[1],
+        format!("40000,name 40000 {}", "x".repeat(40))
+    );
+}
+
+#[test]
+fn later_parts_take_the_first_parts_column_widths_and_cut_cells_add_up() {
+    let long = "w".repeat(40_000);
+    let mut out = Cursor::new(Vec::new());
+    let mut partitioner = Partitioner::new(Format::Xlsx, &HEADER, &mut out, options(2)).unwrap();
+    let rows = [
+        [Cell::Number(1.0), Cell::Text("a fairly long first name")],
+        [Cell::Number(2.0), Cell::Text(&long)],
+        [Cell::Number(3.0), Cell::Text("x")],
+        [Cell::Number(4.0), Cell::Text(&long)],
+    ];
+    for row in &rows {
+        partitioner.write_row(row).unwrap();
+    }
+    let summary = partitioner.finish().unwrap();
+    assert_eq!(summary.parts, 2);
+    assert_eq!(
+        (summary.cut_cells.total(), summary.cut_cells.columns()),
+        (2, vec![1])
+    );
+    let entries = unzip(&out.into_inner());
+    let cols = |xlsx: &[u8]| {
+        let mut zip = zip::ZipArchive::new(Cursor::new(xlsx)).unwrap();
+        let mut sheet = String::new();
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut sheet)
+            .unwrap();
+        let start = sheet.find("<cols>").unwrap();
+        let end = sheet.find("</cols>").unwrap();
+        sheet[start..end].to_owned()
+    };
+    assert_eq!(cols(&entries[0].1), cols(&entries[1].1));
+    assert!(
+        cols(&entries[1].1).contains("width=\"60.71\""),
+        "{}",
+        cols(&entries[1].1)
     );
 }

@@ -373,6 +373,8 @@ fn any_cell() -> impl Strategy<Value = Value> {
         any::<f64>().prop_map(Value::Number),
         (-1e6..1e6f64).prop_map(Value::Number),
         any::<bool>().prop_map(Value::Bool),
+        (-2_203_891_200_000i64..253_402_300_799_999)
+            .prop_map(|ms| Value::Date(formats::Date::with_time(ms).unwrap())),
     ]
 }
 
@@ -389,4 +391,126 @@ proptest! {
         let actual = read_with_calamine(XLS, &bytes, rows.len(), cols);
         prop_assert_eq!(actual, expected);
     }
+}
+
+#[test]
+fn dates_read_back_as_date_cells_with_their_day_numbers() {
+    let instant = 1_572_406_217_883; // 2019-10-30T03:30:17.883Z
+    let rows = vec![
+        text_row(&["when", "day"]),
+        vec![
+            Value::Date(formats::Date::with_time(instant).unwrap()),
+            Value::Date(formats::Date::day(instant).unwrap()),
+        ],
+    ];
+    assert_round_trip(XLS, &rows);
+    let read = read_with_calamine(XLS, &write_sheet(XLS, &rows), 2, 2);
+    assert_eq!(read[1][1], Value::DateSerial(43_768.0));
+}
+
+/// The records of the sheet substream with type `record_type`.
+fn sheet_records(records: &Records, record_type: u16) -> Vec<Vec<u8>> {
+    let globals = records.substream(0);
+    let bound_sheet = globals
+        .iter()
+        .map(|&p| records.at(p))
+        .find(|r| r.0 == 0x0085)
+        .unwrap();
+    records
+        .substream(u32_at(bound_sheet.1, 0) as usize)
+        .into_iter()
+        .map(|p| records.at(p))
+        .filter(|r| r.0 == record_type)
+        .map(|r| r.1.to_vec())
+        .collect()
+}
+
+fn u16_at(data: &[u8], offset: usize) -> u16 {
+    u16::from_le_bytes([data[offset], data[offset + 1]])
+}
+
+#[test]
+fn the_header_is_bold_and_frozen_with_a_filter_over_the_sheet_and_fitted_widths() {
+    let rows = vec![
+        text_row(&["Record ID", "Lifecycle Stage"]),
+        vec![Value::Number(1.0), Value::text("Lead")],
+        vec![Value::Number(2.0), Value::text("Customer")],
+    ];
+    let records = Records::of(&write_sheet(XLS, &rows));
+    let globals: Vec<(u16, Vec<u8>)> = records
+        .substream(0)
+        .into_iter()
+        .map(|p| (records.at(p).0, records.at(p).1.to_vec()))
+        .collect();
+    let fonts: Vec<&Vec<u8>> = globals
+        .iter()
+        .filter(|r| r.0 == 0x0031)
+        .map(|r| &r.1)
+        .collect();
+    let xfs: Vec<&Vec<u8>> = globals
+        .iter()
+        .filter(|r| r.0 == 0x00E0)
+        .map(|r| &r.1)
+        .collect();
+    // Header cells use an XF whose font (index 5: BIFF skips 4) weighs 700.
+    let labels = sheet_records(&records, 0x00FD);
+    let header_xf = u16_at(&labels[0], 4) as usize;
+    assert_eq!(
+        u16_at(&labels[2], 4) as usize,
+        15,
+        "data cells keep the plain XF"
+    );
+    let font = u16_at(xfs[header_xf], 0) as usize;
+    assert_eq!(u16_at(fonts[font - 1], 6), 700, "the header font is bold");
+
+    let window2 = &sheet_records(&records, 0x023E)[0];
+    assert_eq!(
+        u16_at(window2, 0) & 0x0108,
+        0x0108,
+        "fFrozen | fFrozenNoSplit"
+    );
+    let pane = &sheet_records(&records, 0x0041)[0];
+    assert_eq!(
+        (u16_at(pane, 0), u16_at(pane, 2), u16_at(pane, 4)),
+        (0, 1, 1)
+    );
+
+    let widths: Vec<u16> = sheet_records(&records, 0x007D)
+        .iter()
+        .map(|c| u16_at(c, 4))
+        .collect();
+    // "Lifecycle Stage": 15 characters and room for the filter button, in 1/256 of a character.
+    assert_eq!(
+        widths,
+        [
+            ((12.0 + 0.72) * 256.0) as u16,
+            ((18.0 + 0.72) * 256.0) as u16
+        ]
+    );
+    assert_eq!(
+        sheet_records(&records, 0x009D),
+        [vec![2, 0]],
+        "two filter columns"
+    );
+    let name = globals.iter().find(|r| r.0 == 0x0018).unwrap();
+    assert_eq!(name.1[15], 0x0D, "the built-in _FilterDatabase name");
+    assert_eq!(
+        &name.1[16..],
+        [0x3B, 0, 0, 0, 0, 2, 0, 0, 0, 1, 0],
+        "over A1:B3"
+    );
+}
+
+#[test]
+fn cells_cut_at_the_limit_are_counted_by_column() {
+    let long = "z".repeat(40_000);
+    let mut writer = xls_writer();
+    writer
+        .write_row(&[Cell::Text("a"), Cell::Text("b")])
+        .unwrap();
+    writer
+        .write_row(&[Cell::Text(&long), Cell::Text("short")])
+        .unwrap();
+    let cut = writer.finish().unwrap();
+    assert_eq!((cut.total(), cut.columns()), (1, vec![0]));
 }

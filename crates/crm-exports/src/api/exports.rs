@@ -191,7 +191,8 @@ async fn checked_request(
             .filter(|o| !o.is_custom())
             .or_else(|| find_live(&custom, text).map(|c| c.object))
     };
-    let request = parse_request(raw, resolve, |o| schemas.get(&o).cloned())
+    let guard = state.config.csv_formula_guard;
+    let request = parse_request(raw, resolve, |o| schemas.get(&o).cloned(), guard)
         .map_err(ApiError::validation_list)?;
     parse_predicate(
         &request.filter_groups,

@@ -65,6 +65,8 @@ pub struct ApiConfig {
     pub request_timeout: Duration,
     /// HubSpot's rate limits; `None` turns them off (`--rate-limits off`).
     pub rate_limits: Option<RateLimitConfig>,
+    /// Whether CSV exports guard formula-like cells when the request does not say.
+    pub csv_formula_guard: bool,
 }
 
 impl Default for ApiConfig {
@@ -76,6 +78,7 @@ impl Default for ApiConfig {
             search_result_cap: 10_000,
             request_timeout: Duration::from_secs(60),
             rate_limits: Some(RateLimitConfig::default()),
+            csv_formula_guard: false,
         }
     }
 }

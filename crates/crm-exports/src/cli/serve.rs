@@ -83,6 +83,11 @@ pub struct ServeArgs {
     pub keep_alive_secs: u64,
     #[command(flatten)]
     pub rate_limits: RateLimitArgs,
+    /// Guard CSV exports against formula injection unless a request sets
+    /// `csvFormulaGuard` itself: cells starting with `=`, `+`, `-`, `@`, a tab or a carriage
+    /// return get a leading apostrophe. Off by default, so files match HubSpot's byte for byte.
+    #[arg(long, env = "CRM_EXPORTS_CSV_FORMULA_GUARD")]
+    pub csv_formula_guard: bool,
     #[command(flatten)]
     pub export: ExportArgs,
 }
@@ -218,6 +223,7 @@ impl ServeArgs {
             search_result_cap: self.search_result_cap,
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             rate_limits: self.rate_limits.config(),
+            csv_formula_guard: self.csv_formula_guard,
         }
     }
 }

@@ -48,6 +48,11 @@ pub struct ExportDetails {
     pub export_state: Option<String>,
     #[serde(default)]
     pub record_count: Option<i64>,
+    /// Extension: cells cut at the format's cell limit, and their properties.
+    #[serde(default)]
+    pub truncated_cell_count: Option<i64>,
+    #[serde(default)]
+    pub truncated_properties: Vec<String>,
     /// This service's extension: how many records the export will hold, known once the
     /// worker has counted them (HubSpot does not send it).
     #[serde(default)]

@@ -162,6 +162,10 @@ pub struct ExportRequest {
     /// Lift the cap of 1,000 associated records per type per row.
     #[serde(default)]
     pub unlimited_associations: bool,
+    /// CSV cells that a spreadsheet would run as a formula get a leading apostrophe
+    /// (extension `csvFormulaGuard`; the server's default when the request leaves it out).
+    #[serde(default)]
+    pub csv_formula_guard: bool,
 }
 
 impl ExportRequest {
@@ -195,6 +199,8 @@ pub struct RawExportRequest {
     pub override_associated_objects_per_definition_per_row_limit: Option<bool>,
     pub public_crm_search_request: Option<RawCrmSearch>,
     pub list_id: Option<serde_json::Value>,
+    /// Extension: neutralise formula-like CSV cells (see [`ExportRequest`]).
+    pub csv_formula_guard: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -220,11 +226,13 @@ pub struct RawCrmSearch {
 /// Checks the request and returns it parsed; every problem is collected, in the order of
 /// the request's fields. `resolve` names an object type from the portal's point of view
 /// (`CONTACT`, `contacts`, `0-1`, a custom object's name or `2-<n>` id), `schema_for`
-/// gives its schema.
+/// gives its schema; `formula_guard_default` is the server's choice for a request that
+/// does not set `csvFormulaGuard`.
 pub fn parse_request(
     raw: RawExportRequest,
     resolve: impl Fn(&str) -> Option<ObjectType>,
     schema_for: impl Fn(ObjectType) -> Option<std::sync::Arc<ObjectSchema>>,
+    formula_guard_default: bool,
 ) -> Result<ExportRequest, Vec<String>> {
     let mut problems = Vec::new();
     let p = &mut problems;
@@ -285,6 +293,7 @@ pub fn parse_request(
         unlimited_associations: raw
             .override_associated_objects_per_definition_per_row_limit
             .unwrap_or(false),
+        csv_formula_guard: raw.csv_formula_guard.unwrap_or(formula_guard_default),
     })
 }
 

@@ -56,36 +56,20 @@ pub fn format_date(epoch_ms: i64) -> String {
     }
 }
 
-/// Appends a timestamp as exports show it: `2020-01-15`, or `2020-01-15 09:30` with
+/// Appends a timestamp as exports spell it: `2020-01-15`, or `2020-01-15 09:30` with
 /// `with_time`, in UTC. Returns false (and appends nothing) when the instant is out of
-/// range. Exports format millions of these, so the common years skip chrono's formatter;
-/// the output is the same as `format("%Y-%m-%d %H:%M")`.
+/// range. Exports write the years spreadsheets can show as date cells (1900-03-01 to
+/// 9999) through `formats::Date`, which spells them the same; this is for the others.
 pub fn write_export_timestamp(out: &mut String, epoch_ms: i64, with_time: bool) -> bool {
     let Some(t) = DateTime::<Utc>::from_timestamp_millis(epoch_ms) else {
         return false;
     };
-    let year = t.year();
-    if !(0..=9999).contains(&year) {
-        // chrono signs and pads years outside four digits; let it.
-        let format = if with_time {
-            "%Y-%m-%d %H:%M"
-        } else {
-            "%Y-%m-%d"
-        };
-        out.push_str(&t.format(format).to_string());
-        return true;
-    }
-    push_digits(out, year as u32, 4);
-    out.push('-');
-    push_digits(out, t.month(), 2);
-    out.push('-');
-    push_digits(out, t.day(), 2);
-    if with_time {
-        out.push(' ');
-        push_digits(out, t.hour(), 2);
-        out.push(':');
-        push_digits(out, t.minute(), 2);
-    }
+    let format = if with_time {
+        "%Y-%m-%d %H:%M"
+    } else {
+        "%Y-%m-%d"
+    };
+    out.push_str(&t.format(format).to_string());
     true
 }
 
@@ -131,28 +115,10 @@ mod tests {
     }
 
     #[test]
-    fn export_timestamps_read_as_chrono_formats_them() {
-        let instants = [
-            0,
-            -1,
-            1_572_406_217_883,
-            253_402_300_799_999,
-            253_402_300_800_000,
-            -62_167_219_200_000,
-            -62_167_219_200_001,
-            951_782_400_000,
-        ];
-        for ms in instants
-            .into_iter()
-            .chain((0..2000).map(|k| k * 7_777_777_777 - 5_000_000_000_000))
-        {
-            let t = DateTime::<Utc>::from_timestamp_millis(ms).unwrap();
-            for (with_time, format) in [(true, "%Y-%m-%d %H:%M"), (false, "%Y-%m-%d")] {
-                let mut out = String::from("x");
-                assert!(write_export_timestamp(&mut out, ms, with_time));
-                assert_eq!(out, format!("x{}", t.format(format)), "{ms}");
-            }
-        }
+    fn export_timestamps_out_of_chrono_range_write_nothing() {
+        let mut out = String::from("x");
+        assert!(write_export_timestamp(&mut out, -62_167_219_200_001, true));
+        assert_eq!(out, "x-0001-12-31 23:59");
         let mut out = String::new();
         assert!(!write_export_timestamp(&mut out, i64::MAX, true));
         assert!(out.is_empty());

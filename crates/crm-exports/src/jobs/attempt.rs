@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 
 use super::Runner;
 use super::associated::{self, AssociatedTarget, AssociationColumns};
-use super::file::{FileJob, write_file};
+use super::file::{self, FileJob, write_file};
 use super::render::ColumnPlan;
 use crate::domain::batch::RecordBatch;
 use crate::domain::export::ExportType;
@@ -72,8 +72,7 @@ struct Selection {
 
 /// The file a finished writer left, and when it finished.
 struct Written {
-    rows: u64,
-    extension: &'static str,
+    file: file::Written,
     at: i64,
 }
 
@@ -270,7 +269,7 @@ impl<'r> Attempt<'r> {
         batches: std::sync::mpsc::Receiver<RecordBatch>,
         temp: PathBuf,
         rows_written: Arc<AtomicU64>,
-    ) -> JoinHandle<Result<(u64, &'static str), JobError>> {
+    ) -> JoinHandle<Result<file::Written, JobError>> {
         let (request, config) = (self.row.request.clone(), self.runner.config.clone());
         tokio::task::spawn_blocking(move || {
             let job = FileJob {
@@ -290,7 +289,7 @@ impl<'r> Attempt<'r> {
     async fn heartbeat(
         &self,
         reader: JoinHandle<StoreResult<u64>>,
-        writer: JoinHandle<Result<(u64, &'static str), JobError>>,
+        writer: JoinHandle<Result<file::Written, JobError>>,
         rows_written: &AtomicU64,
         temp: &std::path::Path,
     ) -> Result<Written, Failure> {
@@ -339,9 +338,8 @@ impl<'r> Attempt<'r> {
             Failure::Retryable(JobError::message(format!("the record reader stopped: {e}")))
         })?;
         match (written, read) {
-            (Ok(Ok((rows, extension))), Ok(_)) => Ok(Written {
-                rows,
-                extension,
+            (Ok(Ok(file)), Ok(_)) => Ok(Written {
+                file,
                 at: self.latest(),
             }),
             (Ok(Err(e)), _) => Err(Failure::Permanent(e)),
@@ -371,14 +369,23 @@ impl<'r> Attempt<'r> {
                 _ => Failure::LeaseLost,
             });
         }
-        let key = format!("export-{}.{}", row.id, written.extension);
+        let file = &written.file;
+        let key = format!("export-{}.{}", row.id, file.extension);
         let size = runner
             .blobs
             .commit(temp, &key)
             .await
             .map_err(|e| Failure::Retryable(JobError::Blob(e)))?;
+        if file.cut_cells > 0 {
+            tracing::warn!(
+                export_id = row.id,
+                cells = file.cut_cells,
+                columns = ?file.cut_columns,
+                "text longer than the format's cell limit was cut"
+            );
+        }
         let outcome = ExportOutcome::Done {
-            record_count: written.rows as i64,
+            record_count: file.rows as i64,
             file_key: key,
             file_size: size as i64,
         };

@@ -1,11 +1,12 @@
 //! Rendering and writing an export's file, on a blocking thread: each batch of records
 //! from the reader becomes rows through the column plan (and association columns), written
 //! through the format's sheet writer, a new part at the format's row limit; several parts,
-//! or a CSV over the zip threshold, end up in one zip.
+//! or a CSV over the zip threshold, end up in one zip (the partitioner decides both). Cells
+//! cut at the format's cell limit are counted by column.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::BufWriter;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use formats::{Cell, Format, PartitionOptions, Partitioner, SheetOptions};
@@ -40,13 +41,22 @@ pub struct FileJob<'a> {
     pub config: &'a ExportConfig,
 }
 
-/// Writes the whole file, counting rows in `rows_written` as it goes; returns the row
-/// count and the file's extension.
+/// What [`write_file`] wrote.
+pub struct Written {
+    pub rows: u64,
+    pub extension: &'static str,
+    /// Cells cut at the format's cell limit, and the columns they were in (properties by
+    /// internal name, association columns by header).
+    pub cut_cells: u64,
+    pub cut_columns: Vec<String>,
+}
+
+/// Writes the whole file, counting rows in `rows_written` as it goes.
 pub fn write_file(
     job: &FileJob<'_>,
     receiver: std::sync::mpsc::Receiver<RecordBatch>,
     rows_written: &AtomicU64,
-) -> Result<(u64, &'static str), JobError> {
+) -> Result<Written, JobError> {
     let FileJob {
         request,
         plan,
@@ -61,20 +71,7 @@ pub fn write_file(
     }
     let headers: Vec<&str> = header_names.iter().map(String::as_str).collect();
     let file = File::create(temp).map_err(JobError::File)?;
-    let part_rows = config.partition_rows.or(match format {
-        Format::Xls => None,
-        _ => Some(HUBSPOT_PART_ROWS),
-    });
-    let options = PartitionOptions {
-        max_data_rows_per_part: part_rows,
-        entry_stem: file_stem(&request.export_name),
-        sheet: SheetOptions {
-            sheet_name: "Export".to_string(),
-            application: APPLICATION.to_string(),
-            // Spool files go beside the file being written, in the data folder.
-            tempdir: temp.parent().map(Path::to_path_buf),
-        },
-    };
+    let options = partition_options(request, format, config, temp);
     let mut partitioner = Partitioner::new(format, &headers, BufWriter::new(file), options)?;
     let mut scratch = String::new();
     for batch in receiver {
@@ -95,31 +92,51 @@ pub fn write_file(
         rows_written.fetch_add(batch.len() as u64, Ordering::Relaxed);
     }
     let summary = partitioner.finish()?;
-    let mut extension = if summary.zipped {
-        "zip"
-    } else {
-        request.format.extension()
-    };
-    let size = std::fs::metadata(temp).map_err(JobError::File)?.len();
-    if extension == "csv" && size > config.csv_zip_bytes {
-        let entry = format!("{}.csv", file_stem(&request.export_name));
-        zip_single(temp, &entry).map_err(JobError::File)?;
-        extension = "zip";
-    }
-    Ok((summary.data_rows, extension))
+    // Column 0 is the record id; then the properties, then the association columns.
+    let cut_columns = summary
+        .cut_cells
+        .columns()
+        .into_iter()
+        .filter_map(|column| match column.checked_sub(1) {
+            Some(i) if i < plan.properties.len() => Some(plan.properties[i].name.clone()),
+            _ => header_names.get(column).cloned(),
+        })
+        .collect();
+    Ok(Written {
+        rows: summary.data_rows,
+        extension: if summary.zipped {
+            "zip"
+        } else {
+            request.format.extension()
+        },
+        cut_cells: summary.cut_cells.total(),
+        cut_columns,
+    })
 }
 
-/// Replaces the file at `path` with a zip holding it as `entry`.
-fn zip_single(path: &Path, entry: &str) -> std::io::Result<()> {
-    let zipped: PathBuf = path.with_extension("zipping");
-    {
-        let mut zip = zip::ZipWriter::new(BufWriter::new(File::create(&zipped)?));
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .large_file(true);
-        zip.start_file(entry, options)?;
-        std::io::copy(&mut File::open(path)?, &mut zip)?;
-        zip.finish()?.flush()?;
+/// Parts of 1,000,000 rows as HubSpot splits CSV and XLSX (XLS parts hold the format's
+/// 65,535), a CSV over the zip threshold zipped, spool files beside the export file.
+fn partition_options(
+    request: &ExportRequest,
+    format: Format,
+    config: &ExportConfig,
+    temp: &Path,
+) -> PartitionOptions {
+    let part_rows = config.partition_rows.or(match format {
+        Format::Xls => None,
+        _ => Some(HUBSPOT_PART_ROWS),
+    });
+    PartitionOptions {
+        max_data_rows_per_part: part_rows,
+        entry_stem: file_stem(&request.export_name),
+        zip_single_part_over: (format == Format::Csv).then_some(config.csv_zip_bytes),
+        sheet: SheetOptions {
+            sheet_name: "Export".to_string(),
+            application: APPLICATION.to_string(),
+            // Spool files go beside the file being written, in the data folder.
+            tempdir: temp.parent().map(Path::to_path_buf),
+            column_widths: None,
+            csv_formula_guard: request.csv_formula_guard,
+        },
     }
-    std::fs::rename(&zipped, path)
 }

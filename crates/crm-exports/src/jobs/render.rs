@@ -1,11 +1,14 @@
 //! How an export turns records into cells: the column plan (record id first, then the
 //! requested properties), headers as labels in the export's language or internal names, and
-//! values human-readable (option labels in the export's language, `YYYY-MM-DD` dates,
-//! `YYYY-MM-DD HH:MM` datetimes) or internal with `VALUES`.
+//! values human-readable or internal with `VALUES`. Human-readable values are option
+//! labels (in the export's language), owner names, and date cells for dates and datetimes
+//! (UTC; CSV spells them `YYYY-MM-DD` and `YYYY-MM-DD HH:MM`, the spreadsheets show them as
+//! real dates); numbers are numbers; booleans are `true`/`false` in every format, as
+//! HubSpot writes them.
 
 use std::collections::HashMap;
 
-use formats::Cell;
+use formats::{Cell, Date};
 
 use crate::domain::batch::ValueRef;
 use crate::domain::defaults;
@@ -129,7 +132,7 @@ pub enum Piece<'a> {
     Text(&'a str),
     Scratch { start: usize, end: usize },
     Number(f64),
-    Bool(bool),
+    Date(Date),
 }
 
 impl<'a> Piece<'a> {
@@ -142,7 +145,7 @@ impl<'a> Piece<'a> {
             Piece::Text(t) => Cell::Text(t),
             Piece::Scratch { start, end } => Cell::Text(&scratch[start..end]),
             Piece::Number(x) => Cell::Number(x),
-            Piece::Bool(b) => Cell::Bool(b),
+            Piece::Date(d) => Cell::Date(d),
         }
     }
 }
@@ -160,11 +163,21 @@ fn render_value<'a>(
     match value {
         ValueRef::Integer(n) => Piece::Number(n as f64),
         ValueRef::Real(x) => Piece::Number(x),
-        ValueRef::Bool(b) => Piece::Bool(b),
+        // The spelling HubSpot's files use; a spreadsheet's TRUE/FALSE would differ.
+        ValueRef::Bool(b) => Piece::Text(if b { "true" } else { "false" }),
         ValueRef::Timestamp(ms) if internal => Piece::Number(ms as f64),
         ValueRef::Timestamp(ms) => {
-            let start = scratch.len();
             let with_time = property.property_type != PropertyType::Date;
+            let date = if with_time {
+                Date::with_time(ms)
+            } else {
+                Date::day(ms)
+            };
+            if let Some(date) = date {
+                return Piece::Date(date);
+            }
+            // Before 1900-03-01 or after 9999: no spreadsheet date, so text.
+            let start = scratch.len();
             if time::write_export_timestamp(scratch, ms, with_time) {
                 Piece::Scratch {
                     start,
@@ -199,5 +212,72 @@ fn render_value<'a>(
                 Piece::Text(label(text))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+    use serde_json::json;
+
+    use super::*;
+
+    fn property(kind: &str, field_type: &str) -> PropertyDefinition {
+        serde_json::from_value(json!({
+            "name": "p", "label": "P", "type": kind, "fieldType": field_type, "groupName": "g"
+        }))
+        .unwrap()
+    }
+
+    fn rendered(value: ValueRef<'_>, property: &PropertyDefinition, internal: bool) -> String {
+        let mut scratch = String::new();
+        let piece = render_value(value, property, internal, &mut scratch);
+        let mut out = Vec::new();
+        let mut writer = formats::CsvWriter::new(&mut out, &Default::default()).unwrap();
+        formats::SheetWriter::write_row(&mut writer, &[piece.as_cell(&scratch)]).unwrap();
+        formats::SheetWriter::finish(Box::new(writer)).unwrap();
+        String::from_utf8(out)
+            .unwrap()
+            .trim_start_matches('\u{feff}')
+            .trim_end()
+            .to_owned()
+    }
+
+    #[test]
+    fn dates_become_date_cells_that_csv_spells_as_chrono_did() {
+        let (datetime, date) = (property("datetime", "date"), property("date", "date"));
+        let instants = (0..3000).map(|k| k * 3_333_333_333 - 2_203_891_200_000);
+        for ms in instants.chain([0, -1, 951_782_400_000, 253_402_300_799_999]) {
+            let t = DateTime::<Utc>::from_timestamp_millis(ms).unwrap();
+            let mut scratch = String::new();
+            let piece = render_value(ValueRef::Timestamp(ms), &datetime, false, &mut scratch);
+            assert!(matches!(piece, Piece::Date(_)), "{ms} is a date cell");
+            let text = rendered(ValueRef::Timestamp(ms), &datetime, false);
+            assert_eq!(text, t.format("%Y-%m-%d %H:%M").to_string(), "{ms}");
+            let text = rendered(ValueRef::Timestamp(ms), &date, false);
+            assert_eq!(text, t.format("%Y-%m-%d").to_string(), "{ms}");
+        }
+    }
+
+    #[test]
+    fn instants_no_spreadsheet_can_date_stay_text_and_values_stay_numbers() {
+        let datetime = property("datetime", "date");
+        let mut scratch = String::new();
+        let early = -2_240_524_800_000; // 1899-01-01
+        let piece = render_value(ValueRef::Timestamp(early), &datetime, false, &mut scratch);
+        assert!(matches!(piece, Piece::Scratch { .. }));
+        assert_eq!(
+            rendered(ValueRef::Timestamp(early), &datetime, false),
+            "1899-01-01 00:00"
+        );
+        let piece = render_value(ValueRef::Timestamp(early), &datetime, true, &mut scratch);
+        assert_eq!(piece, Piece::Number(early as f64));
+    }
+
+    #[test]
+    fn booleans_are_written_as_hubspot_spells_them() {
+        let flag = property("bool", "booleancheckbox");
+        assert_eq!(rendered(ValueRef::Bool(true), &flag, false), "true");
+        assert_eq!(rendered(ValueRef::Bool(false), &flag, true), "false");
     }
 }

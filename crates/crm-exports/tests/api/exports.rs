@@ -54,7 +54,7 @@ fn view_request(format: &str, extra: Value) -> Value {
     body
 }
 
-async fn start(app: &TestApp, prefix: &str, body: Value) -> String {
+pub(crate) async fn start(app: &TestApp, prefix: &str, body: Value) -> String {
     let reply = app.post(&format!("{prefix}/export/async"), body).await;
     assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);
     let id = reply.body["id"]
@@ -82,7 +82,7 @@ async fn status(app: &TestApp, prefix: &str, id: &str) -> Value {
 }
 
 /// Runs the queue and downloads the finished file.
-async fn finish_and_download(
+pub(crate) async fn finish_and_download(
     app: &TestApp,
     prefix: &str,
     id: &str,
@@ -99,7 +99,7 @@ async fn finish_and_download(
     (headers, bytes)
 }
 
-fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
+pub(crate) fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
     let text = std::str::from_utf8(bytes).unwrap();
     let text = text
         .strip_prefix('\u{feff}')

@@ -22,4 +22,5 @@ mod rate_limits;
 mod records;
 mod refusals;
 mod search;
+mod sheets;
 mod token_info;

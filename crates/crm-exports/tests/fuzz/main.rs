@@ -204,7 +204,12 @@ fn export_request(bytes: &[u8]) {
     let Ok(raw) = parse_json::<RawExportRequest>(bytes) else {
         return;
     };
-    let Ok(request) = parse_request(raw, resolve, |o| Some(std::sync::Arc::new(schema(o)))) else {
+    let Ok(request) = parse_request(
+        raw,
+        resolve,
+        |o| Some(std::sync::Arc::new(schema(o))),
+        false,
+    ) else {
         return;
     };
     let stored = serde_json::to_string(&request).expect("an accepted request serializes");

@@ -127,5 +127,6 @@ pub fn export_request(name: &str) -> ExportRequest {
         include_primary_display: false,
         include_labeled: false,
         unlimited_associations: false,
+        csv_formula_guard: false,
     }
 }

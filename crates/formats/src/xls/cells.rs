@@ -6,10 +6,13 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 
-use super::records::{BOOLERR, CELL_XF, DBCELL, HEADER_LEN, LABEL_SST, NUMBER, ROW, ROW_HEIGHT};
+use super::records::{
+    BOOLERR, CELL_XF, DATE_TIME_XF, DATE_XF, DBCELL, HEADER_LEN, HEADER_XF, LABEL_SST, NUMBER, ROW,
+    ROW_HEIGHT,
+};
 use super::sst::SharedStrings;
-use crate::cell::{MAX_TEXT_UTF16_UNITS, number_text, truncate_utf16};
-use crate::{Cell, Format, FormatError, Result};
+use crate::cell::number_text;
+use crate::{Cell, CutCells, Format, FormatError, Result};
 
 const ROWS_PER_BLOCK: usize = 32;
 const ROW_RECORD_LEN: u64 = HEADER_LEN + 16;
@@ -57,9 +60,15 @@ impl CellTable {
         }
     }
 
-    /// Adds one row, interning its text. Checks the limits before changing anything, so a
-    /// rejected row leaves the table as it was.
-    pub(crate) fn write_row(&mut self, row: &[Cell<'_>], sst: &mut SharedStrings) -> Result<()> {
+    /// Adds one row, interning its text (cut at the cell limit, counted in `cut`). Checks
+    /// the limits before changing anything, so a rejected row leaves the table as it was.
+    /// The first row is the header, in bold.
+    pub(crate) fn write_row(
+        &mut self,
+        row: &[Cell<'_>],
+        sst: &mut SharedStrings,
+        cut: &mut CutCells,
+    ) -> Result<()> {
         let limit = Format::Xls.max_rows_per_sheet().unwrap_or(u64::MAX);
         if u64::from(self.dims.rows) >= limit {
             return Err(FormatError::TooManyRows {
@@ -76,28 +85,40 @@ impl CellTable {
         let cells_start = self.block_cells.len();
         let mut first_col = None;
         let mut last_col_plus_one = 0;
-        for (col, cell) in row.iter().enumerate() {
-            let col = col as u16;
+        let xf = if row_index == 0 { HEADER_XF } else { CELL_XF };
+        for (index, cell) in row.iter().enumerate() {
+            let col = index as u16;
+            let at = (row_index, col);
             let written = match *cell {
                 Cell::Empty | Cell::Text("") => false,
                 Cell::Text(text) => {
-                    let isst = sst.intern(truncate_utf16(text, MAX_TEXT_UTF16_UNITS));
-                    self.push_label_sst(row_index, col, isst);
+                    let isst = sst.intern(cut.fit(index, text));
+                    self.push_cell(LABEL_SST, at, xf, &isst.to_le_bytes());
                     true
                 }
                 Cell::Number(number) if number.is_finite() => {
-                    self.push_cell(NUMBER, row_index, col, &number.to_le_bytes());
+                    self.push_cell(NUMBER, at, xf, &number.to_le_bytes());
                     true
                 }
                 Cell::Number(number) => {
                     let text = number_text(number, &mut self.ints, &mut self.floats);
                     let isst = sst.intern(text);
-                    self.push_label_sst(row_index, col, isst);
+                    self.push_cell(LABEL_SST, at, xf, &isst.to_le_bytes());
                     true
                 }
                 Cell::Bool(value) => {
                     // bBoolErr = value, fError = 0 (a boolean, not an error code)
-                    self.push_cell(BOOLERR, row_index, col, &[u8::from(value), 0]);
+                    self.push_cell(BOOLERR, at, xf, &[u8::from(value), 0]);
+                    true
+                }
+                Cell::Date(date) => {
+                    // A date keeps its date format even in the header row.
+                    let date_xf = if date.has_time() {
+                        DATE_TIME_XF
+                    } else {
+                        DATE_XF
+                    };
+                    self.push_cell(NUMBER, at, date_xf, &date.serial().to_le_bytes());
                     true
                 }
             };
@@ -117,18 +138,14 @@ impl CellTable {
         Ok(())
     }
 
-    fn push_label_sst(&mut self, row: u16, col: u16, isst: u32) {
-        self.push_cell(LABEL_SST, row, col, &isst.to_le_bytes());
-    }
-
     /// Appends a cell record: row, column and XF, then the type-specific value.
-    fn push_cell(&mut self, record_type: u16, row: u16, col: u16, value: &[u8]) {
+    fn push_cell(&mut self, record_type: u16, (row, col): (u16, u16), xf: u16, value: &[u8]) {
         let cells = &mut self.block_cells;
         cells.extend_from_slice(&record_type.to_le_bytes());
         cells.extend_from_slice(&(6 + value.len() as u16).to_le_bytes());
         cells.extend_from_slice(&row.to_le_bytes());
         cells.extend_from_slice(&col.to_le_bytes());
-        cells.extend_from_slice(&CELL_XF.to_le_bytes());
+        cells.extend_from_slice(&xf.to_le_bytes());
         cells.extend_from_slice(value);
     }
 
@@ -177,6 +194,11 @@ impl CellTable {
         self.block_rows.clear();
         self.block_cells.clear();
         Ok(())
+    }
+
+    /// The used area so far.
+    pub(crate) fn dims(&self) -> Dimensions {
+        self.dims
     }
 
     /// Spools the last block and hands back the spool, rewound, with its layout.

@@ -43,11 +43,12 @@ mod sst;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
-use self::cells::{CellTable, SpooledCells};
+use self::cells::{CellTable, Dimensions, SpooledCells};
 use self::records::{Counted, HEADER_LEN};
 use self::sst::SharedStrings;
 use crate::sheet::validate_sheet_name;
-use crate::{Cell, FormatError, Result, SheetOptions, SheetWriter};
+use crate::widths::ColumnWidths;
+use crate::{Cell, CutCells, FormatError, Result, SheetOptions, SheetWriter};
 
 /// Streams shorter than this go to the compound file's mini stream; pad past it.
 const MIN_WORKBOOK_STREAM: u64 = 4_096;
@@ -61,6 +62,11 @@ pub struct XlsWriter<W: Write> {
     tempdir: Option<PathBuf>,
     cells: CellTable,
     sst: SharedStrings,
+    widths: ColumnWidths,
+    fixed_widths: Option<Vec<f64>>,
+    /// The header's width: the autofilter's columns.
+    columns: u16,
+    cut: CutCells,
 }
 
 impl<W: Write> XlsWriter<W> {
@@ -74,16 +80,37 @@ impl<W: Write> XlsWriter<W> {
             tempdir: options.tempdir.clone(),
             cells: CellTable::new(spool),
             sst: SharedStrings::default(),
+            widths: ColumnWidths::default(),
+            fixed_widths: options.column_widths.clone(),
+            columns: 0,
+            cut: CutCells::default(),
         })
     }
 }
 
+/// What the globals and the sheet substream say about the sheet, beside its cells.
+struct Layout<'a> {
+    sheet_name: &'a str,
+    application: &'a str,
+    widths: &'a [f64],
+    /// The autofilter's last row and column, when the sheet has a header.
+    filter: Option<(u16, u16)>,
+}
+
 impl<W: Write> SheetWriter for XlsWriter<W> {
     fn write_row(&mut self, row: &[Cell<'_>]) -> Result<()> {
-        self.cells.write_row(row, &mut self.sst)
+        let first = self.cells.dims() == Dimensions::default();
+        self.cells.write_row(row, &mut self.sst, &mut self.cut)?;
+        if first {
+            self.columns = row.len() as u16;
+        }
+        if self.fixed_widths.is_none() {
+            self.widths.measure(row);
+        }
+        Ok(())
     }
 
-    fn finish(self: Box<Self>) -> Result<()> {
+    fn finish(self: Box<Self>) -> Result<CutCells> {
         let XlsWriter {
             mut sink,
             sheet_name,
@@ -91,17 +118,28 @@ impl<W: Write> SheetWriter for XlsWriter<W> {
             tempdir,
             cells,
             sst,
+            widths,
+            fixed_widths,
+            columns,
+            cut,
         } = *self;
         let spooled = cells.finish()?;
+        let layout = Layout {
+            sheet_name: &sheet_name,
+            application: &application,
+            widths: fixed_widths.as_deref().unwrap_or(widths.widths()),
+            filter: (columns > 0 && spooled.dims.rows > 0)
+                .then(|| ((spooled.dims.rows - 1) as u16, columns - 1)),
+        };
 
         let container = temp_file(tempdir.as_ref())?;
         let mut compound = cfb::CompoundFile::create_with_version(cfb::Version::V3, container)?;
         let mut stream = compound.create_stream("/Workbook")?;
         let (bound_sheet_at, sheet_at) = {
             let mut out = Counted::new(&mut stream);
-            let bound_sheet_at = write_globals(&mut out, &sheet_name, &application, sst)?;
+            let bound_sheet_at = write_globals(&mut out, &layout, sst)?;
             let sheet_at = out.position();
-            write_worksheet(&mut out, spooled)?;
+            write_worksheet(&mut out, &layout, spooled)?;
             let written = out.position();
             if written < MIN_WORKBOOK_STREAM {
                 let padding = MIN_WORKBOOK_STREAM - written;
@@ -128,7 +166,15 @@ impl<W: Write> SheetWriter for XlsWriter<W> {
         container.seek(SeekFrom::Start(0))?;
         io::copy(&mut container, &mut sink)?;
         sink.flush()?;
-        Ok(())
+        Ok(cut)
+    }
+
+    fn column_widths(&self) -> Option<&[f64]> {
+        match &self.fixed_widths {
+            Some(fixed) => Some(fixed),
+            None if self.columns > 0 => Some(self.widths.widths()),
+            None => None,
+        }
     }
 }
 
@@ -143,8 +189,7 @@ fn temp_file(dir: Option<&PathBuf>) -> io::Result<std::fs::File> {
 /// BoundSheet8 record, whose sheet offset is patched once the sheet is placed.
 fn write_globals<W: Write>(
     out: &mut Counted<W>,
-    sheet_name: &str,
-    application: &str,
+    layout: &Layout<'_>,
     sst: SharedStrings,
 ) -> Result<u64, FormatError> {
     use self::records::*;
@@ -152,7 +197,7 @@ fn write_globals<W: Write>(
     out.record(0x00E1, &1200u16.to_le_bytes())?; // InterfaceHdr: UTF-16 code page
     out.record(0x00C1, &[0, 0])?; // Mms: reserved
     out.record(0x00E2, &[])?; // InterfaceEnd
-    out.record(0x005C, &write_access(application).0)?; // WriteAccess
+    out.record(0x005C, &write_access(layout.application).0)?; // WriteAccess
     out.record(0x0042, &1200u16.to_le_bytes())?; // CodePage: 1200 = Unicode
     out.record(0x0161, &[0, 0])?; // DSF: not a dual-stream file
     out.record(0x013D, &1u16.to_le_bytes())?; // RRTabId: the one sheet
@@ -160,53 +205,58 @@ fn write_globals<W: Write>(
     out.record(0x0022, &[0, 0])?; // Date1904: 1900 date system
     out.record(0x000E, &1u16.to_le_bytes())?; // CalcPrecision: as displayed = no
     out.record(0x00DA, &[0, 0])?; // BookBool
-    // Excel writes four fonts before it ever needs index 4 (which BIFF skips); XFs use 0.
+    // Excel writes four fonts before it ever needs index 4 (which BIFF skips); the fifth
+    // record is the header's bold font, index 5.
     for _ in 0..4 {
-        out.record(0x0031, &font().0)?;
+        out.record(0x0031, &font(false).0)?;
     }
-    for (ifmt, code) in BUILTIN_FORMATS {
+    out.record(0x0031, &font(true).0)?;
+    for (ifmt, code) in BUILTIN_FORMATS.into_iter().chain(DATE_FORMATS) {
         out.record(0x041E, &format(ifmt, code).0)?;
     }
     out.record(0x00E0, &xf(true).0)?; // XF 0: the Normal style
     for _ in 1..15 {
         out.record(0x00E0, &secondary_style_xf().0)?;
     }
-    out.record(0x00E0, &xf(false).0)?; // XF 15: the cell XF
+    for cell_xf in cell_xfs() {
+        out.record(0x00E0, &cell_xf.0)?; // XFs 15 to 18
+    }
     out.record(0x0293, &normal_style().0)?; // Style
     out.record(0x0160, &[0, 0])?; // UsesELFs
     let bound_sheet_at = out.position();
-    out.record(BOUNDSHEET8, &bound_sheet(sheet_name).0)?;
+    out.record(BOUNDSHEET8, &bound_sheet(layout.sheet_name).0)?;
     out.record(0x008C, &Data::default().u16(1).u16(1).0)?; // Country: United States
+    if let Some((last_row, last_col)) = layout.filter {
+        out.record(SUPBOOK, &self_supbook().0)?;
+        out.record(EXTERNSHEET, &extern_sheet().0)?;
+        out.record(LBL, &filter_database_name(last_row, last_col).0)?;
+    }
     sst.write(out)?;
     out.record(EOF, &[])?;
     Ok(bound_sheet_at)
 }
 
 /// Writes the worksheet substream around the spooled cell table.
-fn write_worksheet<W: Write>(out: &mut Counted<W>, mut cells: SpooledCells) -> Result<()> {
+fn write_worksheet<W: Write>(
+    out: &mut Counted<W>,
+    layout: &Layout<'_>,
+    mut cells: SpooledCells,
+) -> Result<()> {
     use self::records::*;
     let sheet_at = out.position();
     let bof = bof(Substream::Worksheet).0;
     let index_len = 16 + 4 * cells.dbcells.len() as u64;
     let default_row_height = Data::default().u16(0).u16(ROW_HEIGHT).0;
     let wsbool = 0x04C1u16.to_le_bytes();
-    let def_col_width = 8u16.to_le_bytes();
     let rows = cells.dims.rows;
-    let dimensions = Data::default()
-        .u32(0)
-        .u32(rows)
-        .u16(0)
-        .u16(cells.dims.cols)
-        .u16(0)
-        .0;
     let def_col_width_at = sheet_at
         + HEADER_LEN * 4
         + bof.len() as u64
         + index_len
         + default_row_height.len() as u64
         + wsbool.len() as u64;
-    let cells_at =
-        def_col_width_at + HEADER_LEN * 2 + def_col_width.len() as u64 + dimensions.len() as u64;
+    let columns = column_records(layout, cells.dims)?;
+    let cells_at = def_col_width_at + columns.len() as u64;
 
     // Index (2.4.144): the used rows, where DefColWidth is, and each block's DBCell.
     let mut index = Data::default()
@@ -224,12 +274,36 @@ fn write_worksheet<W: Write>(out: &mut Counted<W>, mut cells: SpooledCells) -> R
     out.record(DEFAULT_ROW_HEIGHT, &default_row_height)?;
     out.record(WSBOOL, &wsbool)?;
     debug_assert_eq!(out.position(), def_col_width_at);
-    out.record(DEF_COL_WIDTH, &def_col_width)?;
-    out.record(DIMENSIONS, &dimensions)?;
+    out.write_all(&columns)?;
     debug_assert_eq!(out.position(), cells_at);
     let copied = io::copy(&mut cells.file, out)?;
     debug_assert_eq!(copied, cells.len);
     out.record(WINDOW2, &window2().0)?;
+    out.record(PANE, &frozen_header_pane().0)?;
+    out.record(SELECTION, &selection().0)?;
     out.record(EOF, &[])?;
     Ok(())
+}
+
+/// The records between WsBool and the cells: DefColWidth, one ColInfo per measured
+/// column, AutoFilterInfo when there is a header, and Dimensions.
+fn column_records(layout: &Layout<'_>, dims: Dimensions) -> io::Result<Vec<u8>> {
+    use self::records::*;
+    let mut out = Counted::new(Vec::new());
+    out.record(DEF_COL_WIDTH, &8u16.to_le_bytes())?;
+    // BIFF8 has 256 columns; the writer rejected wider rows.
+    for (column, &width) in layout.widths.iter().enumerate().take(256) {
+        out.record(COLINFO, &col_info(column as u16, width).0)?;
+    }
+    if let Some((_, last_col)) = layout.filter {
+        out.record(AUTOFILTERINFO, &autofilter_info(last_col + 1).0)?;
+    }
+    let dimensions = Data::default()
+        .u32(0)
+        .u32(dims.rows)
+        .u16(0)
+        .u16(dims.cols)
+        .u16(0);
+    out.record(DIMENSIONS, &dimensions.0)?;
+    Ok(out.into_inner())
 }

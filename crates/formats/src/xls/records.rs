@@ -25,12 +25,26 @@ pub(crate) const LABEL_SST: u16 = 0x00FD;
 pub(crate) const NUMBER: u16 = 0x0203;
 pub(crate) const BOOLERR: u16 = 0x0205;
 pub(crate) const WINDOW2: u16 = 0x023E;
+pub(crate) const PANE: u16 = 0x0041;
+pub(crate) const SELECTION: u16 = 0x001D;
+pub(crate) const COLINFO: u16 = 0x007D;
+pub(crate) const SUPBOOK: u16 = 0x01AE;
+pub(crate) const EXTERNSHEET: u16 = 0x0017;
+pub(crate) const LBL: u16 = 0x0018;
+pub(crate) const AUTOFILTERINFO: u16 = 0x009D;
 
 /// Record header: type and size, both u16.
 pub(crate) const HEADER_LEN: u64 = 4;
 
-/// The XF index every cell uses: the first cell XF after the 15 style XFs.
+/// The cell XFs after the 15 style XFs: plain cells, the bold header, date-times, dates.
 pub(crate) const CELL_XF: u16 = 15;
+pub(crate) const HEADER_XF: u16 = 16;
+pub(crate) const DATE_TIME_XF: u16 = 17;
+pub(crate) const DATE_XF: u16 = 18;
+/// The bold font's index (BIFF never uses index 4, so the fifth Font record is 5).
+const BOLD_FONT: u16 = 5;
+/// The custom number formats of the date XFs.
+pub(crate) const DATE_FORMATS: [(u16, &str); 2] = [(164, "yyyy-mm-dd hh:mm"), (165, "yyyy-mm-dd")];
 
 /// Row height in twips (12.75 pt), Excel's default for a 10 pt Arial.
 pub(crate) const ROW_HEIGHT: u16 = 0x00FF;
@@ -50,7 +64,6 @@ impl<W: Write> Counted<W> {
         self.pos
     }
 
-    #[cfg(test)]
     pub(crate) fn into_inner(self) -> W {
         self.inner
     }
@@ -152,13 +165,13 @@ pub(crate) fn window1() -> Data {
         .u16(600) // wTabRatio
 }
 
-/// Font (2.4.122): 10 pt Arial, regular weight, automatic colour.
-pub(crate) fn font() -> Data {
+/// Font (2.4.122): 10 pt Arial, regular or bold, automatic colour.
+pub(crate) fn font(bold: bool) -> Data {
     Data::default()
         .u16(200) // dyHeight, twips
         .u16(0) // flags
         .u16(0x7FFF) // icv: automatic
-        .u16(400) // bls: normal weight
+        .u16(if bold { 700 } else { 400 }) // bls: weight
         .u16(0) // sss
         .u8(0) // uls
         .u8(0) // bFamily
@@ -194,6 +207,29 @@ pub(crate) fn format(ifmt: u16, code: &str) -> Data {
 /// XF (2.4.353): General format, font 0, bottom-aligned, no borders or fill. Style XFs
 /// have no parent (0xFFF); the cell XF inherits from the Normal style XF 0.
 pub(crate) fn xf(style: bool) -> Data {
+    cell_xf(style, 0, 0)
+}
+
+/// The cell XFs: [`CELL_XF`], [`HEADER_XF`] (the bold font), [`DATE_TIME_XF`] and
+/// [`DATE_XF`] (the date formats), each marking the attribute it sets as used.
+pub(crate) fn cell_xfs() -> [Data; 4] {
+    let mut header = cell_xf(false, BOLD_FONT, 0);
+    header.0[9] = 0x08; // fAtrFnt: the font differs from the parent's
+    let [(date_time, _), (date, _)] = DATE_FORMATS;
+    let with_format = |ifmt| {
+        let mut data = cell_xf(false, 0, ifmt);
+        data.0[9] = 0x04; // fAtrNum: the number format differs from the parent's
+        data
+    };
+    [
+        cell_xf(false, 0, 0),
+        header,
+        with_format(date_time),
+        with_format(date),
+    ]
+}
+
+fn cell_xf(style: bool, font: u16, ifmt: u16) -> Data {
     let (type_and_parent, used_attributes) = if style {
         // fLocked | fStyle | ixfParent = 0xFFF. For style XFs a set "used" bit means
         // "ignore", so XF 0 (Normal) sets none; the other 14 set all but number format.
@@ -202,8 +238,8 @@ pub(crate) fn xf(style: bool) -> Data {
         (0x0001, 0x00) // fLocked, parent XF 0
     };
     Data::default()
-        .u16(0) // ifnt
-        .u16(0) // ifmt: General
+        .u16(font) // ifnt
+        .u16(ifmt) // 0: General
         .u16(type_and_parent)
         .u8(0x20) // alc = general, alcV = bottom
         .u8(0) // trot
@@ -241,10 +277,11 @@ pub(crate) fn bound_sheet(name: &str) -> Data {
 }
 
 /// Window2 (2.4.346) for a worksheet: gridlines, headers, zeros and outline symbols
-/// shown; the sheet is selected and active.
+/// shown; the sheet is selected and active; the panes above are frozen without a split
+/// line (fFrozen, fFrozenNoSplit).
 pub(crate) fn window2() -> Data {
     Data::default()
-        .u16(0x06B6)
+        .u16(0x06B6 | 0x0008 | 0x0100)
         .u16(0) // rwTop
         .u16(0) // colLeft
         .u16(64) // icvHdr: default gridline colour
@@ -252,4 +289,77 @@ pub(crate) fn window2() -> Data {
         .u16(0) // wScaleSLV
         .u16(0) // wScaleNormal
         .u32(0) // unused, reserved
+}
+
+/// Pane (2.4.189): the first row frozen; the pane below it, from row 2, is active.
+pub(crate) fn frozen_header_pane() -> Data {
+    Data::default()
+        .u16(0) // x: no columns frozen
+        .u16(1) // y: one row frozen
+        .u16(1) // rwTop of the lower pane
+        .u16(0) // colLeft
+        .u16(2) // pnnAcct: bottom-left pane, and the unused byte
+}
+
+/// Selection (2.4.248): cell A2 of the active (lower) pane.
+pub(crate) fn selection() -> Data {
+    Data::default()
+        .u8(2) // pnn: bottom-left pane
+        .u16(1) // rwAct
+        .u16(0) // colAct
+        .u16(0) // irefAct
+        .u16(1) // cref: one range
+        .u16(1) // rwFirst
+        .u16(1) // rwLast
+        .u8(0) // colFirst
+        .u8(0) // colLast
+}
+
+/// ColInfo (2.4.53): one column's width in characters of the default font (stored in
+/// 1/256 of a character, with the cell padding Excel adds), set by the user.
+pub(crate) fn col_info(column: u16, width_chars: f64) -> Data {
+    let coldx = ((width_chars + 0.72) * 256.0).clamp(0.0, 65_280.0) as u16;
+    Data::default()
+        .u16(column)
+        .u16(column)
+        .u16(coldx)
+        .u16(CELL_XF)
+        .u16(0x0002) // fUserSet
+        .u16(0)
+}
+
+/// SupBook (2.4.271) for references within this workbook, as the filter's name needs.
+pub(crate) fn self_supbook() -> Data {
+    Data::default().u16(1).u16(0x0401)
+}
+
+/// ExternSheet (2.4.106) with the one entry the filter's name refers through: this sheet.
+pub(crate) fn extern_sheet() -> Data {
+    Data::default().u16(1).u16(0).u16(0).u16(0)
+}
+
+/// Lbl (2.4.150): the hidden built-in name `_FilterDatabase` (0x0D) of sheet 1, which
+/// holds the autofilter's range, rows and columns from 0.
+pub(crate) fn filter_database_name(last_row: u16, last_col: u16) -> Data {
+    Data::default()
+        .u16(0x0021) // fHidden | fBuiltin
+        .u8(0) // chKey
+        .u8(1) // cch: the one-character built-in code
+        .u16(11) // cce: the formula's size
+        .u16(0)
+        .u16(1) // itab: local to the first sheet
+        .u32(0) // reserved4-7
+        .u8(0) // fHighByte
+        .u8(0x0D) // _FilterDatabase
+        .u8(0x3B) // PtgArea3d, reference class
+        .u16(0) // ixti: the ExternSheet entry
+        .u16(0) // rwFirst
+        .u16(last_row)
+        .u16(0) // colFirst, absolute
+        .u16(last_col)
+}
+
+/// AutoFilterInfo (2.4.31): the number of columns with a filter button.
+pub(crate) fn autofilter_info(columns: u16) -> Data {
+    Data::default().u16(columns)
 }

@@ -1,14 +1,19 @@
 //! The shared string table: deduplicates cell text while the sheet is spooled, then
 //! writes the SST record with its Continue records and the ExtSST index. This is the only
-//! part of the XLS writer whose memory grows with the data (see the module doc of `xls`).
+//! part of the XLS writer whose memory grows with the data (see the module doc of `xls`):
+//! every distinct text is kept once, end to end in one buffer, with 8 bytes for where it
+//! ends and a 4-byte slot in a hash table (foldhash, seeded per process) — no allocation
+//! per string.
 //!
 //! Splitting rules ([MS-XLS] 2.1.4, 2.4.265, KB Q198253): no record carries more than
 //! 8,224 data bytes; a string's 3-byte header (`cch`, flags) never splits; when a string's
 //! characters continue in the next Continue record, that record starts with a fresh 1-byte
 //! flags field; a character is never split, and neither is a UTF-16 surrogate pair.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::io::{self, Write};
+
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use super::records::{CONTINUE, Counted, Data, EXTSST, HEADER_LEN, MAX_RECORD_DATA, SST};
 
@@ -19,7 +24,13 @@ const FLAG_UTF16: u8 = 0x01;
 /// Distinct strings of one sheet, numbered in order of first use.
 #[derive(Default)]
 pub(crate) struct SharedStrings {
-    index: HashMap<Box<str>, u32>,
+    /// Every distinct text, one after the other, in order of first use.
+    text: String,
+    /// Where each distinct text ends in `text`; it starts where the one before ends.
+    ends: Vec<usize>,
+    /// Indexes into `ends`, by the hash of their text.
+    table: HashTable<u32>,
+    hasher: DefaultHashBuilder,
     /// Number of LabelSst cells referring into the table (`cstTotal`).
     references: u32,
 }
@@ -28,24 +39,23 @@ impl SharedStrings {
     /// Returns the index of `text`, adding it on first use.
     pub(crate) fn intern(&mut self, text: &str) -> u32 {
         self.references += 1;
-        if let Some(&index) = self.index.get(text) {
+        let hash = self.hasher.hash_one(text);
+        let (all, ends) = (&self.text, &self.ends);
+        if let Some(&index) = self.table.find(hash, |&i| string(all, ends, i) == text) {
             return index;
         }
-        let index = self.index.len() as u32;
-        self.index.insert(text.into(), index);
+        let index = self.ends.len() as u32;
+        self.text.push_str(text);
+        self.ends.push(self.text.len());
+        let (all, ends, hasher) = (&self.text, &self.ends, &self.hasher);
+        self.table
+            .insert_unique(hash, index, |&i| hasher.hash_one(string(all, ends, i)));
         index
     }
 
     /// Writes SST (with Continue records) and ExtSST, consuming the table.
     pub(crate) fn write<W: Write>(self, out: &mut Counted<W>) -> io::Result<()> {
-        let unique = self.index.len() as u32;
-        // Put the strings in index order by moving them, not copying. An empty Box<str>
-        // does not allocate, so the placeholders cost 16 bytes each.
-        let mut strings: Vec<Box<str>> = vec![Box::from(""); self.index.len()];
-        for (text, index) in self.index {
-            strings[index as usize] = text;
-        }
-
+        let unique = self.ends.len() as u32;
         // ExtSST indexes every `bucket_size`-th string; at most 128 buckets, at least 8
         // strings per bucket ([MS-XLS] 2.4.107). The cap only matters past 8.3M strings.
         let bucket_size = unique.div_ceil(128).clamp(8, u32::from(u16::MAX));
@@ -55,9 +65,10 @@ impl SharedStrings {
         sst.data.extend_from_slice(&self.references.to_le_bytes());
         sst.data.extend_from_slice(&unique.to_le_bytes());
         let mut units: Vec<u16> = Vec::new();
-        for (index, text) in strings.iter().enumerate() {
+        for index in 0..unique {
+            let text = string(&self.text, &self.ends, index);
             let start = sst.write_string(text, &mut units)?;
-            if (index as u32).is_multiple_of(bucket_size) {
+            if index.is_multiple_of(bucket_size) {
                 buckets.push(start);
             }
         }
@@ -69,6 +80,13 @@ impl SharedStrings {
         }
         out.record(EXTSST, &ext.0)
     }
+}
+
+/// Distinct text number `index`.
+fn string<'t>(all: &'t str, ends: &[usize], index: u32) -> &'t str {
+    let index = index as usize;
+    let start = if index == 0 { 0 } else { ends[index - 1] };
+    &all[start..ends[index]]
 }
 
 /// One logical record (SST) split over as many Continue records as its data needs.

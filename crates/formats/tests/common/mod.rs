@@ -6,7 +6,7 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader};
-use formats::{Cell, Format, SheetOptions, open_sheet_writer};
+use formats::{Cell, Date, Format, SheetOptions, open_sheet_writer};
 
 /// An owned cell, so tests can build rows and compare what a reader returns.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +15,9 @@ pub enum Value {
     Text(String),
     Number(f64),
     Bool(bool),
+    Date(Date),
+    /// What a reader returns for a date cell: its day number.
+    DateSerial(f64),
 }
 
 impl Value {
@@ -28,6 +31,8 @@ impl Value {
             Value::Text(text) => Cell::Text(text),
             Value::Number(number) => Cell::Number(*number),
             Value::Bool(value) => Cell::Bool(*value),
+            Value::Date(date) => Cell::Date(*date),
+            Value::DateSerial(_) => panic!("a serial is only read, never written"),
         }
     }
 
@@ -43,6 +48,7 @@ impl Value {
             Value::Number(n) if n.is_infinite() => {
                 Value::text(if *n > 0.0 { "inf" } else { "-inf" })
             }
+            Value::Date(date) => Value::DateSerial(date.serial()),
             other => other.clone(),
         }
     }
@@ -103,6 +109,7 @@ pub fn read_with_calamine(
                     Some(Data::Float(f)) => Value::Number(*f),
                     Some(Data::Int(i)) => Value::Number(*i as f64),
                     Some(Data::Bool(b)) => Value::Bool(*b),
+                    Some(Data::DateTime(d)) if d.is_datetime() => Value::DateSerial(d.as_f64()),
                     Some(other) => panic!("unexpected cell type {other:?} at {r},{c}"),
                 })
                 .collect()

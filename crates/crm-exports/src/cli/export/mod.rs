@@ -12,6 +12,7 @@ mod names;
 mod progress;
 mod save;
 mod start;
+mod truncation;
 
 use std::path::{Path, PathBuf};
 

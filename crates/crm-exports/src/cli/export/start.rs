@@ -140,6 +140,10 @@ pub async fn run(client: &Client, args: StartArgs, later: &LaterCommands) -> any
         }
     };
     match outcome {
+        Some(Ok(())) => {
+            super::truncation::warn_if_cut(client, &id).await;
+            Ok(())
+        }
         Some(result) => result,
         // The follow future, its progress line and any partial download are gone by now.
         None => {
