@@ -282,17 +282,10 @@ pub fn parse_properties(
             ));
             continue;
         }
-        let text = match value {
-            Json::Null => String::new(),
-            Json::String(s) => s,
-            Json::Number(n) => n.to_string(),
-            Json::Bool(b) => b.to_string(),
-            Json::Array(_) | Json::Object(_) => {
-                problems.push(PropertyValueError::new(
-                    &name,
-                    "INVALID_TYPE",
-                    format!("Property \"{name}\" must be a string, number or boolean"),
-                ));
+        let text = match value_text(&name, value) {
+            Ok(text) => text,
+            Err(e) => {
+                problems.push(e);
                 continue;
             }
         };
@@ -330,6 +323,22 @@ pub fn parse_properties(
         Ok(values)
     } else {
         Err(problems)
+    }
+}
+
+/// A property value as the text HubSpot reads it: strings as they are, numbers and booleans
+/// spelled out, null as empty (clearing the property); arrays and objects are refused.
+fn value_text(name: &str, value: Json) -> Result<String, PropertyValueError> {
+    match value {
+        Json::Null => Ok(String::new()),
+        Json::String(s) => Ok(s),
+        Json::Number(n) => Ok(n.to_string()),
+        Json::Bool(b) => Ok(b.to_string()),
+        Json::Array(_) | Json::Object(_) => Err(PropertyValueError::new(
+            name,
+            "INVALID_TYPE",
+            format!("Property \"{name}\" must be a string, number or boolean"),
+        )),
     }
 }
 
