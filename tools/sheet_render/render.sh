@@ -38,16 +38,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$bin" --data-dir "$work/data" seed --contacts 200 --companies 40 --deals 50 --tickets 20 >/dev/null 2>&1
+"$bin" seed --data-dir "$work/data" --contacts 200 --companies 40 --deals 50 --tickets 20 >/dev/null 2>&1
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$bin" --data-dir "$work/data" serve --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+"$bin" serve --data-dir "$work/data" --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do
     curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
     sleep 0.1
 done
-"$bin" --data-dir "$work/data" export --base-url "http://127.0.0.1:$port" \
-    start --object contacts --format xlsx --out "$out/contacts.xlsx" >/dev/null 2>&1
+"$bin" export --base-url "http://127.0.0.1:$port" \
+    start --data-dir "$work/data" --object contacts --format xlsx --out "$out/contacts.xlsx" >/dev/null 2>&1
 
 single_page='pdf:calc_pdf_Export:{"SinglePageSheets":{"type":"boolean","value":"true"}}'
 libreoffice "-env:UserInstallation=file://$work/profile" --headless --convert-to "$single_page" \
