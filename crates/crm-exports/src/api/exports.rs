@@ -364,6 +364,12 @@ pub(super) fn details_json(row: &ExportRow) -> Json_ {
     if let Some(n) = row.expected_record_count {
         body["expectedRecordCount"] = json!(n);
     }
+    // Also ours: the text a finished file cut at its format's cell limit (HubSpot cuts it
+    // silently; `numErrors` and `errors[]` on the status stay for failures).
+    if row.state == ExportState::Done {
+        body["truncatedCellCount"] = json!(row.cut.cells);
+        body["truncatedProperties"] = json!(row.cut.properties);
+    }
     body
 }
 

@@ -21,7 +21,7 @@ use crate::domain::batch::RecordBatch;
 use crate::domain::export::ExportType;
 use crate::domain::list::ProcessingType;
 use crate::domain::search::{Predicate, SearchLimits, parse_predicate};
-use crate::store::{ExportOutcome, ExportRow, StoreError, StoreResult};
+use crate::store::{CutText, ExportOutcome, ExportRow, StoreError, StoreResult};
 
 /// Why an export's work stopped short.
 #[derive(Debug, thiserror::Error)]
@@ -388,6 +388,10 @@ impl<'r> Attempt<'r> {
             record_count: file.rows as i64,
             file_key: key,
             file_size: size as i64,
+            cut: CutText {
+                cells: file.cut_cells as i64,
+                properties: file.cut_columns.clone(),
+            },
         };
         Ok((outcome, written.at))
     }

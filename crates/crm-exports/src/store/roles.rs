@@ -269,14 +269,6 @@ pub trait ExportQueue: Send + Sync {
     /// (PostgreSQL's LISTEN/NOTIFY). Returns at once; workers poll as well, so a store
     /// that cannot tell (SQLite, one process, where the API wakes them itself) does nothing.
     fn forward_export_wakeups(&self, wake: Arc<tokio::sync::Notify>);
-    async fn create_export(
-        &self,
-        portal: PortalId,
-        request: &ExportRequest,
-        now: i64,
-    ) -> StoreResult<ExportRow>;
-    /// An export of `portal`; `None` for unknown ids and other portals' exports. Shared
-    /// rather than copied: clients poll it, and a store may answer from a cache.
     /// Creates the export unless `portal` has already requested `quota.max` exports since
     /// `quota.since` (then `None`): the count and the insert are one step, so simultaneous
     /// starts cannot all see room under the quota.
@@ -287,6 +279,8 @@ pub trait ExportQueue: Send + Sync {
         now: i64,
         quota: ExportQuota,
     ) -> StoreResult<Option<ExportRow>>;
+    /// An export of `portal`; `None` for unknown ids and other portals' exports. Shared
+    /// rather than copied: clients poll it, and a store may answer from a cache.
     async fn get_export(&self, portal: PortalId, id: i64) -> StoreResult<Option<Arc<ExportRow>>>;
     /// An export by id alone, for signed download links (the signature names the export).
     async fn get_export_by_id(&self, id: i64) -> StoreResult<Option<ExportRow>>;
@@ -296,8 +290,6 @@ pub trait ExportQueue: Send + Sync {
         portal: PortalId,
         page: ExportLogPage,
     ) -> StoreResult<Vec<ExportRow>>;
-    /// Exports `portal` requested at or after `since`, for the rolling quota.
-    async fn count_exports_since(&self, portal: PortalId, since: i64) -> StoreResult<u64>;
     /// Claims the oldest due export of a portal with none running (or one whose lease
     /// expired), taking a lease until `now + lease_ms`. Exports whose lease expired after
     /// `max_attempts` claims are failed instead.

@@ -116,6 +116,8 @@ pub struct ExportRow {
     pub record_count: Option<i64>,
     /// How many records the export will hold, once its worker has counted them.
     pub expected_record_count: Option<i64>,
+    /// The text the finished file cut at its format's cell limit (none while it runs).
+    pub cut: CutText,
     pub file_key: Option<String>,
     pub file_size: Option<i64>,
     pub last_error: Option<String>,
@@ -145,6 +147,16 @@ pub struct ExportLogPage {
     pub limit: usize,
 }
 
+/// Cells whose text was longer than the format's cell limit (Excel's 32,767 characters) and
+/// was cut at it, and the properties (association columns by header) they belong to, in
+/// column order. Shown on the export's details as `truncatedCellCount` and
+/// `truncatedProperties` (this service's extension; HubSpot cuts such text silently).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CutText {
+    pub cells: i64,
+    pub properties: Vec<String>,
+}
+
 /// How a worker's attempt at an export ended.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExportOutcome {
@@ -152,6 +164,7 @@ pub enum ExportOutcome {
         record_count: i64,
         file_key: String,
         file_size: i64,
+        cut: CutText,
     },
     /// Try again at `run_at` (a retryable failure).
     Retry {

@@ -6,7 +6,7 @@ use std::io::{Cursor, Read};
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use crm_exports::jobs::ExportConfig;
 use crm_exports::server::Settings;
-use crm_exports::store::ExportOutcome;
+use crm_exports::store::{CutText, ExportLogPage, ExportOutcome};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -504,6 +504,7 @@ async fn a_running_export_canceled_mid_way_leaves_no_file() {
         record_count: 1,
         file_key: "x.csv".into(),
         file_size: 1,
+        cut: CutText::default(),
     };
     assert!(
         !app.store
@@ -537,6 +538,7 @@ async fn an_expired_lease_is_taken_over_and_the_first_workers_late_result_is_dis
         record_count: 0,
         file_key: "stale.csv".into(),
         file_size: 0,
+        cut: CutText::default(),
     };
     assert!(
         !app.store
@@ -742,9 +744,18 @@ async fn a_bad_export_request_is_400_naming_the_problem_and_queues_nothing() {
             reply.body
         );
     }
-    assert_eq!(
-        app.store.count_exports_since(app.portal, 0).await.unwrap(),
-        0
+    let log = ExportLogPage {
+        before: None,
+        states: vec![],
+        object: None,
+        limit: 10,
+    };
+    assert!(
+        app.store
+            .list_exports(app.portal, log)
+            .await
+            .unwrap()
+            .is_empty()
     );
 }
 

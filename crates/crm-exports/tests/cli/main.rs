@@ -13,3 +13,4 @@ mod rate_limits;
 mod reproducible;
 mod s3;
 mod seed;
+mod truncation;

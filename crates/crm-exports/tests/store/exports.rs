@@ -6,10 +6,12 @@ use std::collections::HashSet;
 
 use crm_exports::domain::ObjectType;
 use crm_exports::domain::export::ExportState;
-use crm_exports::store::{ExportLogPage, ExportOutcome, ExportRow, PortalId, SharedStore};
+use crm_exports::store::{
+    CutText, ExportLogPage, ExportOutcome, ExportQuota, ExportRow, PortalId, SharedStore,
+};
 
 use crate::contract_tests;
-use crate::fixtures::{NOW, export_request, portal};
+use crate::fixtures::{NOW, export_request, portal, queue_export};
 
 const LEASE: i64 = 30_000;
 const MAX_ATTEMPTS: i64 = 3;
@@ -26,15 +28,13 @@ contract_tests!(
     a_retry_waits_until_its_time,
     a_canceled_export_is_never_claimed_and_stops_its_worker,
     the_quota_counts_exports_requested_since_a_time,
+    the_text_a_finished_file_cut_is_kept_with_the_export,
     the_export_log_pages_a_portals_exports_newest_first_with_filters,
     retention_deletes_only_finished_exports_older_than_the_cutoff,
 );
 
 async fn enqueue(store: &SharedStore, portal: PortalId, name: &str, at: i64) -> ExportRow {
-    store
-        .create_export(portal, &export_request(name), at)
-        .await
-        .unwrap()
+    queue_export(store, portal, &export_request(name), at).await
 }
 
 async fn claim(store: &SharedStore, worker: &str, now: i64) -> Option<ExportRow> {
@@ -49,6 +49,7 @@ fn done(rows: i64) -> ExportOutcome {
         record_count: rows,
         file_key: format!("exports/{rows}.csv"),
         file_size: rows * 10,
+        cut: CutText::default(),
     }
 }
 
@@ -391,15 +392,53 @@ async fn the_quota_counts_exports_requested_since_a_time(store: SharedStore) {
         enqueue(&store, portal, "q", at).await;
     }
     enqueue(&store, other, "q", NOW + 20).await;
-    assert_eq!(store.count_exports_since(portal, NOW).await.unwrap(), 3);
-    assert_eq!(
-        store.count_exports_since(portal, NOW + 10).await.unwrap(),
-        2
+    let start = |since: i64, max: u64| {
+        let store = store.clone();
+        async move {
+            let quota = ExportQuota { since, max };
+            store
+                .create_export_within_quota(portal, &export_request("q"), NOW + 30, quota)
+                .await
+                .unwrap()
+        }
+    };
+    // Three exports since NOW fill a quota of three; the refused start stores nothing.
+    assert!(start(NOW, 3).await.is_none());
+    assert_eq!(listed(&store, portal, log_page(None, 10)).await.len(), 3);
+    // None since NOW + 21 (the other portal's export does not count): room for one.
+    assert!(start(NOW + 21, 1).await.is_some());
+    // NOW + 10, NOW + 20 and the one just started fill three again; from NOW + 11 two do.
+    assert!(start(NOW + 10, 3).await.is_none());
+    assert!(start(NOW + 11, 3).await.is_some());
+    assert_eq!(listed(&store, portal, log_page(None, 10)).await.len(), 5);
+}
+
+async fn the_text_a_finished_file_cut_is_kept_with_the_export(store: SharedStore) {
+    let portal = portal(&store).await;
+    let export = enqueue(&store, portal, "long notes", NOW).await;
+    let running = claim(&store, "w", NOW + 1).await.unwrap();
+    assert_eq!(running.cut, CutText::default());
+    let cut = CutText {
+        cells: 3,
+        properties: vec!["notes".into(), "Associated Company IDs".into()],
+    };
+    let outcome = ExportOutcome::Done {
+        record_count: 5,
+        file_key: "exports/long.xlsx".into(),
+        file_size: 50,
+        cut: cut.clone(),
+    };
+    assert!(
+        store
+            .finish_export(running.id, running.attempt, outcome, NOW + 2)
+            .await
+            .unwrap()
     );
-    assert_eq!(
-        store.count_exports_since(portal, NOW + 21).await.unwrap(),
-        0
-    );
+    let finished = store.get_export(portal, export.id).await.unwrap().unwrap();
+    assert_eq!(finished.cut, cut);
+    // The export log reads the same columns.
+    let logged = store.list_exports(portal, log_page(None, 1)).await.unwrap();
+    assert_eq!(logged[0].cut, cut);
 }
 
 fn log_page(before: Option<i64>, limit: usize) -> ExportLogPage {
@@ -422,10 +461,7 @@ async fn the_export_log_pages_a_portals_exports_newest_first_with_filters(store:
     let mut companies = export_request("companies");
     companies.object_type = ObjectType::Companies;
     let first = enqueue(&store, portal, "first", NOW).await;
-    let company = store
-        .create_export(portal, &companies, NOW + 1)
-        .await
-        .unwrap();
+    let company = queue_export(&store, portal, &companies, NOW + 1).await;
     let third = enqueue(&store, portal, "third", NOW + 2).await;
     enqueue(&store, other, "another portal's", NOW + 3).await;
     claim(&store, "w", NOW + 4).await.unwrap();

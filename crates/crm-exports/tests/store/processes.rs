@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use crm_exports::store::{PortalId, SharedStore};
 
 use crate::backends::run_on_postgres_stores;
-use crate::fixtures::{CONTACTS, NOW, contact, custom_property, export_request};
+use crate::fixtures::{CONTACTS, NOW, contact, custom_property, export_request, queue_export};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: set CRM_EXPORTS_TEST_POSTGRES_URL"]
@@ -53,10 +53,8 @@ async fn workers_in_several_processes_never_run_two_exports_of_one_portal() {
         for n in 0..4 {
             let portal = stores[0].create_portal(NOW).await.unwrap();
             for e in 0..3 {
-                stores[n % 3]
-                    .create_export(portal, &export_request(&format!("e{e}")), NOW + e as i64)
-                    .await
-                    .unwrap();
+                let request = export_request(&format!("e{e}"));
+                queue_export(&stores[n % 3], portal, &request, NOW + e as i64).await;
             }
             portals.push(portal);
         }

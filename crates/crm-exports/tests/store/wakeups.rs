@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 
 use crm_exports::store::SharedStore;
 
-use crate::fixtures::{NOW, export_request, portal};
+use crate::fixtures::{NOW, export_request, portal, queue_export};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: set CRM_EXPORTS_TEST_POSTGRES_URL"]
@@ -32,10 +32,7 @@ async fn a_new_export_wakes_listening_workers(store: SharedStore) {
     let woken = wake.notified();
     tokio::pin!(woken);
     woken.as_mut().enable();
-    store
-        .create_export(portal, &export_request("wake up"), NOW)
-        .await
-        .unwrap();
+    queue_export(&store, portal, &export_request("wake up"), NOW).await;
     tokio::time::timeout(Duration::from_secs(5), woken)
         .await
         .expect("creating an export wakes the listening workers");

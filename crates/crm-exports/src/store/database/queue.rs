@@ -39,19 +39,6 @@ impl<B: Backend> ExportQueue for Database<B> {
         self.backend.forward_export_wakeups(wake);
     }
 
-    async fn create_export(
-        &self,
-        portal: PortalId,
-        request: &ExportRequest,
-        now: i64,
-    ) -> StoreResult<ExportRow> {
-        let request = request.clone();
-        self.write(op(move |e| {
-            Box::pin(async move { exports::create(e, portal, &request, now).await })
-        }))
-        .await
-    }
-
     async fn create_export_within_quota(
         &self,
         portal: PortalId,
@@ -98,13 +85,6 @@ impl<B: Backend> ExportQueue for Database<B> {
     ) -> StoreResult<Vec<ExportRow>> {
         self.read(op(move |e| {
             Box::pin(async move { exports::list(e, portal, &page).await })
-        }))
-        .await
-    }
-
-    async fn count_exports_since(&self, portal: PortalId, since: i64) -> StoreResult<u64> {
-        self.read(op(move |e| {
-            Box::pin(exports::count_since(e, portal, since))
         }))
         .await
     }

@@ -8,11 +8,13 @@ use super::builder::{Param, Sql};
 use super::exec::{Exec, RowRead, first, integer, one, rows, to_json};
 use crate::domain::export::{ExportRequest, ExportState};
 use crate::store::{
-    ExportLogPage, ExportOutcome, ExportQuota, ExportRow, PortalId, StoreError, StoreResult,
+    CutText, ExportLogPage, ExportOutcome, ExportQuota, ExportRow, PortalId, StoreError,
+    StoreResult,
 };
 
 pub const COLUMNS: &str = "id, portal_id, request, state, attempt, record_count, file_key, \
-     file_size, last_error, requested_at, started_at, completed_at, updated_at, expected_record_count";
+     file_size, last_error, requested_at, started_at, completed_at, updated_at, expected_record_count, \
+     truncated_cell_count, truncated_properties";
 
 /// Exports that are due (`?1` is now): queued and due to run, or running under a lease
 /// that expired.
@@ -47,6 +49,19 @@ pub fn export_row(r: &dyn RowRead) -> StoreResult<ExportRow> {
         completed_at: r.opt_int(11)?,
         updated_at: r.int(12)?,
         expected_record_count: r.opt_int(13)?,
+        cut: cut_text(r)?,
+    })
+}
+
+fn cut_text(r: &dyn RowRead) -> StoreResult<CutText> {
+    let properties = match r.opt_text(15)? {
+        Some(names) => serde_json::from_str(names)
+            .map_err(|e| StoreError::caused("stored truncated properties are unreadable", e))?,
+        None => Vec::new(),
+    };
+    Ok(CutText {
+        cells: r.opt_int(14)?.unwrap_or(0),
+        properties,
     })
 }
 
@@ -61,7 +76,7 @@ async fn select_one(
 }
 
 /// Queues an export (announced to listening workers where the database can).
-pub async fn create(
+async fn create(
     e: &mut dyn Exec,
     portal: PortalId,
     request: &ExportRequest,
@@ -124,7 +139,7 @@ pub async fn list(
 }
 
 /// Exports `portal` requested at or after `since`, for the rolling quota.
-pub async fn count_since(e: &mut dyn Exec, portal: PortalId, since: i64) -> StoreResult<u64> {
+async fn count_since(e: &mut dyn Exec, portal: PortalId, since: i64) -> StoreResult<u64> {
     let text = "SELECT COUNT(*) FROM exports WHERE portal_id = ?1 AND requested_at >= ?2";
     let sql = Sql::fixed(
         e.dialect(),
@@ -177,7 +192,8 @@ pub async fn take_lease(
     let text = format!(
         "UPDATE exports SET state = 'PROCESSING', attempt = attempt + 1, worker_id = ?2, \
          lease_expires_at = ?3, started_at = COALESCE(started_at, ?4), updated_at = ?4, \
-         record_count = NULL, expected_record_count = NULL WHERE id = ?1 RETURNING {COLUMNS}"
+         record_count = NULL, expected_record_count = NULL, \
+         truncated_cell_count = NULL, truncated_properties = NULL WHERE id = ?1 RETURNING {COLUMNS}"
     );
     let params = vec![
         Param::Int(id),
@@ -240,14 +256,17 @@ pub async fn finish(
             record_count,
             file_key,
             file_size,
+            cut,
         } => (
             "state = 'DONE', record_count = ?3, file_key = ?4, file_size = ?5, completed_at = ?6, \
-             updated_at = ?6",
+             updated_at = ?6, truncated_cell_count = ?7, truncated_properties = ?8",
             vec![
                 Param::Int(*record_count),
                 Param::from(file_key),
                 Param::Int(*file_size),
                 Param::Int(now),
+                Param::Int(cut.cells),
+                Param::from(to_json(&cut.properties)?),
             ],
         ),
         ExportOutcome::Retry { error, run_at } => (
