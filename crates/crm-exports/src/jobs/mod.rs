@@ -9,6 +9,7 @@ pub mod associated;
 mod attempt;
 mod file;
 pub mod leftovers;
+pub mod memory;
 pub mod render;
 mod retry;
 
@@ -202,7 +203,10 @@ impl Runner {
                 }
             }
             match self.run_once(now).await {
-                Ok(RunOutcome::Ran { .. }) => continue,
+                Ok(RunOutcome::Ran { .. }) => {
+                    memory::give_back();
+                    continue;
+                }
                 Ok(RunOutcome::Idle) => {}
                 Err(e) => tracing::warn!("export worker step failed: {}", detail(&e)),
             }
