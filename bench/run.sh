@@ -6,8 +6,9 @@
 # create and the status endpoint under wrk, and prints a Markdown table.
 #
 # Usage: bench/run.sh [--short | --only PARTS] [N]   (N defaults to 1,000,000; --short to 200,000)
-#   --short   CSV (unzipped and zipped) and memory only; exits 1 if either CSV export is
-#             slower than 1.5x the baseline or one adds more than 64 MB (CI runs this).
+#   --short   CSV (unzipped and zipped), memory and the burst only; exits 1 if either CSV
+#             export is slower than 1.5x the baseline, one adds more than 64 MB, or RSS after
+#             the burst is more than 64 MB above its start (CI runs this).
 #   --only csv,csv-zip,xlsx,xls,memory,status,ingest,burst   only those parts (after seeding
 #             N rows); burst is RSS before and after 10 mixed exports of 200,000 rows.
 # Installs sqlite3 and wrk with apt-get when missing and running as root.
