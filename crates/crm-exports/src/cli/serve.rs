@@ -133,12 +133,14 @@ impl RateLimitArgs {
 /// How exports run; shared by `serve` and `worker`.
 #[derive(Args, Debug)]
 pub struct ExportArgs {
-    /// Export workers in this process (`serve --workers 0` runs the API only).
+    /// Export workers in this process (`serve --workers 0` runs the API only). Each runs one
+    /// export at a time, and a portal runs one at a time as HubSpot's does, so with several
+    /// workers one portal's large export does not hold up another's.
     #[arg(
         long,
         visible_alias = "workers",
         env = "CRM_EXPORTS_EXPORT_WORKERS",
-        default_value_t = 1
+        default_value_t = default_export_workers()
     )]
     pub export_workers: usize,
     /// Data rows per file before an export is split into a zip of parts (default: 1,000,000
@@ -160,6 +162,11 @@ pub struct ExportArgs {
     /// whose worker died waits before another worker takes it over.
     #[arg(long, env = "CRM_EXPORTS_LEASE_SECS", default_value_t = ExportConfig::default().lease.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     pub lease_secs: u64,
+}
+
+/// The machine's cores, and at least two, so that exports of two portals run side by side.
+fn default_export_workers() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from).max(2)
 }
 
 impl ExportArgs {
