@@ -6,11 +6,13 @@
 # create and the status endpoint under wrk, and prints a Markdown table.
 #
 # Usage: bench/run.sh [--short | --only PARTS] [N]   (N defaults to 1,000,000; --short to 200,000)
-#   --short   CSV (unzipped and zipped), memory and the burst only; exits 1 if either CSV
+#   --short   CSV (unzipped and zipped), memory, fairness and the burst; exits 1 if a CSV
 #             export is slower than 1.5x the baseline, one adds more than 64 MB, or RSS after
-#             the burst is more than 64 MB above its start (CI runs this).
-#   --only csv,csv-zip,xlsx,xls,memory,status,ingest,burst   only those parts (after seeding
-#             N rows); burst is RSS before and after 10 mixed exports of 200,000 rows.
+#             the burst is more than 64 MB above its start, or another portal's small
+#             export waits more than 2 s behind a large one (CI runs this).
+#   --only csv,csv-zip,xlsx,xls,memory,fairness,status,ingest,burst   only those parts
+#             (after seeding N rows); burst is RSS before and after 10 mixed exports of
+#             200,000 rows; fairness is portal B's 1,000-row export beside A's XLSX of N.
 # Installs sqlite3 and wrk with apt-get when missing and running as root.
 set -euo pipefail
 
