@@ -166,7 +166,9 @@ pub struct ExportArgs {
 
 /// The machine's cores, and at least two, so that exports of two portals run side by side.
 fn default_export_workers() -> usize {
-    std::thread::available_parallelism().map_or(2, usize::from).max(2)
+    std::thread::available_parallelism()
+        .map_or(2, usize::from)
+        .max(2)
 }
 
 impl ExportArgs {

@@ -21,11 +21,12 @@ pub struct TokenArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum TokenCommand {
-    /// Create a token for a portal (the portal is created if it does not exist).
+    /// Create a token for a portal (the portal is created if it does not exist; without
+    /// `--portal`, a new portal with the next free id).
     Create {
-        /// Portal id, a positive whole number.
+        /// Portal id, a positive whole number; leave it out for a new portal.
         #[arg(long, env = "CRM_EXPORTS_PORTAL")]
-        portal: i64,
+        portal: Option<i64>,
         /// Comma-separated scopes, or `all`.
         #[arg(long, value_delimiter = ',', required = true)]
         scopes: Vec<String>,
@@ -47,14 +48,22 @@ pub async fn run(args: TokenArgs) -> anyhow::Result<()> {
             scopes,
             name,
         } => {
-            if portal <= 0 {
-                bail!("--portal must be a positive whole number");
-            }
             let scopes = expand_scopes(&scopes)?;
             let now = Clock::system().now_ms();
-            if store.ensure_portal(PortalId(portal), now).await? {
-                eprintln!("created portal {portal}");
-            }
+            let portal = match portal {
+                Some(id) if id <= 0 => bail!("--portal must be a positive whole number"),
+                Some(id) => {
+                    if store.ensure_portal(PortalId(id), now).await? {
+                        eprintln!("created portal {id}");
+                    }
+                    id
+                }
+                None => {
+                    let PortalId(id) = store.create_portal(now).await?;
+                    eprintln!("created portal {id}");
+                    id
+                }
+            };
             let token = auth::generate_token();
             let info = store
                 .create_token(

@@ -13,4 +13,5 @@ mod rate_limits;
 mod reproducible;
 mod s3;
 mod seed;
+mod tokens;
 mod truncation;
