@@ -10,8 +10,9 @@ use async_trait::async_trait;
 
 use super::StoreResult;
 use super::types::{
-    BatchSink, Edge, ExportLogPage, ExportOutcome, ExportQuota, ExportRow, ListDraft, ListRow,
-    MembershipChange, PortalId, RecordKey, TokenInfo, Visibility, WriteFailure, WriteOp, Written,
+    AssociationLimit, BatchSink, Edge, EdgeRefusal, ExportLogPage, ExportOutcome, ExportQuota,
+    ExportRow, LabelDraft, ListDraft, ListRow, MembershipChange, PortalId, RecordKey, TokenInfo,
+    Visibility, WriteFailure, WriteOp, Written,
 };
 use crate::domain::association::AssociationCatalog;
 use crate::domain::custom_object::{
@@ -112,8 +113,34 @@ pub trait CustomObjects: Send + Sync {
         object: ObjectType,
         type_id: i64,
     ) -> StoreResult<bool>;
-    /// Every association type `portal` knows: HubSpot's and its custom definitions.
+    /// Every association type `portal` knows: HubSpot's, its custom objects' and its
+    /// custom labels.
     async fn association_catalog(&self, portal: PortalId) -> StoreResult<AssociationCatalog>;
+    /// Creates a custom label from `from` to `to`; `Conflict` when its name is taken.
+    async fn create_association_label(
+        &self,
+        portal: PortalId,
+        pair: (ObjectType, ObjectType),
+        draft: LabelDraft,
+        now: i64,
+    ) -> StoreResult<AssociationDefinition>;
+    /// Changes the text of the custom label holding `type_id` from `pair.0` to `pair.1`
+    /// (`inverse_label` is the text read the other way); false when there is none.
+    async fn update_association_label(
+        &self,
+        portal: PortalId,
+        pair: (ObjectType, ObjectType),
+        type_id: i64,
+        label: String,
+        inverse_label: Option<String>,
+    ) -> StoreResult<bool>;
+    /// Deletes a custom label with its edges and limits; false when there is none.
+    async fn delete_association_label(
+        &self,
+        portal: PortalId,
+        pair: (ObjectType, ObjectType),
+        type_id: i64,
+    ) -> StoreResult<bool>;
 }
 
 /// Records: write, read, list, search, archive.
@@ -171,8 +198,8 @@ pub trait Records: Send + Sync {
 /// Associations between records.
 #[async_trait]
 pub trait Associations: Send + Sync {
-    /// Creates the edges whose two records are live in the portal; the others come back
-    /// as the ids that are missing.
+    /// Creates the edges whose two records are live in the portal and within the
+    /// association limits; the others come back with the reason.
     async fn associate(
         &self,
         portal: PortalId,
@@ -180,7 +207,7 @@ pub trait Associations: Send + Sync {
         to: ObjectType,
         edges: Vec<Edge>,
         now: i64,
-    ) -> StoreResult<Vec<Result<(), Vec<i64>>>>;
+    ) -> StoreResult<Vec<Result<(), EdgeRefusal>>>;
     /// `(from_id, to_id, type_id)` for each of `from_ids`, ordered by from, to and type.
     async fn read_associations(
         &self,
@@ -198,6 +225,28 @@ pub trait Associations: Send + Sync {
         to: ObjectType,
         pairs: Vec<(i64, i64)>,
         types: Option<Vec<(i64, i64)>>,
+    ) -> StoreResult<usize>;
+    /// The portal's association limits; with `pair`, those from its first type to its second.
+    async fn association_limits(
+        &self,
+        portal: PortalId,
+        pair: Option<(ObjectType, ObjectType)>,
+    ) -> StoreResult<Vec<AssociationLimit>>;
+    /// Sets limits: with `replace` only those already set, otherwise only new ones. True
+    /// for each limit written.
+    async fn set_association_limits(
+        &self,
+        portal: PortalId,
+        limits: Vec<AssociationLimit>,
+        replace: bool,
+        now: i64,
+    ) -> StoreResult<Vec<bool>>;
+    /// Removes the limits of these type ids from `pair.0` to `pair.1`; returns how many.
+    async fn purge_association_limits(
+        &self,
+        portal: PortalId,
+        pair: (ObjectType, ObjectType),
+        type_ids: Vec<i64>,
     ) -> StoreResult<usize>;
 }
 

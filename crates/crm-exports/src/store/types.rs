@@ -172,6 +172,37 @@ pub struct Edge {
     pub inverse_id: i64,
 }
 
+/// A custom association label to create: its internal name, its text, and for a paired
+/// label the text read from the other side.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabelDraft {
+    pub name: String,
+    pub label: String,
+    pub inverse_label: Option<String>,
+}
+
+/// A limit on how many records of `to` one record of `from` may be associated with through
+/// the directional type `type_id` (HubSpot's `maxToObjectIds`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AssociationLimit {
+    pub from: ObjectType,
+    pub to: ObjectType,
+    pub type_id: i64,
+    pub max_to_object_ids: i64,
+}
+
+/// Why an edge was not created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EdgeRefusal {
+    /// These of its record ids are not live records of the portal.
+    Missing(Vec<i64>),
+    /// `record_id` already has `limit.max_to_object_ids` associations of `limit.type_id`.
+    OverLimit {
+        record_id: i64,
+        limit: AssociationLimit,
+    },
+}
+
 /// A list as stored. `filter_groups` is the search predicate of a DYNAMIC (or SNAPSHOT) list.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListRow {

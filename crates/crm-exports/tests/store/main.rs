@@ -5,6 +5,7 @@
 mod backends;
 mod fixtures;
 
+mod association_schema;
 mod associations;
 mod batches;
 mod custom_objects;

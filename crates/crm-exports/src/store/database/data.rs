@@ -12,10 +12,10 @@ use crate::domain::search::{Predicate, RawFilterGroup};
 use crate::domain::{ObjectType, Record};
 use crate::store::sql::exec::op;
 use crate::store::sql::schemas::known_or_load;
-use crate::store::sql::{associations, lists, owners, records, writes};
+use crate::store::sql::{association_limits, associations, lists, owners, records, writes};
 use crate::store::{
-    Associations, Edge, ListDraft, ListRow, Lists, MembershipChange, Owners, PortalId, RecordKey,
-    Records, StoreResult, Visibility, WriteFailure, WriteOp, Written,
+    AssociationLimit, Associations, Edge, EdgeRefusal, ListDraft, ListRow, Lists, MembershipChange,
+    Owners, PortalId, RecordKey, Records, StoreResult, Visibility, WriteFailure, WriteOp, Written,
 };
 
 #[async_trait]
@@ -127,9 +127,45 @@ impl<B: Backend> Associations for Database<B> {
         to: ObjectType,
         edges: Vec<Edge>,
         now: i64,
-    ) -> StoreResult<Vec<Result<(), Vec<i64>>>> {
+    ) -> StoreResult<Vec<Result<(), EdgeRefusal>>> {
         self.write(op(move |e| {
             Box::pin(async move { associations::associate(e, portal, from, to, &edges, now).await })
+        }))
+        .await
+    }
+
+    async fn association_limits(
+        &self,
+        portal: PortalId,
+        pair: Option<(ObjectType, ObjectType)>,
+    ) -> StoreResult<Vec<AssociationLimit>> {
+        self.read(op(move |e| {
+            Box::pin(association_limits::list(e, portal, pair))
+        }))
+        .await
+    }
+
+    async fn set_association_limits(
+        &self,
+        portal: PortalId,
+        limits: Vec<AssociationLimit>,
+        replace: bool,
+        now: i64,
+    ) -> StoreResult<Vec<bool>> {
+        self.write(op(move |e| {
+            Box::pin(async move { association_limits::set(e, portal, &limits, replace, now).await })
+        }))
+        .await
+    }
+
+    async fn purge_association_limits(
+        &self,
+        portal: PortalId,
+        pair: (ObjectType, ObjectType),
+        type_ids: Vec<i64>,
+    ) -> StoreResult<usize> {
+        self.write(op(move |e| {
+            Box::pin(async move { association_limits::purge(e, portal, pair, &type_ids).await })
         }))
         .await
     }

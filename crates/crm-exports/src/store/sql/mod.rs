@@ -6,6 +6,8 @@
 //! migrations and wake-ups. Pure code: imports `domain` and the store's own types, never a
 //! database driver.
 
+pub mod association_labels;
+pub mod association_limits;
 pub mod associations;
 pub mod builder;
 pub mod custom_objects;
