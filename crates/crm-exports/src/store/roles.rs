@@ -1,6 +1,6 @@
 //! The store's roles, one trait per kind of caller need, none over 15 methods: tokens and
 //! portals, schemas and properties, custom objects and association definitions, records,
-//! associations, lists, owners, the export queue, and the record stream an export reads.
+//! associations, lists, list folders, owners, the export queue, and the record stream an export reads.
 //! Callers hold the roles they use ([`super::Stores`]); both databases implement every role
 //! through one generic implementation (`database/`).
 
@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use super::StoreResult;
 use super::types::{
     AssociationLimit, BatchSink, Edge, EdgeRefusal, ExportLogPage, ExportOutcome, ExportQuota,
-    ExportRow, LabelDraft, ListDraft, ListRow, MembershipChange, PortalId, RecordKey, TokenInfo,
-    Visibility, WriteFailure, WriteOp, Written,
+    ExportRow, FolderChange, LabelDraft, ListDraft, ListFolder, ListRow, MembershipChange,
+    PortalId, RecordKey, TokenInfo, Visibility, WriteFailure, WriteOp, Written,
 };
 use crate::domain::association::AssociationCatalog;
 use crate::domain::custom_object::{
@@ -268,7 +268,33 @@ pub trait Lists: Send + Sync {
         object: ObjectType,
         name: &str,
     ) -> StoreResult<Option<ListRow>>;
-    async fn delete_list(&self, portal: PortalId, id: i64) -> StoreResult<bool>;
+    /// Marks a live list deleted, keeping it restorable; false when there is none.
+    async fn delete_list(&self, portal: PortalId, id: i64, now: i64) -> StoreResult<bool>;
+    /// Brings back a list deleted at or after `since`, with its members; `None` when there
+    /// is no such deleted list, `Conflict` when a live list has taken its name.
+    async fn restore_list(
+        &self,
+        portal: PortalId,
+        id: i64,
+        since: i64,
+        now: i64,
+    ) -> StoreResult<Option<ListRow>>;
+    /// Renames a live list; `Conflict` when another list of its object type has the name.
+    async fn rename_list(
+        &self,
+        portal: PortalId,
+        id: i64,
+        name: String,
+        now: i64,
+    ) -> StoreResult<Option<ListRow>>;
+    /// Puts a live list into a folder (0: the root); false when there is no such list.
+    async fn move_list(
+        &self,
+        portal: PortalId,
+        id: i64,
+        folder: i64,
+        now: i64,
+    ) -> StoreResult<bool>;
     async fn update_list_filters(
         &self,
         portal: PortalId,
@@ -293,6 +319,45 @@ pub trait Lists: Send + Sync {
         limit: usize,
     ) -> StoreResult<Vec<(i64, i64)>>;
     async fn count_list_members(&self, list: ListRow) -> StoreResult<u64>;
+    /// Like [`Lists::list_members`], in join order after `(added_at, record_id)`.
+    async fn list_members_by_join(
+        &self,
+        list: ListRow,
+        after: Option<(i64, i64)>,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, i64)>>;
+    /// Removes every member of a MANUAL or SNAPSHOT list; returns how many there were.
+    async fn clear_list_members(&self, list: ListRow) -> StoreResult<u64>;
+    /// The live MANUAL and SNAPSHOT lists holding a record, with when it joined each.
+    async fn record_lists(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        record_id: i64,
+    ) -> StoreResult<Vec<(ListRow, i64)>>;
+}
+
+/// List folders, a tree per portal under the root folder (0).
+#[async_trait]
+pub trait ListFolders: Send + Sync {
+    /// Every folder of the portal, by id.
+    async fn list_folders(&self, portal: PortalId) -> StoreResult<Vec<ListFolder>>;
+    async fn create_list_folder(
+        &self,
+        portal: PortalId,
+        name: String,
+        parent_id: i64,
+        now: i64,
+    ) -> StoreResult<ListFolder>;
+    /// Renames or moves a folder; `None` when there is no such folder.
+    async fn change_list_folder(
+        &self,
+        portal: PortalId,
+        id: i64,
+        change: FolderChange,
+        now: i64,
+    ) -> StoreResult<Option<ListFolder>>;
+    async fn delete_list_folder(&self, portal: PortalId, id: i64) -> StoreResult<bool>;
 }
 
 /// Owners, the people `hubspot_owner_id` names.

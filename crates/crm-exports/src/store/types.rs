@@ -216,6 +216,26 @@ pub struct ListRow {
     pub list_version: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The folder holding it; 0 is the root folder.
+    pub folder_id: i64,
+}
+
+/// A change to a list folder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FolderChange {
+    Rename(String),
+    /// Under another parent folder (0: the root).
+    Move(i64),
+}
+
+/// A list folder; `parent_id` 0 is the root folder, which is not stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListFolder {
+    pub id: i64,
+    pub name: String,
+    pub parent_id: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
 /// A list to create, with the members it starts with (a SNAPSHOT's evaluated filters).

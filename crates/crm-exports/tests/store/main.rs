@@ -10,6 +10,7 @@ mod associations;
 mod batches;
 mod custom_objects;
 mod exports;
+mod list_operations;
 mod lists;
 mod owners;
 mod portals;
