@@ -4,6 +4,7 @@ mod association_schema;
 mod associations;
 mod custom_objects;
 mod helpers;
+mod list_operations;
 mod lists;
 mod owners;
 mod pipelines;
