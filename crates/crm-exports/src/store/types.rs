@@ -76,6 +76,12 @@ pub struct NewEdge {
 pub enum WriteFailure {
     /// An inline association names a record that is not live in the portal.
     MissingAssociationTarget(i64),
+    /// An inline association would give `record_id` (0: the record being created) more
+    /// associations of `limit.type_id` than the portal's association limit allows.
+    OverAssociationLimit {
+        record_id: i64,
+        limit: AssociationLimit,
+    },
     NotFound(RecordKey),
     /// A unique property already holds this value on another record.
     Duplicate {

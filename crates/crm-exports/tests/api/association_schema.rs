@@ -430,3 +430,52 @@ async fn bad_limit_requests_are_refused_and_change_nothing() {
         before
     );
 }
+
+#[tokio::test]
+async fn a_record_created_with_associations_over_a_limit_is_refused_and_not_stored() {
+    let app = TestApp::spawn().await;
+    let (contact, company) = one_contact_and_company(&app).await;
+    let limited = app
+        .post(
+            "/crm/v4/associations/definitions/configurations/companies/contacts/batch/create",
+            json!({"inputs": [{"category": "HUBSPOT_DEFINED", "typeId": 280, "maxToObjectIds": 1}]}),
+        )
+        .await;
+    assert_eq!(limited.status, StatusCode::CREATED, "{}", limited.body);
+    let linked = put(
+        &app,
+        &format!("/crm/v4/objects/contacts/{contact}/associations/companies/{company}"),
+        json!([{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}]),
+    )
+    .await;
+    assert_eq!(linked.status, StatusCode::CREATED, "{}", linked.body);
+    // The company already has its one contact: a new contact cannot join it on create.
+    let refused = app
+        .post(
+            "/crm/v3/objects/contacts",
+            json!({"properties": {"email": "bo@example.com"}, "associations": [{"to": {"id": company},
+                   "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}]}]}),
+        )
+        .await;
+    assert_hubspot_error(&refused, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+    let search = app
+        .post(
+            "/crm/v3/objects/contacts/search",
+            json!({"filterGroups": [{"filters": [
+            {"propertyName": "email", "operator": "EQ", "value": "bo@example.com"}]}]}),
+        )
+        .await;
+    assert_eq!(
+        search.body["total"], 0,
+        "nothing was stored: {}",
+        search.body
+    );
+    // Without associations over the limit the same create works.
+    let made = app
+        .post(
+            "/crm/objects/2026-03/contacts",
+            json!({"properties": {"email": "bo@example.com"}}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+}
