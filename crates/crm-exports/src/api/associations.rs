@@ -1,9 +1,11 @@
 //! Associations (v4 and date-versioned): batch create, associate-default, read, archive and
 //! labels/archive under `/crm/v4/associations/{from}/{to}` and
 //! `/crm/associations/2026-03/{from}/{to}`; per-record PUT (default or typed), GET and DELETE
-//! under `/crm/v4/objects/...` and `/crm/objects/2026-03/...`; labels. Reading needs the read
-//! scope of both object types; writing the write scope of the from-type and the read scope of
-//! the to-type. Records of another portal are never found, so they cannot be linked.
+//! under `/crm/v4/objects/...` and `/crm/objects/2026-03/...` (the labels and limits of the
+//! schema API are `association_schema`'s). Reading needs the read scope of both object
+//! types; writing the write scope of the from-type and the read scope of the to-type.
+//! Records of another portal are never found, so they cannot be linked, and an edge over an
+//! association limit is refused.
 
 use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -20,7 +22,7 @@ use super::{AppState, resolve_object};
 use crate::domain::ObjectType;
 use crate::domain::association::{AssociationCatalog, AssociationType, Category};
 use crate::domain::time::format_datetime;
-use crate::store::{Edge, NewEdge};
+use crate::store::{AssociationLimit, Edge, EdgeRefusal, NewEdge};
 
 const MAX_BATCH_CREATE: usize = 2_000;
 const MAX_BATCH_READ: usize = 1_000;
@@ -28,7 +30,7 @@ const PAGE: usize = 500;
 
 pub fn batch_routes() -> Router<AppState> {
     Router::new()
-        .route("/{from}/{to}/labels", get(labels))
+        .merge(super::association_schema::routes())
         .route("/{from}/{to}/batch/associate/default", post(batch_default))
         .route(
             "/{from}/{to}/batch/labels/archive",
@@ -50,8 +52,8 @@ pub fn record_routes() -> Router<AppState> {
         )
 }
 
-fn spec_json(t: &AssociationType) -> Json_ {
-    json!({"category": t.category.as_str(), "typeId": t.type_id, "label": t.label})
+pub(super) fn spec_json(t: &AssociationType) -> Json_ {
+    json!({"category": t.category.as_str(), "typeId": t.type_id, "label": t.label.as_deref()})
 }
 
 fn association_spec(t: &AssociationType) -> Json_ {
@@ -59,14 +61,20 @@ fn association_spec(t: &AssociationType) -> Json_ {
 }
 
 /// Two object types that can be associated, with the portal's association types.
-struct Pair {
-    from: ObjectType,
-    to: ObjectType,
-    catalog: AssociationCatalog,
+pub(super) struct Pair {
+    pub from: ObjectType,
+    pub to: ObjectType,
+    pub catalog: AssociationCatalog,
 }
 
 /// Resolves both object types and checks the caller's scopes for reading or writing.
-async fn pair(state: &AppState, auth: &Auth, from: &str, to: &str, write: bool) -> ApiResult<Pair> {
+pub(super) async fn pair(
+    state: &AppState,
+    auth: &Auth,
+    from: &str,
+    to: &str,
+    write: bool,
+) -> ApiResult<Pair> {
     let from = resolve_object(state, auth.portal, from).await?;
     let to = resolve_object(state, auth.portal, to).await?;
     if write {
@@ -84,15 +92,15 @@ async fn pair(state: &AppState, auth: &Auth, from: &str, to: &str, write: bool) 
     Ok(Pair { from, to, catalog })
 }
 
-/// The portal's association types between `from` and `to`; only a custom object at either
-/// end needs the store.
+/// The portal's association types between `from` and `to`: read from the store, since a
+/// portal may have custom labels between any two object types.
 async fn catalog_for(
     state: &AppState,
     auth: &Auth,
-    from: ObjectType,
-    to: ObjectType,
+    _from: ObjectType,
+    _to: ObjectType,
 ) -> ApiResult<AssociationCatalog> {
-    catalog_if(state, auth, from.is_custom() || to.is_custom()).await
+    catalog_if(state, auth, true).await
 }
 
 fn id_of(text: &str) -> ApiResult<i64> {
@@ -190,7 +198,11 @@ fn resolve_specs(
 }
 
 /// A batch answer; `times` are when the request started and completed.
-fn batch_body(results: Vec<Json_>, errors: Vec<Json_>, times: (i64, i64)) -> (bool, Json_) {
+pub(super) fn batch_body(
+    results: Vec<Json_>,
+    errors: Vec<Json_>,
+    times: (i64, i64),
+) -> (bool, Json_) {
     let (started, completed) = times;
     let mut body = json!({
         "status": "COMPLETE", "results": results,
@@ -218,7 +230,7 @@ async fn create_edges(
     from: ObjectType,
     to: ObjectType,
     pairs: Vec<(i64, i64, Vec<AssociationType>)>,
-) -> ApiResult<(Vec<Json_>, Vec<Json_>)> {
+) -> ApiResult<(Vec<Json_>, Vec<EdgeRefusal>)> {
     let mut edges = Vec::new();
     let mut owners = Vec::new();
     for (index, (a, b, types)) in pairs.iter().enumerate() {
@@ -237,25 +249,63 @@ async fn create_edges(
         .associations
         .associate(auth.portal, from, to, edges, state.clock.now_ms())
         .await?;
-    let mut failed: Vec<Option<Vec<i64>>> = vec![None; pairs.len()];
+    let mut failed: Vec<Option<EdgeRefusal>> = vec![None; pairs.len()];
     for (index, outcome) in owners.into_iter().zip(outcomes) {
-        if let Err(missing) = outcome {
-            failed[index] = Some(missing);
+        if let Err(refusal) = outcome {
+            failed[index].get_or_insert(refusal);
         }
     }
     let mut results = Vec::new();
     let mut errors = Vec::new();
     for ((a, b, types), failure) in pairs.iter().zip(failed) {
         match failure {
-            Some(missing) => errors.push(missing_error(&missing)),
+            Some(refusal) => errors.push(refusal),
             None => results.push(json!({
                 "fromObjectTypeId": from.type_id(), "fromObjectId": a,
                 "toObjectTypeId": to.type_id(), "toObjectId": b,
-                "labels": types.iter().filter_map(|t| t.label).collect::<Vec<_>>(),
+                "labels": types.iter().filter_map(|t| t.label.as_deref()).collect::<Vec<_>>(),
             })),
         }
     }
     Ok((results, errors))
+}
+
+/// A refused edge as an entry of a batch answer's `errors[]`.
+fn refusal_json(refusal: &EdgeRefusal) -> Json_ {
+    match refusal {
+        EdgeRefusal::Missing(ids) => missing_error(ids),
+        EdgeRefusal::OverLimit { record_id, limit } => {
+            json!({"status": "error", "category": "VALIDATION_ERROR",
+                   "message": over_limit_message(*record_id, limit),
+                   "context": {"fromObjectId": [record_id.to_string()],
+                               "associationTypeId": [limit.type_id.to_string()]},
+                   "links": {}, "errors": []})
+        }
+    }
+}
+
+fn over_limit_message(record_id: i64, limit: &AssociationLimit) -> String {
+    format!(
+        "Record {record_id} already has the {} associations to {} of type {} that this portal allows",
+        limit.max_to_object_ids, limit.to, limit.type_id
+    )
+}
+
+/// A refused edge of a single-pair request as its error: 404 for missing records, 400 for
+/// an association limit.
+fn refusal_error(refusal: &EdgeRefusal) -> ApiError {
+    match refusal {
+        EdgeRefusal::Missing(ids) => ApiError::not_found(format!(
+            "Record {} does not exist",
+            ids.iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        EdgeRefusal::OverLimit { record_id, limit } => {
+            ApiError::validation(over_limit_message(*record_id, limit))
+        }
+    }
 }
 
 async fn batch(
@@ -316,7 +366,8 @@ async fn batch_create(
             resolve_specs(&catalog, from, to, &i.types)?,
         ));
     }
-    let (results, errors) = create_edges(state, auth, from, to, pairs).await?;
+    let (results, refused) = create_edges(state, auth, from, to, pairs).await?;
+    let errors = refused.iter().map(refusal_json).collect();
     let (partial, body) = batch_body(results, errors, (started, state.clock.now_ms()));
     let status = if partial {
         StatusCode::MULTI_STATUS
@@ -432,9 +483,10 @@ async fn batch_default(
         .ok_or_else(|| ApiError::validation("no default type"))?;
     let mut pairs = Vec::new();
     for i in &input.inputs {
-        pairs.push((i.from.id_value()?, i.to.id_value()?, vec![default]));
+        pairs.push((i.from.id_value()?, i.to.id_value()?, vec![default.clone()]));
     }
-    let (created, errors) = create_edges(&state, &auth, from, to, pairs).await?;
+    let (created, refused) = create_edges(&state, &auth, from, to, pairs).await?;
+    let errors = refused.iter().map(refusal_json).collect();
     let results = created
         .iter()
         .map(|r| {
@@ -467,20 +519,6 @@ async fn batch_labels_archive(
             .await?;
     }
     Ok(archive_answer(uri.path(), (started, state.clock.now_ms())))
-}
-
-async fn labels(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path((from, to)): Path<(String, String)>,
-) -> ApiResult<Json<Json_>> {
-    let Pair { from, to, catalog } = pair(&state, &auth, &from, &to, false).await?;
-    let results: Vec<Json_> = catalog
-        .types_between(from, to)
-        .iter()
-        .map(spec_json)
-        .collect();
-    Ok(Json(json!({ "results": results })))
 }
 
 async fn list_for_record(
@@ -525,7 +563,11 @@ async fn put_default(
         .default_type(from, to)
         .ok_or_else(|| ApiError::validation("no default type"))?;
     let (a, b) = (id_of(&from_id)?, id_of(&to_id)?);
-    let (created, _) = create_edges(&state, &auth, from, to, vec![(a, b, vec![default])]).await?;
+    let (created, refused) =
+        create_edges(&state, &auth, from, to, vec![(a, b, vec![default.clone()])]).await?;
+    if let Some(refusal) = refused.first() {
+        return Err(refusal_error(refusal));
+    }
     if created.is_empty() {
         return Err(ApiError::not_found(format!(
             "Record {a} or {b} does not exist"
@@ -548,7 +590,10 @@ async fn put_typed(
     let (a, b) = (id_of(&from_id)?, id_of(&to_id)?);
     let specs: Vec<Spec> = parse_json(&body)?;
     let types = resolve_specs(&catalog, from, to, &specs)?;
-    let (mut created, _) = create_edges(&state, &auth, from, to, vec![(a, b, types)]).await?;
+    let (mut created, refused) = create_edges(&state, &auth, from, to, vec![(a, b, types)]).await?;
+    if let Some(refusal) = refused.first() {
+        return Err(refusal_error(refusal));
+    }
     match created.pop() {
         Some(result) => Ok((StatusCode::CREATED, Json(result))),
         None => Err(ApiError::not_found(format!(

@@ -417,6 +417,14 @@ impl Batch<'_> {
         let ids = match failure {
             WriteFailure::NotFound(key) => vec![key.display()],
             WriteFailure::MissingAssociationTarget(id) => vec![id.to_string()],
+            WriteFailure::OverAssociationLimit { record_id, .. } => {
+                // 0 stands for the record the input would have created.
+                [*record_id]
+                    .iter()
+                    .filter(|id| **id != 0)
+                    .map(i64::to_string)
+                    .collect()
+            }
             WriteFailure::Duplicate { existing_id, .. } => vec![existing_id.to_string()],
         };
         InputError {

@@ -1,8 +1,10 @@
 //! The lists API on `/crm/v3/lists` and `/crm/lists/2026-03`: create MANUAL, SNAPSHOT and
 //! DYNAMIC lists, read by id, ids or name, delete, change memberships (MANUAL and SNAPSHOT
 //! only; the response key `recordsIdsAdded` is HubSpot's spelling), page members, and
-//! replace a DYNAMIC list's filters. A DYNAMIC list is evaluated when read, with the
-//! search predicate its filters translate to, so members and `size` follow the records.
+//! replace a DYNAMIC list's filters (folders, renames, restores and the other membership
+//! reads are in `list_folders`, `list_lifecycle` and `list_memberships`). A DYNAMIC list is
+//! evaluated when read, with the search predicate its filters translate to, so members and
+//! `size` follow the records. A deleted list is gone for every read until it is restored.
 //! Scopes `crm.lists.read` / `crm.lists.write`.
 
 use axum::extract::{Path, RawQuery, State};
@@ -22,9 +24,9 @@ use crate::domain::search::{
 use crate::domain::time::format_datetime;
 use crate::store::{ListDraft, ListRow, snapshot_members};
 
-const READ: &[&str] = &["crm.lists.read", "crm.lists.write"];
-const WRITE: &[&str] = &["crm.lists.write"];
-const MAX_MEMBER_PAGE: usize = 250;
+pub(super) const READ: &[&str] = &["crm.lists.read", "crm.lists.write"];
+pub(super) const WRITE: &[&str] = &["crm.lists.write"];
+pub(super) const MAX_MEMBER_PAGE: usize = 250;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -34,20 +36,26 @@ pub fn routes() -> Router<AppState> {
             "/object-type-id/{object_type_id}/name/{list_name}",
             get(by_name),
         )
+        .merge(super::list_folders::routes())
+        .merge(super::list_lifecycle::routes())
+        .merge(super::list_memberships::routes())
         .route("/{list_id}", get(one).delete(delete))
-        .route("/{list_id}/memberships", get(members))
+        .route(
+            "/{list_id}/memberships",
+            get(members).delete(super::list_memberships::remove_all),
+        )
         .route("/{list_id}/memberships/add", put(add))
         .route("/{list_id}/memberships/remove", put(remove))
         .route("/{list_id}/memberships/add-and-remove", put(add_and_remove))
         .route("/{list_id}/update-list-filters", put(update_filters))
 }
 
-fn list_id(text: &str) -> ApiResult<i64> {
+pub(super) fn list_id(text: &str) -> ApiResult<i64> {
     text.parse::<i64>()
         .map_err(|_| ApiError::validation(format!("{text:?} is not a list id")))
 }
 
-async fn load(state: &AppState, auth: &Auth, id: &str) -> ApiResult<ListRow> {
+pub(super) async fn load(state: &AppState, auth: &Auth, id: &str) -> ApiResult<ListRow> {
     let id = list_id(id)?;
     state
         .store
@@ -68,12 +76,16 @@ fn branch_groups(state: &AppState, branch: &Json_) -> ApiResult<Vec<RawFilterGro
     }
 }
 
-fn is_dynamic(list: &ListRow) -> bool {
+pub(super) fn is_dynamic(list: &ListRow) -> bool {
     list.processing_type == ProcessingType::Dynamic
 }
 
 /// The predicate of a DYNAMIC list, optionally restricted to ids above `after`.
-async fn predicate(state: &AppState, list: &ListRow, after: Option<i64>) -> ApiResult<Predicate> {
+pub(super) async fn predicate(
+    state: &AppState,
+    list: &ListRow,
+    after: Option<i64>,
+) -> ApiResult<Predicate> {
     let schema = state
         .store
         .schemas
@@ -114,7 +126,11 @@ async fn size(state: &AppState, list: &ListRow) -> ApiResult<u64> {
     }
 }
 
-async fn list_json(state: &AppState, list: &ListRow, include_filters: bool) -> ApiResult<Json_> {
+pub(super) async fn list_json(
+    state: &AppState,
+    list: &ListRow,
+    include_filters: bool,
+) -> ApiResult<Json_> {
     let mut body = json!({
         "listId": list.id.to_string(), "listVersion": list.list_version, "name": list.name,
         "objectTypeId": list.object.type_id(), "processingType": list.processing_type.as_str(),
@@ -192,6 +208,7 @@ async fn create(
         list_version: 1,
         created_at: 0,
         updated_at: 0,
+        folder_id: 0,
     };
     predicate(&state, &probe, None).await?;
     if processing == ProcessingType::Snapshot {
@@ -377,11 +394,16 @@ async fn delete(
 ) -> ApiResult<axum::http::StatusCode> {
     auth.require(WRITE)?;
     let list = load(&state, &auth, &id).await?;
-    state.store.lists.delete_list(auth.portal, list.id).await?;
+    let now = state.clock.now_ms();
+    state
+        .store
+        .lists
+        .delete_list(auth.portal, list.id, now)
+        .await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
-fn ids(values: &[Json_]) -> ApiResult<Vec<i64>> {
+pub(super) fn ids(values: &[Json_]) -> ApiResult<Vec<i64>> {
     values
         .iter()
         .map(|v| {

@@ -5,6 +5,7 @@
 //! console's embedded files at `/`. It reads and writes only through the store's roles; it
 //! never imports `jobs` (an export is enqueued by creating its row).
 
+mod association_schema;
 pub(crate) mod associations;
 pub mod auth;
 mod batch;
@@ -14,6 +15,9 @@ mod error_shape;
 mod export_log;
 pub mod exports;
 pub mod extract;
+mod list_folders;
+mod list_lifecycle;
+mod list_memberships;
 mod lists;
 mod ops;
 mod owners;

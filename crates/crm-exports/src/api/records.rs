@@ -68,6 +68,16 @@ pub fn write_failure_error(schema: &ObjectSchema, failure: &WriteFailure) -> Api
             "Cannot associate: record {id} does not exist in this portal"
         ))
         .with_context("ids", vec![id.to_string()]),
+        WriteFailure::OverAssociationLimit { record_id, limit } => {
+            let who = match record_id {
+                0 => "the new record".to_string(),
+                id => format!("record {id}"),
+            };
+            ApiError::validation(format!(
+                "Cannot associate: {who} would have more than the {} associations of type {} to {} that this portal allows",
+                limit.max_to_object_ids, limit.type_id, limit.to
+            ))
+        }
         WriteFailure::NotFound(key) => ApiError::not_found(format!(
             "No {} with id {} exists",
             schema.object.singular(),

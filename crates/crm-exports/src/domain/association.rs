@@ -1,7 +1,10 @@
 //! Association types: HubSpot's HUBSPOT_DEFINED type ids between the standard objects, and
-//! the USER_DEFINED ones a portal's custom object schemas define. Each is directional with an
-//! inverse, so an edge created from one side is read from either. The unlabeled type of a
-//! pair is its default ("the most generic" type).
+//! the USER_DEFINED ones of a portal (its custom object schemas' types and the custom labels
+//! made through the labels API). Each is directional with an inverse, so an edge created
+//! from one side is read from either. The unlabeled type of a pair is its default ("the most
+//! generic" type).
+
+use std::sync::{Arc, LazyLock};
 
 use super::ObjectType;
 use super::custom_object::AssociationDefinition;
@@ -31,16 +34,20 @@ impl Category {
 }
 
 /// One directional association type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AssociationType {
     pub from: ObjectType,
     pub to: ObjectType,
     pub type_id: i64,
     pub inverse_id: i64,
-    /// `Some("Primary")` for the primary types; unlabeled types have none.
-    pub label: Option<&'static str>,
+    /// `Some("Primary")` for the primary types, a custom label's text for custom labels;
+    /// unlabeled types have none. Shared: the catalog hands out types for every edge read.
+    pub label: Option<Arc<str>>,
     pub category: Category,
 }
+
+/// HubSpot's one built-in label, shared rather than allocated per lookup.
+static PRIMARY: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("Primary"));
 
 use ObjectType::{Companies as CO, Contacts as CT, Deals as DE, Tickets as TI};
 
@@ -85,44 +92,57 @@ impl AssociationCatalog {
 
     /// Every type from `from` to `to`, unlabeled first.
     pub fn types_between(&self, from: ObjectType, to: ObjectType) -> Vec<AssociationType> {
-        let builtin = PAIRS.iter().map(|&(a, b, id, inverse, label)| {
-            (a, b, id, inverse, label, Category::HubspotDefined)
-        });
-        let defined = self.defined.iter().map(|d| {
-            (
-                d.from,
-                d.to,
-                d.type_id,
-                d.inverse_id,
-                None,
-                Category::UserDefined,
-            )
-        });
         let mut found = Vec::new();
-        for (a, b, id, inverse, label, category) in builtin.chain(defined) {
+        let mut push = |type_id, inverse_id, label: Option<Arc<str>>, category| {
+            found.push(AssociationType {
+                from,
+                to,
+                type_id,
+                inverse_id,
+                label,
+                category,
+            });
+        };
+        for &(a, b, id, inverse, label) in PAIRS {
+            let label = label.map(|_| PRIMARY.clone());
             if a == from && b == to {
-                found.push(AssociationType {
-                    from,
-                    to,
-                    type_id: id,
-                    inverse_id: inverse,
-                    label,
-                    category,
-                });
+                push(id, inverse, label.clone(), Category::HubspotDefined);
             }
             if b == from && a == to && a != b {
-                found.push(AssociationType {
-                    from,
-                    to,
-                    type_id: inverse,
-                    inverse_id: id,
-                    label,
-                    category,
-                });
+                push(inverse, id, label, Category::HubspotDefined);
+            }
+        }
+        for d in &self.defined {
+            if d.from == from && d.to == to {
+                push(
+                    d.type_id,
+                    d.inverse_id,
+                    d.label.clone(),
+                    Category::UserDefined,
+                );
+            }
+            // An object to itself reads the other direction only when it has its own id.
+            if d.to == from && d.from == to && (d.from != d.to || d.type_id != d.inverse_id) {
+                let label = d.inverse_label.clone().or_else(|| d.label.clone());
+                push(d.inverse_id, d.type_id, label, Category::UserDefined);
             }
         }
         found.sort_by_key(|t| t.label.is_some());
         found
+    }
+
+    /// The custom label (a definition made by the labels API) holding `type_id` in either
+    /// direction between `from` and `to`.
+    pub fn custom_label(
+        &self,
+        from: ObjectType,
+        to: ObjectType,
+        type_id: i64,
+    ) -> Option<&AssociationDefinition> {
+        self.defined.iter().filter(|d| d.is_label()).find(|d| {
+            (d.from == from && d.to == to && d.type_id == type_id)
+                || (d.from == to && d.to == from && d.inverse_id == type_id)
+        })
     }
 
     /// The unlabeled type of a pair, used by "associate default".
@@ -160,6 +180,10 @@ impl AssociationCatalog {
             return d.name.clone();
         }
         if let Some(d) = self.defined.iter().find(|d| d.inverse_id == t.type_id) {
+            // A label keeps its one name from both sides; a schema's type reads reversed.
+            if d.is_label() {
+                return d.name.clone();
+            }
             return match d.name.split_once("_to_") {
                 Some((a, b)) => format!("{b}_to_{a}"),
                 None => d.name.clone(),
@@ -188,6 +212,8 @@ mod tests {
             to: CT,
             name: "car_to_contact".into(),
             created_at: 0,
+            label: None,
+            inverse_label: None,
         }])
     }
 
@@ -212,7 +238,7 @@ mod tests {
         assert_eq!(standard.default_type(CO, CT).unwrap().type_id, 280);
         assert_eq!(standard.default_type(DE, CT).unwrap().type_id, 3);
         assert_eq!(
-            standard.find_type(CO, TI, 25).unwrap().label,
+            standard.find_type(CO, TI, 25).unwrap().label.as_deref(),
             Some("Primary")
         );
         assert_eq!(standard.default_type(CAR, CT), None);

@@ -2,6 +2,8 @@
 //! its name, labels, display and search settings and the association types defined for it,
 //! plus the rules a new schema must meet and the system properties every custom object gets.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::ObjectType;
@@ -48,8 +50,10 @@ pub struct Labels {
     pub plural: String,
 }
 
-/// An association type defined for a custom object, from `from` to `to`; its inverse (read
-/// from the other side) has its own type id.
+/// A USER_DEFINED association type from `from` to `to`: the unlabeled type a custom object
+/// schema defines, or a custom label made through the labels API (`label` set). Its inverse
+/// (read from the other side) has its own type id, except an unpaired label of an object to
+/// itself; `inverse_label` is a paired label's text read from the other side.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AssociationDefinition {
     pub type_id: i64,
@@ -58,6 +62,15 @@ pub struct AssociationDefinition {
     pub to: ObjectType,
     pub name: String,
     pub created_at: i64,
+    pub label: Option<Arc<str>>,
+    pub inverse_label: Option<Arc<str>>,
+}
+
+impl AssociationDefinition {
+    /// Whether the labels API made it (a schema's own association types have no label).
+    pub fn is_label(&self) -> bool {
+        self.label.is_some()
+    }
 }
 
 /// What the schemas API hands the store to create a custom object, checked already.

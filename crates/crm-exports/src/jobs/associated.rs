@@ -1,8 +1,10 @@
 //! Association columns of an export: for each associated object type, the associated record
 //! ids (`Associated Company IDs`) and, when asked, their primary display values
 //! (`Associated Company`), and per labeled type with `includeLabeledAssociations` the ids
-//! holding that label (`Associated Company IDs (Primary)`), each `;`-joined and capped at 1,000 per row unless the request
-//! lifts the cap. Looked up a batch of rows at a time from the export's blocking thread.
+//! holding that label (`Associated Company IDs (Primary)`, or a custom label's text:
+//! `Associated Company IDs (Manager)`), each `;`-joined and capped at 1,000 per row unless
+//! the request lifts the cap. Looked up a batch of rows at a time from the export's
+//! blocking thread.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -61,7 +63,7 @@ impl AssociationColumns {
                 headers.push(format!(
                     "Associated {} IDs ({})",
                     t.label,
-                    labeled.label.unwrap_or_default()
+                    labeled.label.as_deref().unwrap_or_default()
                 ));
             }
         }

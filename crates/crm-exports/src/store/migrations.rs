@@ -20,6 +20,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     6 => "0006_custom_objects.sql",
     7 => "0007_expected_record_count.sql",
     8 => "0008_truncated_cells.sql",
+    9 => "0009_labels_limits_list_folders.sql",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -31,6 +32,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     6 => "0006_custom_objects.sql",
     7 => "0007_expected_record_count.sql",
     8 => "0008_truncated_cells.sql",
+    9 => "0009_labels_limits_list_folders.sql",
 );
 
 #[cfg(test)]

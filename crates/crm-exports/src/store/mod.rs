@@ -19,8 +19,8 @@ use std::sync::Arc;
 
 pub use self::error::{Cause, StoreError, StoreResult, with_causes};
 pub use self::roles::{
-    Associations, CustomObjects, ExportQueue, Lists, Owners, Portals, RecordStream, Records,
-    Schemas,
+    Associations, CustomObjects, ExportQueue, ListFolders, Lists, Owners, Portals, RecordStream,
+    Records, Schemas,
 };
 pub use self::types::*;
 use crate::domain::ObjectType;
@@ -35,6 +35,7 @@ pub trait Store:
     + Records
     + Associations
     + Lists
+    + ListFolders
     + Owners
     + ExportQueue
     + RecordStream
@@ -48,6 +49,7 @@ impl<T> Store for T where
         + Records
         + Associations
         + Lists
+        + ListFolders
         + Owners
         + ExportQueue
         + RecordStream
@@ -65,6 +67,7 @@ pub struct Stores {
     pub records: Arc<dyn Records>,
     pub associations: Arc<dyn Associations>,
     pub lists: Arc<dyn Lists>,
+    pub list_folders: Arc<dyn ListFolders>,
     pub owners: Arc<dyn Owners>,
     pub exports: Arc<dyn ExportQueue>,
     pub stream: Arc<dyn RecordStream>,
@@ -79,6 +82,7 @@ impl From<SharedStore> for Stores {
             records: store.clone(),
             associations: store.clone(),
             lists: store.clone(),
+            list_folders: store.clone(),
             owners: store.clone(),
             exports: store.clone(),
             stream: store,

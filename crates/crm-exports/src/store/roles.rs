@@ -1,6 +1,6 @@
 //! The store's roles, one trait per kind of caller need, none over 15 methods: tokens and
 //! portals, schemas and properties, custom objects and association definitions, records,
-//! associations, lists, owners, the export queue, and the record stream an export reads.
+//! associations, lists, list folders, owners, the export queue, and the record stream an export reads.
 //! Callers hold the roles they use ([`super::Stores`]); both databases implement every role
 //! through one generic implementation (`database/`).
 
@@ -10,8 +10,9 @@ use async_trait::async_trait;
 
 use super::StoreResult;
 use super::types::{
-    BatchSink, Edge, ExportLogPage, ExportOutcome, ExportQuota, ExportRow, ListDraft, ListRow,
-    MembershipChange, PortalId, RecordKey, TokenInfo, Visibility, WriteFailure, WriteOp, Written,
+    AssociationLimit, BatchSink, Edge, EdgeRefusal, ExportLogPage, ExportOutcome, ExportQuota,
+    ExportRow, FolderChange, LabelDraft, ListDraft, ListFolder, ListRow, MembershipChange,
+    PortalId, RecordKey, TokenInfo, Visibility, WriteFailure, WriteOp, Written,
 };
 use crate::domain::association::AssociationCatalog;
 use crate::domain::custom_object::{
@@ -112,8 +113,34 @@ pub trait CustomObjects: Send + Sync {
         object: ObjectType,
         type_id: i64,
     ) -> StoreResult<bool>;
-    /// Every association type `portal` knows: HubSpot's and its custom definitions.
+    /// Every association type `portal` knows: HubSpot's, its custom objects' and its
+    /// custom labels.
     async fn association_catalog(&self, portal: PortalId) -> StoreResult<AssociationCatalog>;
+    /// Creates a custom label from `from` to `to`; `Conflict` when its name is taken.
+    async fn create_association_label(
+        &self,
+        portal: PortalId,
+        pair: (ObjectType, ObjectType),
+        draft: LabelDraft,
+        now: i64,
+    ) -> StoreResult<AssociationDefinition>;
+    /// Changes the text of the custom label holding `type_id` from `pair.0` to `pair.1`
+    /// (`inverse_label` is the text read the other way); false when there is none.
+    async fn update_association_label(
+        &self,
+        portal: PortalId,
+        pair: (ObjectType, ObjectType),
+        type_id: i64,
+        label: String,
+        inverse_label: Option<String>,
+    ) -> StoreResult<bool>;
+    /// Deletes a custom label with its edges and limits; false when there is none.
+    async fn delete_association_label(
+        &self,
+        portal: PortalId,
+        pair: (ObjectType, ObjectType),
+        type_id: i64,
+    ) -> StoreResult<bool>;
 }
 
 /// Records: write, read, list, search, archive.
@@ -171,8 +198,8 @@ pub trait Records: Send + Sync {
 /// Associations between records.
 #[async_trait]
 pub trait Associations: Send + Sync {
-    /// Creates the edges whose two records are live in the portal; the others come back
-    /// as the ids that are missing.
+    /// Creates the edges whose two records are live in the portal and within the
+    /// association limits; the others come back with the reason.
     async fn associate(
         &self,
         portal: PortalId,
@@ -180,7 +207,7 @@ pub trait Associations: Send + Sync {
         to: ObjectType,
         edges: Vec<Edge>,
         now: i64,
-    ) -> StoreResult<Vec<Result<(), Vec<i64>>>>;
+    ) -> StoreResult<Vec<Result<(), EdgeRefusal>>>;
     /// `(from_id, to_id, type_id)` for each of `from_ids`, ordered by from, to and type.
     async fn read_associations(
         &self,
@@ -198,6 +225,28 @@ pub trait Associations: Send + Sync {
         to: ObjectType,
         pairs: Vec<(i64, i64)>,
         types: Option<Vec<(i64, i64)>>,
+    ) -> StoreResult<usize>;
+    /// The portal's association limits; with `pair`, those from its first type to its second.
+    async fn association_limits(
+        &self,
+        portal: PortalId,
+        pair: Option<(ObjectType, ObjectType)>,
+    ) -> StoreResult<Vec<AssociationLimit>>;
+    /// Sets limits: with `replace` only those already set, otherwise only new ones. True
+    /// for each limit written.
+    async fn set_association_limits(
+        &self,
+        portal: PortalId,
+        limits: Vec<AssociationLimit>,
+        replace: bool,
+        now: i64,
+    ) -> StoreResult<Vec<bool>>;
+    /// Removes the limits of these type ids from `pair.0` to `pair.1`; returns how many.
+    async fn purge_association_limits(
+        &self,
+        portal: PortalId,
+        pair: (ObjectType, ObjectType),
+        type_ids: Vec<i64>,
     ) -> StoreResult<usize>;
 }
 
@@ -219,7 +268,33 @@ pub trait Lists: Send + Sync {
         object: ObjectType,
         name: &str,
     ) -> StoreResult<Option<ListRow>>;
-    async fn delete_list(&self, portal: PortalId, id: i64) -> StoreResult<bool>;
+    /// Marks a live list deleted, keeping it restorable; false when there is none.
+    async fn delete_list(&self, portal: PortalId, id: i64, now: i64) -> StoreResult<bool>;
+    /// Brings back a list deleted at or after `since`, with its members; `None` when there
+    /// is no such deleted list, `Conflict` when a live list has taken its name.
+    async fn restore_list(
+        &self,
+        portal: PortalId,
+        id: i64,
+        since: i64,
+        now: i64,
+    ) -> StoreResult<Option<ListRow>>;
+    /// Renames a live list; `Conflict` when another list of its object type has the name.
+    async fn rename_list(
+        &self,
+        portal: PortalId,
+        id: i64,
+        name: String,
+        now: i64,
+    ) -> StoreResult<Option<ListRow>>;
+    /// Puts a live list into a folder (0: the root); false when there is no such list.
+    async fn move_list(
+        &self,
+        portal: PortalId,
+        id: i64,
+        folder: i64,
+        now: i64,
+    ) -> StoreResult<bool>;
     async fn update_list_filters(
         &self,
         portal: PortalId,
@@ -244,6 +319,45 @@ pub trait Lists: Send + Sync {
         limit: usize,
     ) -> StoreResult<Vec<(i64, i64)>>;
     async fn count_list_members(&self, list: ListRow) -> StoreResult<u64>;
+    /// Like [`Lists::list_members`], in join order after `(added_at, record_id)`.
+    async fn list_members_by_join(
+        &self,
+        list: ListRow,
+        after: Option<(i64, i64)>,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, i64)>>;
+    /// Removes every member of a MANUAL or SNAPSHOT list; returns how many there were.
+    async fn clear_list_members(&self, list: ListRow) -> StoreResult<u64>;
+    /// The live MANUAL and SNAPSHOT lists holding a record, with when it joined each.
+    async fn record_lists(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        record_id: i64,
+    ) -> StoreResult<Vec<(ListRow, i64)>>;
+}
+
+/// List folders, a tree per portal under the root folder (0).
+#[async_trait]
+pub trait ListFolders: Send + Sync {
+    /// Every folder of the portal, by id.
+    async fn list_folders(&self, portal: PortalId) -> StoreResult<Vec<ListFolder>>;
+    async fn create_list_folder(
+        &self,
+        portal: PortalId,
+        name: String,
+        parent_id: i64,
+        now: i64,
+    ) -> StoreResult<ListFolder>;
+    /// Renames or moves a folder; `None` when there is no such folder.
+    async fn change_list_folder(
+        &self,
+        portal: PortalId,
+        id: i64,
+        change: FolderChange,
+        now: i64,
+    ) -> StoreResult<Option<ListFolder>>;
+    async fn delete_list_folder(&self, portal: PortalId, id: i64) -> StoreResult<bool>;
 }
 
 /// Owners, the people `hubspot_owner_id` names.

@@ -76,6 +76,12 @@ pub struct NewEdge {
 pub enum WriteFailure {
     /// An inline association names a record that is not live in the portal.
     MissingAssociationTarget(i64),
+    /// An inline association would give `record_id` (0: the record being created) more
+    /// associations of `limit.type_id` than the portal's association limit allows.
+    OverAssociationLimit {
+        record_id: i64,
+        limit: AssociationLimit,
+    },
     NotFound(RecordKey),
     /// A unique property already holds this value on another record.
     Duplicate {
@@ -185,6 +191,37 @@ pub struct Edge {
     pub inverse_id: i64,
 }
 
+/// A custom association label to create: its internal name, its text, and for a paired
+/// label the text read from the other side.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabelDraft {
+    pub name: String,
+    pub label: String,
+    pub inverse_label: Option<String>,
+}
+
+/// A limit on how many records of `to` one record of `from` may be associated with through
+/// the directional type `type_id` (HubSpot's `maxToObjectIds`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AssociationLimit {
+    pub from: ObjectType,
+    pub to: ObjectType,
+    pub type_id: i64,
+    pub max_to_object_ids: i64,
+}
+
+/// Why an edge was not created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EdgeRefusal {
+    /// These of its record ids are not live records of the portal.
+    Missing(Vec<i64>),
+    /// `record_id` already has `limit.max_to_object_ids` associations of `limit.type_id`.
+    OverLimit {
+        record_id: i64,
+        limit: AssociationLimit,
+    },
+}
+
 /// A list as stored. `filter_groups` is the search predicate of a DYNAMIC (or SNAPSHOT) list.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListRow {
@@ -196,6 +233,26 @@ pub struct ListRow {
     pub filter_branch: Option<serde_json::Value>,
     pub filter_groups: Vec<RawFilterGroup>,
     pub list_version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// The folder holding it; 0 is the root folder.
+    pub folder_id: i64,
+}
+
+/// A change to a list folder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FolderChange {
+    Rename(String),
+    /// Under another parent folder (0: the root).
+    Move(i64),
+}
+
+/// A list folder; `parent_id` 0 is the root folder, which is not stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListFolder {
+    pub id: i64,
+    pub name: String,
+    pub parent_id: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -1,8 +1,10 @@
 //! End-to-end tests over HTTP against the real app on a random port.
 
+mod association_schema;
 mod associations;
 mod custom_objects;
 mod helpers;
+mod list_operations;
 mod lists;
 mod owners;
 mod pipelines;

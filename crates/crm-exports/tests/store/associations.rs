@@ -1,7 +1,7 @@
 //! Associations: edges in both directions, missing ends reported, archived ends hidden.
 
 use crm_exports::domain::ObjectType;
-use crm_exports::store::{Edge, NewEdge, RecordKey, SharedStore, WriteOp};
+use crm_exports::store::{Edge, EdgeRefusal, NewEdge, RecordKey, SharedStore, WriteOp};
 
 use crate::contract_tests;
 use crate::fixtures::{CONTACTS, NOW, contact, portal};
@@ -61,7 +61,16 @@ async fn an_association_reads_from_both_sides_and_reports_missing_records(store:
         )
         .await
         .unwrap();
-    assert_eq!(outcomes, vec![Ok(()), Ok(()), Ok(()), Err(vec![5]), Ok(())]);
+    assert_eq!(
+        outcomes,
+        vec![
+            Ok(()),
+            Ok(()),
+            Ok(()),
+            Err(EdgeRefusal::Missing(vec![5])),
+            Ok(())
+        ]
+    );
     let from_contacts = store
         .read_associations(portal, CONTACTS, COMPANIES, vec![bob, ann])
         .await
@@ -90,7 +99,7 @@ async fn an_association_reads_from_both_sides_and_reports_missing_records(store:
         .associate(other, CONTACTS, COMPANIES, vec![edge(ann, acme, 1)], NOW)
         .await
         .unwrap();
-    assert_eq!(foreign, vec![Err(vec![ann, acme])]);
+    assert_eq!(foreign, vec![Err(EdgeRefusal::Missing(vec![ann, acme]))]);
 }
 
 async fn dissociating_removes_one_type_or_all_in_both_directions(store: SharedStore) {

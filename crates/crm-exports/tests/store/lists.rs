@@ -14,7 +14,7 @@ contract_tests!(
     a_manual_list_keeps_live_members_and_reports_missing_ones,
     list_names_are_unique_per_object_ignoring_case,
     a_dynamic_list_evaluates_its_stored_filters,
-    a_deleted_list_is_gone_with_its_members,
+    a_deleted_list_is_gone_until_restored_with_its_members,
 );
 
 fn draft(name: &str, processing_type: &str, members: Vec<i64>) -> ListDraft {
@@ -152,22 +152,60 @@ async fn a_dynamic_list_evaluates_its_stored_filters(store: SharedStore) {
     assert!(missing.is_none());
 }
 
-async fn a_deleted_list_is_gone_with_its_members(store: SharedStore) {
+async fn a_deleted_list_is_gone_until_restored_with_its_members(store: SharedStore) {
     let portal = portal(&store).await;
     let a = contact(&store, portal, &[("firstname", "a")]).await;
     let list = store
         .create_list(portal, draft("Gone", "SNAPSHOT", vec![a]), NOW)
         .await
         .unwrap();
-    assert!(store.delete_list(portal, list.id).await.unwrap());
-    assert!(!store.delete_list(portal, list.id).await.unwrap());
+    assert!(store.delete_list(portal, list.id, NOW + 5).await.unwrap());
+    assert!(!store.delete_list(portal, list.id, NOW + 6).await.unwrap());
     assert!(store.get_list(portal, list.id).await.unwrap().is_none());
-    assert_eq!(store.count_list_members(list).await.unwrap(), 0);
-    // The name is free again.
+    assert!(store.portal_lists(portal).await.unwrap().is_empty());
+    assert!(
+        store
+            .find_list(portal, CONTACTS, "Gone")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Deleted before the window: not restorable; within it: back with its member.
+    let late = store
+        .restore_list(portal, list.id, NOW + 6, NOW + 7)
+        .await
+        .unwrap();
+    assert!(late.is_none());
+    let back = store
+        .restore_list(portal, list.id, NOW, NOW + 7)
+        .await
+        .unwrap()
+        .expect("restored");
+    assert_eq!(back.updated_at, NOW + 7);
+    assert_eq!(
+        store.list_members(back.clone(), 0, 10).await.unwrap(),
+        vec![(a, NOW)]
+    );
+    // Deleted again, its name is free; taken, the list cannot come back under it.
+    assert!(store.delete_list(portal, list.id, NOW + 8).await.unwrap());
     assert!(
         store
             .create_list(portal, draft("gone", "MANUAL", vec![]), NOW)
             .await
             .is_ok()
+    );
+    let clash = store.restore_list(portal, list.id, NOW, NOW + 9).await;
+    assert!(
+        matches!(clash, Err(StoreError::Conflict { .. })),
+        "{clash:?}"
+    );
+    // Another portal cannot restore it.
+    let other = crate::fixtures::portal(&store).await;
+    assert!(
+        store
+            .restore_list(other, list.id, NOW, NOW + 9)
+            .await
+            .unwrap()
+            .is_none()
     );
 }

@@ -5,10 +5,12 @@
 mod backends;
 mod fixtures;
 
+mod association_schema;
 mod associations;
 mod batches;
 mod custom_objects;
 mod exports;
+mod list_operations;
 mod lists;
 mod owners;
 mod portals;

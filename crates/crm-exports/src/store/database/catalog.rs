@@ -16,8 +16,8 @@ use crate::domain::custom_object::{
 use crate::domain::property::{PropertyDefinition, PropertyGroup};
 use crate::domain::schema::ObjectSchema;
 use crate::store::sql::exec::op;
-use crate::store::sql::{custom_objects, portals, schemas};
-use crate::store::{CustomObjects, PortalId, Portals, Schemas, StoreResult, TokenInfo};
+use crate::store::sql::{association_labels, custom_objects, portals, schemas};
+use crate::store::{CustomObjects, LabelDraft, PortalId, Portals, Schemas, StoreResult, TokenInfo};
 
 #[async_trait]
 impl<B: Backend> Portals for Database<B> {
@@ -242,5 +242,59 @@ impl<B: Backend> CustomObjects for Database<B> {
             }))
             .await?;
         Ok(AssociationCatalog::new(definitions))
+    }
+
+    async fn create_association_label(
+        &self,
+        portal: PortalId,
+        (from, to): (ObjectType, ObjectType),
+        draft: LabelDraft,
+        now: i64,
+    ) -> StoreResult<AssociationDefinition> {
+        let created = self
+            .write(op(move |e| {
+                Box::pin(async move {
+                    association_labels::create(e, portal, from, to, &draft, now).await
+                })
+            }))
+            .await;
+        // A custom object's schema lists its association types.
+        self.forget_portal_schemas(portal);
+        created
+    }
+
+    async fn update_association_label(
+        &self,
+        portal: PortalId,
+        pair: (ObjectType, ObjectType),
+        type_id: i64,
+        label: String,
+        inverse_label: Option<String>,
+    ) -> StoreResult<bool> {
+        let updated = self
+            .write(op(move |e| {
+                Box::pin(async move {
+                    let inverse = inverse_label.as_deref();
+                    association_labels::update(e, portal, pair, type_id, &label, inverse).await
+                })
+            }))
+            .await;
+        self.forget_portal_schemas(portal);
+        updated
+    }
+
+    async fn delete_association_label(
+        &self,
+        portal: PortalId,
+        pair: (ObjectType, ObjectType),
+        type_id: i64,
+    ) -> StoreResult<bool> {
+        let deleted = self
+            .write(op(move |e| {
+                Box::pin(association_labels::delete(e, portal, pair, type_id))
+            }))
+            .await;
+        self.forget_portal_schemas(portal);
+        deleted
     }
 }

@@ -12,10 +12,10 @@ use crate::domain::search::{Predicate, RawFilterGroup};
 use crate::domain::{ObjectType, Record};
 use crate::store::sql::exec::op;
 use crate::store::sql::schemas::known_or_load;
-use crate::store::sql::{associations, lists, owners, records, writes};
+use crate::store::sql::{association_limits, associations, lists, owners, records, writes};
 use crate::store::{
-    Associations, Edge, ListDraft, ListRow, Lists, MembershipChange, Owners, PortalId, RecordKey,
-    Records, StoreResult, Visibility, WriteFailure, WriteOp, Written,
+    AssociationLimit, Associations, Edge, EdgeRefusal, ListDraft, ListRow, Lists, MembershipChange,
+    Owners, PortalId, RecordKey, Records, StoreResult, Visibility, WriteFailure, WriteOp, Written,
 };
 
 #[async_trait]
@@ -127,9 +127,45 @@ impl<B: Backend> Associations for Database<B> {
         to: ObjectType,
         edges: Vec<Edge>,
         now: i64,
-    ) -> StoreResult<Vec<Result<(), Vec<i64>>>> {
+    ) -> StoreResult<Vec<Result<(), EdgeRefusal>>> {
         self.write(op(move |e| {
             Box::pin(async move { associations::associate(e, portal, from, to, &edges, now).await })
+        }))
+        .await
+    }
+
+    async fn association_limits(
+        &self,
+        portal: PortalId,
+        pair: Option<(ObjectType, ObjectType)>,
+    ) -> StoreResult<Vec<AssociationLimit>> {
+        self.read(op(move |e| {
+            Box::pin(association_limits::list(e, portal, pair))
+        }))
+        .await
+    }
+
+    async fn set_association_limits(
+        &self,
+        portal: PortalId,
+        limits: Vec<AssociationLimit>,
+        replace: bool,
+        now: i64,
+    ) -> StoreResult<Vec<bool>> {
+        self.write(op(move |e| {
+            Box::pin(async move { association_limits::set(e, portal, &limits, replace, now).await })
+        }))
+        .await
+    }
+
+    async fn purge_association_limits(
+        &self,
+        portal: PortalId,
+        pair: (ObjectType, ObjectType),
+        type_ids: Vec<i64>,
+    ) -> StoreResult<usize> {
+        self.write(op(move |e| {
+            Box::pin(async move { association_limits::purge(e, portal, pair, &type_ids).await })
         }))
         .await
     }
@@ -201,9 +237,48 @@ impl<B: Backend> Lists for Database<B> {
         .await
     }
 
-    async fn delete_list(&self, portal: PortalId, id: i64) -> StoreResult<bool> {
-        self.write(op(move |e| Box::pin(lists::delete(e, portal, id))))
+    async fn delete_list(&self, portal: PortalId, id: i64, now: i64) -> StoreResult<bool> {
+        self.write(op(move |e| Box::pin(lists::delete(e, portal, id, now))))
             .await
+    }
+
+    async fn restore_list(
+        &self,
+        portal: PortalId,
+        id: i64,
+        since: i64,
+        now: i64,
+    ) -> StoreResult<Option<ListRow>> {
+        self.write(op(move |e| {
+            Box::pin(lists::restore(e, portal, id, since, now))
+        }))
+        .await
+    }
+
+    async fn rename_list(
+        &self,
+        portal: PortalId,
+        id: i64,
+        name: String,
+        now: i64,
+    ) -> StoreResult<Option<ListRow>> {
+        self.write(op(move |e| {
+            Box::pin(async move { lists::rename(e, portal, id, &name, now).await })
+        }))
+        .await
+    }
+
+    async fn move_list(
+        &self,
+        portal: PortalId,
+        id: i64,
+        folder: i64,
+        now: i64,
+    ) -> StoreResult<bool> {
+        self.write(op(move |e| {
+            Box::pin(lists::move_to_folder(e, portal, id, folder, now))
+        }))
+        .await
     }
 
     async fn update_list_filters(
@@ -250,6 +325,37 @@ impl<B: Backend> Lists for Database<B> {
     async fn count_list_members(&self, list: ListRow) -> StoreResult<u64> {
         self.read(op(move |e| {
             Box::pin(async move { lists::count(e, &list).await })
+        }))
+        .await
+    }
+
+    async fn list_members_by_join(
+        &self,
+        list: ListRow,
+        after: Option<(i64, i64)>,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, i64)>> {
+        self.read(op(move |e| {
+            Box::pin(async move { lists::members_by_join(e, &list, after, limit).await })
+        }))
+        .await
+    }
+
+    async fn clear_list_members(&self, list: ListRow) -> StoreResult<u64> {
+        self.write(op(move |e| {
+            Box::pin(async move { lists::clear(e, &list).await })
+        }))
+        .await
+    }
+
+    async fn record_lists(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        record_id: i64,
+    ) -> StoreResult<Vec<(ListRow, i64)>> {
+        self.read(op(move |e| {
+            Box::pin(lists::holding(e, portal, object, record_id))
         }))
         .await
     }

@@ -6,6 +6,7 @@
 
 mod catalog;
 mod data;
+mod folders;
 mod queue;
 
 use std::future::Future;

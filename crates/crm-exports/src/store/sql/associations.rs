@@ -2,12 +2,13 @@
 //! read from either side is a primary-key range scan. Edges to archived records stay
 //! stored (a restore brings them back) but are not read.
 
+use super::association_limits;
 use super::builder::{Param, Sql};
 use super::dialect::table_name;
 use super::exec::{Exec, rows};
 use super::records::is_live;
 use crate::domain::ObjectType;
-use crate::store::{Edge, PortalId, StoreResult};
+use crate::store::{Edge, EdgeRefusal, PortalId, StoreResult};
 
 const INSERT: &str = "INSERT INTO associations \
      (portal_id, from_type, from_id, to_type, to_id, type_id, created_at) \
@@ -49,8 +50,8 @@ pub async fn insert_edge(
     Ok(())
 }
 
-/// Creates each edge whose two records are live in the portal; the others report the ids
-/// that are missing.
+/// Creates each edge whose two records are live in the portal and that takes neither over
+/// an association limit; the others report why not.
 pub async fn associate(
     e: &mut dyn Exec,
     portal: PortalId,
@@ -58,7 +59,8 @@ pub async fn associate(
     to: ObjectType,
     edges: &[Edge],
     now: i64,
-) -> StoreResult<Vec<Result<(), Vec<i64>>>> {
+) -> StoreResult<Vec<Result<(), EdgeRefusal>>> {
+    let limits = association_limits::applying(e, portal, from, to).await?;
     let mut outcomes = Vec::with_capacity(edges.len());
     for edge in edges {
         let mut missing = Vec::new();
@@ -68,11 +70,15 @@ pub async fn associate(
         if !is_live(e, portal, to, edge.to_id).await? {
             missing.push(edge.to_id);
         }
-        if missing.is_empty() {
+        if !missing.is_empty() {
+            outcomes.push(Err(EdgeRefusal::Missing(missing)));
+        } else if let Some(refusal) =
+            association_limits::refusal(e, portal, (from, to), edge, &limits).await?
+        {
+            outcomes.push(Err(refusal));
+        } else {
             insert_edge(e, portal, from, to, edge, now).await?;
             outcomes.push(Ok(()));
-        } else {
-            outcomes.push(Err(missing));
         }
     }
     Ok(outcomes)

@@ -3,6 +3,8 @@
 //! and defines its association types; archiving needs it empty of live records and keeps
 //! its name taken.
 
+use std::sync::Arc;
+
 use super::builder::{Param, Sql};
 use super::dialect::{Sequence, table_name};
 use super::exec::{Exec, RowRead, exists, first, from_json, rows, to_json};
@@ -228,6 +230,8 @@ pub async fn define_association(
         to,
         name: name.to_string(),
         created_at: now,
+        label: None,
+        inverse_label: None,
     })
 }
 
@@ -242,7 +246,7 @@ pub async fn remove_association(
     let d = e.dialect();
     let text = "DELETE FROM association_definitions \
          WHERE portal_id = ?1 AND type_id = ?2 AND (from_type = ?3 OR to_type = ?3) \
-         RETURNING inverse_id";
+         AND label IS NULL RETURNING inverse_id";
     let params = vec![
         Param::Int(portal.0),
         Param::Int(type_id),
@@ -261,7 +265,8 @@ pub async fn remove_association(
     Ok(true)
 }
 
-/// The portal's association definitions; with `object`, those with it at either end.
+/// The portal's association definitions, custom labels included; with `object`, the
+/// schema's own types with it at either end (a custom object's `associations`).
 pub async fn definitions_of(
     e: &mut dyn Exec,
     portal: PortalId,
@@ -269,12 +274,13 @@ pub async fn definitions_of(
 ) -> StoreResult<Vec<AssociationDefinition>> {
     let d = e.dialect();
     let mut sql = Sql::new(d);
-    sql.push("SELECT type_id, inverse_id, from_type, to_type, name, created_at ");
-    sql.push("FROM association_definitions WHERE portal_id = ")
+    sql.push("SELECT type_id, inverse_id, from_type, to_type, name, created_at, label, ");
+    sql.push("inverse_label FROM association_definitions WHERE portal_id = ")
         .bind(portal.0);
     if let Some(object) = object {
         let type_id = object.type_id();
-        sql.push(" AND (from_type = ").bind(type_id.clone());
+        sql.push(" AND label IS NULL AND (from_type = ")
+            .bind(type_id.clone());
         sql.push(" OR to_type = ").bind(type_id).push(")");
     }
     sql.push(" ORDER BY type_id");
@@ -291,6 +297,8 @@ pub async fn definitions_of(
             to: object_type(3)?,
             name: row.text(4)?.to_string(),
             created_at: row.int(5)?,
+            label: row.opt_text(6)?.map(Arc::from),
+            inverse_label: row.opt_text(7)?.map(Arc::from),
         })
     })
     .await

@@ -1,6 +1,8 @@
 //! Lists: list rows with their filters as JSON, and the members of MANUAL and SNAPSHOT
 //! lists. Members are only ever records live in the list's portal; names are unique per
-//! portal and object type in any letter case.
+//! portal and object type in any letter case among lists not deleted. A deleted list keeps
+//! its row and members (`deleted_at` set) until it is restored; every read here but the
+//! restore sees live lists only.
 
 use super::builder::{Param, Sql};
 use super::dialect::{Dialect, table_name};
@@ -12,7 +14,7 @@ use crate::domain::search::RawFilterGroup;
 use crate::store::{ListDraft, ListRow, MembershipChange, PortalId, StoreError, StoreResult};
 
 const COLUMNS: &str = "id, name, object_type, processing_type, filter_branch, filter_groups, \
-     list_version, created_at, updated_at";
+     list_version, created_at, updated_at, folder_id";
 
 fn list_row(portal: PortalId, r: &dyn RowRead) -> StoreResult<ListRow> {
     let object = r.text(2)?;
@@ -33,11 +35,12 @@ fn list_row(portal: PortalId, r: &dyn RowRead) -> StoreResult<ListRow> {
         list_version: r.int(6)?,
         created_at: r.int(7)?,
         updated_at: r.int(8)?,
+        folder_id: r.opt_int(9)?.unwrap_or(0),
     })
 }
 
 fn select(condition: &str) -> String {
-    format!("SELECT {COLUMNS} FROM lists WHERE portal_id = ?1{condition}")
+    format!("SELECT {COLUMNS} FROM lists WHERE portal_id = ?1 AND deleted_at IS NULL{condition}")
 }
 
 pub async fn create(
@@ -103,21 +106,115 @@ pub async fn find(
         .push(COLUMNS)
         .push(" FROM lists WHERE portal_id = ")
         .bind(portal.0);
-    sql.push(" AND object_type = ")
+    sql.push(" AND deleted_at IS NULL AND object_type = ")
         .bind(object.type_id())
         .push(" AND ");
     d.push_text_equals(&mut sql, "name", name);
     first(e, &sql, |r| list_row(portal, r)).await
 }
 
-pub async fn delete(e: &mut dyn Exec, portal: PortalId, id: i64) -> StoreResult<bool> {
+/// Marks a live list deleted at `now`, keeping its members for a restore.
+pub async fn delete(e: &mut dyn Exec, portal: PortalId, id: i64, now: i64) -> StoreResult<bool> {
     let d = e.dialect();
-    let both = || vec![Param::Int(portal.0), Param::Int(id)];
-    let members = "DELETE FROM list_members WHERE list_id = \
-         (SELECT id FROM lists WHERE portal_id = ?1 AND id = ?2)";
-    e.execute(&Sql::fixed(d, members, both())).await?;
-    let list = "DELETE FROM lists WHERE portal_id = ?1 AND id = ?2";
-    Ok(e.execute(&Sql::fixed(d, list, both())).await? == 1)
+    let text = "UPDATE lists SET deleted_at = ?3 \
+         WHERE portal_id = ?1 AND id = ?2 AND deleted_at IS NULL";
+    let params = vec![Param::Int(portal.0), Param::Int(id), Param::Int(now)];
+    Ok(e.execute(&Sql::fixed(d, text, params)).await? == 1)
+}
+
+/// Brings back a list deleted at or after `since`; `None` when there is no such deleted
+/// list, `Conflict` when a live list has taken its name meanwhile. A list whose folder was
+/// deleted meanwhile comes back to the root folder.
+pub async fn restore(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    id: i64,
+    since: i64,
+    now: i64,
+) -> StoreResult<Option<ListRow>> {
+    let d = e.dialect();
+    let text = "SELECT name, object_type FROM lists \
+         WHERE portal_id = ?1 AND id = ?2 AND deleted_at IS NOT NULL AND deleted_at >= ?3";
+    let params = vec![Param::Int(portal.0), Param::Int(id), Param::Int(since)];
+    let found = first(e, &Sql::fixed(d, text, params), |r| {
+        Ok((r.text(0)?.to_string(), r.text(1)?.to_string()))
+    })
+    .await?;
+    let Some((name, object)) = found else {
+        return Ok(None);
+    };
+    let object = ObjectType::parse(&object)
+        .ok_or_else(|| StoreError::internal(format!("a stored list has object type {object}")))?;
+    if find(e, portal, object, &name).await?.is_some() {
+        return Err(StoreError::conflict(format!(
+            "A list named {name:?} exists; rename it before restoring list {id}"
+        )));
+    }
+    let text = "UPDATE lists SET deleted_at = NULL, updated_at = ?3, folder_id = CASE \
+         WHEN folder_id IN (SELECT f.id FROM list_folders f WHERE f.portal_id = ?1) \
+         THEN folder_id ELSE 0 END WHERE portal_id = ?1 AND id = ?2";
+    let params = vec![Param::Int(portal.0), Param::Int(id), Param::Int(now)];
+    e.execute(&Sql::fixed(d, text, params)).await?;
+    get(e, portal, id).await
+}
+
+/// Renames a live list; `None` when there is none, `Conflict` when another list of its
+/// object type has the name (in any letter case).
+pub async fn rename(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    id: i64,
+    name: &str,
+    now: i64,
+) -> StoreResult<Option<ListRow>> {
+    let Some(list) = get(e, portal, id).await? else {
+        return Ok(None);
+    };
+    if let Some(other) = find(e, portal, list.object, name).await?
+        && other.id != id
+    {
+        return Err(StoreError::conflict(format!(
+            "A list named {name:?} already exists"
+        )));
+    }
+    let text = "UPDATE lists SET name = ?3, updated_at = ?4 WHERE portal_id = ?1 AND id = ?2";
+    let params = vec![
+        Param::Int(portal.0),
+        Param::Int(id),
+        Param::from(name),
+        Param::Int(now),
+    ];
+    let d = e.dialect();
+    e.execute(&Sql::fixed(d, text, params)).await?;
+    get(e, portal, id).await
+}
+
+/// Puts a live list into a folder (0: the root); false when there is no such list.
+pub async fn move_to_folder(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    id: i64,
+    folder: i64,
+    now: i64,
+) -> StoreResult<bool> {
+    let text = "UPDATE lists SET folder_id = ?3, updated_at = ?4 \
+         WHERE portal_id = ?1 AND id = ?2 AND deleted_at IS NULL";
+    let params = vec![
+        Param::Int(portal.0),
+        Param::Int(id),
+        Param::Int(folder),
+        Param::Int(now),
+    ];
+    let d = e.dialect();
+    Ok(e.execute(&Sql::fixed(d, text, params)).await? == 1)
+}
+
+/// Removes every member of a MANUAL or SNAPSHOT list; returns how many there were.
+pub async fn clear(e: &mut dyn Exec, list: &ListRow) -> StoreResult<u64> {
+    let d = e.dialect();
+    let text = "DELETE FROM list_members WHERE list_id = ?1";
+    e.execute(&Sql::fixed(d, text, vec![Param::Int(list.id)]))
+        .await
 }
 
 pub async fn update_filters(
@@ -219,6 +316,65 @@ pub async fn members(
     let params = vec![Param::Int(list.id), Param::Int(after), Param::Int(limit)];
     let sql = Sql::fixed(d, &text, params);
     rows(e, &sql, |r| Ok((r.int(0)?, r.int(1)?))).await
+}
+
+/// `(record_id, added_at)` of the live members that joined after `after` (a join time and
+/// record id), in join order.
+pub async fn members_by_join(
+    e: &mut dyn Exec,
+    list: &ListRow,
+    after: Option<(i64, i64)>,
+    limit: usize,
+) -> StoreResult<Vec<(i64, i64)>> {
+    let d = e.dialect();
+    let (at, id) = after.unwrap_or((i64::MIN, i64::MIN));
+    let text = format!(
+        "SELECT m.record_id, m.added_at {} AND (m.added_at > ?2 OR (m.added_at = ?2 AND \
+         m.record_id > ?3)) ORDER BY m.added_at, m.record_id LIMIT ?4",
+        members_from(d, list)
+    );
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let params = vec![
+        Param::Int(list.id),
+        Param::Int(at),
+        Param::Int(id),
+        Param::Int(limit),
+    ];
+    rows(e, &Sql::fixed(d, &text, params), |r| {
+        Ok((r.int(0)?, r.int(1)?))
+    })
+    .await
+}
+
+/// The live MANUAL and SNAPSHOT lists of `object` holding the live record `record_id`, by
+/// list id, with when it joined each.
+pub async fn holding(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    object: ObjectType,
+    record_id: i64,
+) -> StoreResult<Vec<(ListRow, i64)>> {
+    if !is_live(e, portal, object, record_id).await? {
+        return Ok(Vec::new());
+    }
+    let d = e.dialect();
+    let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("l.{c}")).collect();
+    let text = format!(
+        "SELECT {}, m.added_at FROM list_members m JOIN lists l ON l.id = m.list_id \
+         WHERE l.portal_id = ?1 AND l.deleted_at IS NULL AND l.object_type = ?2 \
+         AND m.record_id = ?3 ORDER BY l.id",
+        columns.join(", ")
+    );
+    let object_type = object.type_id();
+    let params = vec![
+        Param::Int(portal.0),
+        Param::from(object_type.as_ref()),
+        Param::Int(record_id),
+    ];
+    rows(e, &Sql::fixed(d, &text, params), |r| {
+        Ok((list_row(portal, r)?, r.int(10)?))
+    })
+    .await
 }
 
 pub async fn count(e: &mut dyn Exec, list: &ListRow) -> StoreResult<u64> {

@@ -6,12 +6,15 @@
 //! migrations and wake-ups. Pure code: imports `domain` and the store's own types, never a
 //! database driver.
 
+pub mod association_labels;
+pub mod association_limits;
 pub mod associations;
 pub mod builder;
 pub mod custom_objects;
 pub mod dialect;
 pub mod exec;
 pub mod exports;
+pub mod list_folders;
 pub mod lists;
 pub mod owners;
 pub mod portals;

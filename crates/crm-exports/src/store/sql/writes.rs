@@ -6,16 +6,16 @@
 
 use std::collections::HashMap;
 
-use super::associations;
 use super::builder::{Param, Sql};
 use super::dialect::{Sequence, table_name};
 use super::exec::{Exec, first, rows};
 use super::records::{is_live, push_equals, resolve_live};
+use super::{association_limits, associations};
 use crate::domain::schema::ObjectSchema;
 use crate::domain::{ObjectType, Value};
 use crate::store::{
-    Edge, NewEdge, PortalId, PropertyValues, RecordKey, StoreError, StoreResult, WriteFailure,
-    WriteOp, Written,
+    Edge, EdgeRefusal, NewEdge, PortalId, PropertyValues, RecordKey, StoreError, StoreResult,
+    WriteFailure, WriteOp, Written,
 };
 
 type Outcome = Result<Written, WriteFailure>;
@@ -78,6 +78,9 @@ impl Batch<'_> {
                 return Ok(Err(WriteFailure::MissingAssociationTarget(edge.to_id)));
             }
         }
+        if let Some(refused) = self.over_limit(e, edges).await? {
+            return Ok(Err(refused));
+        }
         let created = self.create(e, values).await?;
         if let Ok(written) = &created {
             for edge in edges {
@@ -92,6 +95,51 @@ impl Batch<'_> {
             }
         }
         Ok(created)
+    }
+
+    /// Whether a new record's inline edges would go over an association limit: the new
+    /// record holds only these edges, and each target what it holds already.
+    async fn over_limit(
+        &self,
+        e: &mut dyn Exec,
+        edges: &[NewEdge],
+    ) -> StoreResult<Option<WriteFailure>> {
+        let from = self.schema.object;
+        for (index, edge) in edges.iter().enumerate() {
+            let limits = association_limits::applying(e, self.portal, from, edge.to).await?;
+            if limits.is_empty() {
+                continue;
+            }
+            let same = |o: &&NewEdge| o.to == edge.to && o.type_id == edge.type_id;
+            let before = edges[..index].iter().filter(same).count() as i64;
+            let mine = limits
+                .iter()
+                .find(|l| l.from == from && l.to == edge.to && l.type_id == edge.type_id);
+            if let Some(limit) = mine.filter(|l| before >= l.max_to_object_ids) {
+                return Ok(Some(WriteFailure::OverAssociationLimit {
+                    // 0: the record being created, which has no id yet.
+                    record_id: 0,
+                    limit: *limit,
+                }));
+            }
+            // The new record has no edges yet: id 0 stands for it on the target's side.
+            let probe = Edge {
+                from_id: 0,
+                to_id: edge.to_id,
+                type_id: edge.type_id,
+                inverse_id: edge.inverse_id,
+            };
+            let pair = (from, edge.to);
+            if let Some(EdgeRefusal::OverLimit { record_id, limit }) =
+                association_limits::refusal(e, self.portal, pair, &probe, &limits).await?
+            {
+                return Ok(Some(WriteFailure::OverAssociationLimit {
+                    record_id,
+                    limit,
+                }));
+            }
+        }
+        Ok(None)
     }
 
     /// Updates the record with this unique value, or creates it with the value set.

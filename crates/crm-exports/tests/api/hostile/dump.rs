@@ -1,7 +1,8 @@
 //! A dump of everything a portal holds, read through the API (so it works on either store):
 //! schemas, properties and groups, every record of every type (archived ones too) with every
-//! property and its associations, lists with their members, owners and exports. Two dumps
-//! are equal exactly when nothing stored in the portal changed.
+//! property and its associations, lists with their members and folders, owners, association
+//! labels and limits, and exports. Two dumps are equal exactly when nothing stored in the
+//! portal changed.
 
 use serde_json::{Value, json};
 
@@ -91,6 +92,21 @@ pub async fn portal(app: &TestApp) -> Value {
     dump["lists"] = lists;
     dump["memberships"] = Value::Object(members);
     dump["owners"] = get(app, "/crm/v3/owners?limit=500").await;
+    // The association types (custom labels included) of every pair that has any.
+    let mut labels = serde_json::Map::new();
+    for from in STANDARD {
+        for to in STANDARD {
+            let found = app
+                .get(&format!("/crm/v4/associations/{from}/{to}/labels"))
+                .await;
+            if found.status.is_success() {
+                labels.insert(format!("{from}->{to}"), found.body);
+            }
+        }
+    }
+    dump["labels"] = Value::Object(labels);
+    dump["limits"] = get(app, "/crm/v4/associations/definitions/configurations/all").await;
+    dump["folders"] = get(app, "/crm/v3/lists/folders").await;
     dump["exports"] = get(app, "/crm/v3/exports/export").await;
     dump
 }
