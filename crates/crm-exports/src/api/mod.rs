@@ -15,8 +15,10 @@ mod export_log;
 pub mod exports;
 pub mod extract;
 mod lists;
+mod merges;
 mod ops;
 mod owners;
+mod pipeline_writes;
 mod pipelines;
 mod properties;
 pub mod rate_limit;
@@ -149,6 +151,8 @@ fn objects_router() -> Router<AppState> {
         .merge(associations::record_routes())
         .route("/{object_type}", get(records::list).post(records::create))
         .route("/{object_type}/search", post(search::search))
+        .route("/{object_type}/merge", post(merges::merge))
+        .route("/{object_type}/gdpr-delete", post(merges::gdpr_delete))
         .route("/{object_type}/batch/{operation}", post(batch::dispatch))
         .route(
             "/{object_type}/{object_id}",

@@ -19,6 +19,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     5 => "0005_exports.sql",
     6 => "0006_custom_objects.sql",
     7 => "0007_expected_record_count.sql",
+    10 => "0010_pipelines_merges.sql",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -29,6 +30,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     5 => "0005_exports.sql",
     6 => "0006_custom_objects.sql",
     7 => "0007_expected_record_count.sql",
+    10 => "0010_pipelines_merges.sql",
 );
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Persistence in domain terms, split into roles ([`roles`]): portals and tokens, schemas,
-//! custom objects, records, associations, lists, owners, the export queue and the record
-//! stream an export reads. Callers hold the roles they use ([`Stores`]). The SQL both
+//! custom objects, records, associations, lists, owners, pipelines, the export queue and
+//! the record stream an export reads. Callers hold the roles they use ([`Stores`]). The SQL both
 //! databases run is written once in `sql/`; `database/` implements every role over either
 //! backend, and `sqlite/` and `postgres/` keep only what differs. Imports only `domain`;
 //! wire types never reach it.
@@ -19,8 +19,8 @@ use std::sync::Arc;
 
 pub use self::error::{Cause, StoreError, StoreResult, with_causes};
 pub use self::roles::{
-    Associations, CustomObjects, ExportQueue, Lists, Owners, Portals, RecordStream, Records,
-    Schemas,
+    Associations, CustomObjects, ExportQueue, Lists, Owners, Pipelines, Portals, RecordStream,
+    Records, Schemas,
 };
 pub use self::types::*;
 use crate::domain::ObjectType;
@@ -36,6 +36,7 @@ pub trait Store:
     + Associations
     + Lists
     + Owners
+    + Pipelines
     + ExportQueue
     + RecordStream
 {
@@ -49,6 +50,7 @@ impl<T> Store for T where
         + Associations
         + Lists
         + Owners
+        + Pipelines
         + ExportQueue
         + RecordStream
 {
@@ -66,6 +68,7 @@ pub struct Stores {
     pub associations: Arc<dyn Associations>,
     pub lists: Arc<dyn Lists>,
     pub owners: Arc<dyn Owners>,
+    pub pipelines: Arc<dyn Pipelines>,
     pub exports: Arc<dyn ExportQueue>,
     pub stream: Arc<dyn RecordStream>,
 }
@@ -80,6 +83,7 @@ impl From<SharedStore> for Stores {
             associations: store.clone(),
             lists: store.clone(),
             owners: store.clone(),
+            pipelines: store.clone(),
             exports: store.clone(),
             stream: store,
         }

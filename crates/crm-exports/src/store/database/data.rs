@@ -1,6 +1,6 @@
-//! The data roles over any backend: records, associations, lists and owners. Operations
-//! on records take the cached schema where the store caches schemas, and otherwise read
-//! it in their own transaction.
+//! The data roles over any backend: records (merges and permanent deletes too),
+//! associations, lists and owners. Operations on records take the cached schema where the
+//! store caches schemas, and otherwise read it in their own transaction.
 
 use std::sync::Arc;
 
@@ -12,9 +12,10 @@ use crate::domain::search::{Predicate, RawFilterGroup};
 use crate::domain::{ObjectType, Record};
 use crate::store::sql::exec::op;
 use crate::store::sql::schemas::known_or_load;
-use crate::store::sql::{associations, lists, owners, records, writes};
+use crate::store::sql::{associations, lists, merges, owners, records, writes};
 use crate::store::{
-    Associations, Edge, ListDraft, ListRow, Lists, MembershipChange, Owners, PortalId, RecordKey,
+    Associations, Edge, ListDraft, ListRow, Lists, MembershipChange, MergeRefusal, Owners, PortalId,
+    RecordKey,
     Records, StoreResult, Visibility, WriteFailure, WriteOp, Written,
 };
 
@@ -112,6 +113,40 @@ impl<B: Backend> Records for Database<B> {
             Box::pin(async move {
                 let schema = known_or_load(e, known, portal, object).await?;
                 records::archive(e, portal, &schema, &keys, now).await
+            })
+        }))
+        .await
+    }
+
+    async fn merge_records(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        primary: i64,
+        merged: i64,
+        now: i64,
+    ) -> StoreResult<Result<(), MergeRefusal>> {
+        let known = self.known_schema(portal, object).await?;
+        self.write(op(move |e| {
+            Box::pin(async move {
+                let schema = known_or_load(e, known, portal, object).await?;
+                merges::merge(e, portal, &schema, primary, merged, now).await
+            })
+        }))
+        .await
+    }
+
+    async fn purge_record(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        key: RecordKey,
+    ) -> StoreResult<bool> {
+        let known = self.known_schema(portal, object).await?;
+        self.write(op(move |e| {
+            Box::pin(async move {
+                let schema = known_or_load(e, known, portal, object).await?;
+                merges::purge(e, portal, &schema, &key).await
             })
         }))
         .await

@@ -6,6 +6,7 @@
 
 mod catalog;
 mod data;
+mod pipelines;
 mod queue;
 
 use std::future::Future;
