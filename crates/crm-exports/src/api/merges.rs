@@ -40,9 +40,9 @@ fn record_id(field: &str, value: &Json_) -> ApiResult<i64> {
         Json_::Number(n) => n.as_i64(),
         _ => None,
     };
-    parsed.filter(|id| *id > 0).ok_or_else(|| {
-        ApiError::validation(format!("{field} must be a record id, not {value}"))
-    })
+    parsed
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::validation(format!("{field} must be a record id, not {value}")))
 }
 
 fn id_text(value: &Json_) -> Option<String> {

@@ -114,7 +114,15 @@ pub async fn delete(
     let object = write_object(&state, &auth, &object_type).await?;
     let validate = validate_flag(raw.as_deref())?;
     let edit = PipelineEdit::DeletePipeline(pipeline_id);
-    let _nothing = run(&state, &auth, object, edit, validate, StatusCode::NO_CONTENT).await?;
+    let _nothing = run(
+        &state,
+        &auth,
+        object,
+        edit,
+        validate,
+        StatusCode::NO_CONTENT,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -164,7 +172,15 @@ pub async fn delete_stage(
     let object = write_object(&state, &auth, &object_type).await?;
     let validate = validate_flag(raw.as_deref())?;
     let edit = PipelineEdit::DeleteStage(pipeline_id, stage_id);
-    let _nothing = run(&state, &auth, object, edit, validate, StatusCode::NO_CONTENT).await?;
+    let _nothing = run(
+        &state,
+        &auth,
+        object,
+        edit,
+        validate,
+        StatusCode::NO_CONTENT,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -195,7 +211,11 @@ async fn audits(
     stage_id: Option<String>,
 ) -> ApiResult<Json<Json_>> {
     let object = pipeline_object(state, auth, segment, |o| o.read_scopes().to_vec()).await?;
-    let schema = state.store.schemas.object_schema(auth.portal, object).await?;
+    let schema = state
+        .store
+        .schemas
+        .object_schema(auth.portal, object)
+        .await?;
     let pipeline = schema.pipelines().iter().find(|p| p.id == pipeline_id);
     let known = match (&pipeline, &stage_id) {
         (Some(p), Some(stage)) => p.stage(stage).is_some(),

@@ -94,7 +94,11 @@ pub async fn pipeline_object(
 /// The portal's pipelines of `{objectType}`, archived ones included.
 async fn pipelines_of(state: &AppState, auth: &Auth, segment: &str) -> ApiResult<Vec<Pipeline>> {
     let object = pipeline_object(state, auth, segment, |o| o.read_scopes().to_vec()).await?;
-    let schema = state.store.schemas.object_schema(auth.portal, object).await?;
+    let schema = state
+        .store
+        .schemas
+        .object_schema(auth.portal, object)
+        .await?;
     Ok(schema.pipelines().to_vec())
 }
 
@@ -110,7 +114,10 @@ async fn list(
     Path(object_type): Path<String>,
 ) -> ApiResult<Json<Json_>> {
     let all = pipelines_of(&state, &auth, &object_type).await?;
-    let results: Vec<Json_> = live_pipelines(&all).into_iter().map(pipeline_json).collect();
+    let results: Vec<Json_> = live_pipelines(&all)
+        .into_iter()
+        .map(pipeline_json)
+        .collect();
     Ok(Json(json!({ "results": results })))
 }
 

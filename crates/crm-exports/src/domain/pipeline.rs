@@ -167,20 +167,27 @@ pub fn place_in_pipeline(
 
 /// Gives the pipeline and stage properties the options `all` offer: every pipeline, and
 /// every stage of every pipeline, in display order. Archived ones stay as hidden options,
-/// so records still in them keep their labels. Other properties are left as they are.
+/// so records still in them keep their labels; options left as they were keep their
+/// translations. Other properties are left as they are.
 pub fn sync_options(object: ObjectType, property: &mut PropertyDefinition, all: &[Pipeline]) {
     let Some((pipeline_prop, stage_prop)) = pipeline_properties(object) else {
         return;
     };
     let mut ordered: Vec<&Pipeline> = all.iter().collect();
     ordered.sort_by_key(|p| (p.archived, p.display_order, p.label.clone()));
+    // An option whose value and label are unchanged keeps its translations (the defaults').
+    let before = std::mem::take(&mut property.options);
     let option = |label: &str, value: &str, order: usize, hidden: bool| PropertyOption {
         label: label.to_string(),
         value: value.to_string(),
         display_order: i32::try_from(order).unwrap_or(i32::MAX),
         hidden,
         description: None,
-        translations: Default::default(),
+        translations: before
+            .iter()
+            .find(|o| o.value == value && o.label == label)
+            .map(|o| o.translations.clone())
+            .unwrap_or_default(),
     };
     if property.name == pipeline_prop {
         property.options = ordered
@@ -199,6 +206,8 @@ pub fn sync_options(object: ObjectType, property: &mut PropertyDefinition, all: 
             }
         }
         property.options = options;
+    } else {
+        property.options = before;
     }
 }
 
@@ -228,5 +237,27 @@ mod tests {
             assert_eq!(options(stage_property), stages);
         }
         assert!(default_pipelines(ObjectType::Contacts).is_none());
+    }
+
+    #[test]
+    fn synced_options_of_the_defaults_are_the_defaults_options() {
+        for (object, names) in [
+            (ObjectType::Deals, ["pipeline", "dealstage"]),
+            (ObjectType::Tickets, ["hs_pipeline", "hs_pipeline_stage"]),
+        ] {
+            for name in names {
+                let defaults = &defaults::for_object(object).properties;
+                let stored = defaults.iter().find(|p| p.name == name).unwrap();
+                let mut synced = stored.clone();
+                sync_options(object, &mut synced, default_pipelines(object).unwrap());
+                let shown = |p: &PropertyDefinition| -> Vec<(String, String, bool)> {
+                    let options = p.options.iter();
+                    options
+                        .map(|o| (o.value.clone(), o.label.clone(), o.translations.is_empty()))
+                        .collect()
+                };
+                assert_eq!(shown(&synced), shown(stored), "{name}");
+            }
+        }
     }
 }

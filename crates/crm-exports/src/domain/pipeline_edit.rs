@@ -122,16 +122,20 @@ impl PipelineEdit {
         };
         let answer = match self {
             PipelineEdit::CreatePipeline(input) => edit.create_pipeline(input, &mut next_id)?,
-            PipelineEdit::ReplacePipeline(id, input) => edit.replace_pipeline(&id, input, &mut next_id)?,
+            PipelineEdit::ReplacePipeline(id, input) => {
+                edit.replace_pipeline(&id, input, &mut next_id)?
+            }
             PipelineEdit::PatchPipeline(id, patch) => edit.patch_pipeline(&id, patch)?,
             PipelineEdit::DeletePipeline(id) => edit.delete_pipeline(object, &id)?,
             PipelineEdit::CreateStage(id, input) => edit.create_stage(&id, input, &mut next_id)?,
-            PipelineEdit::ReplaceStage(id, stage, input) => edit.change_stage(&id, &stage, |s| {
-                s.label = input.label;
-                s.display_order = input.display_order;
-                s.metadata = input.metadata;
-                Ok(())
-            })?,
+            PipelineEdit::ReplaceStage(id, stage, input) => {
+                edit.change_stage(&id, &stage, |s| {
+                    s.label = input.label;
+                    s.display_order = input.display_order;
+                    s.metadata = input.metadata;
+                    Ok(())
+                })?
+            }
             PipelineEdit::PatchStage(id, stage, patch) => edit.patch_stage(&id, &stage, patch)?,
             PipelineEdit::DeleteStage(id, stage) => edit.delete_stage(&id, &stage)?,
         };
@@ -178,7 +182,13 @@ impl Edit<'_> {
 
     fn audit_stage(&mut self, action: AuditAction, index: usize, stage: &Stage) {
         let pipeline_id = self.all[index].id.clone();
-        self.audit(action, Subject::Stage { pipeline_id, stage: stage.clone() });
+        self.audit(
+            action,
+            Subject::Stage {
+                pipeline_id,
+                stage: stage.clone(),
+            },
+        );
     }
 
     /// The index of a pipeline, archived ones only when `archived_too`.
@@ -215,11 +225,15 @@ impl Edit<'_> {
 
     /// A stage id that no pipeline of the object uses except `own` (a stage being kept).
     fn check_stage_id(&self, id: &str, own: Option<usize>) -> EditResult<()> {
-        let used = self.all.iter().enumerate().any(|(i, p)| {
-            Some(i) != own && p.stages.iter().any(|s| s.id == id)
-        });
+        let used = self
+            .all
+            .iter()
+            .enumerate()
+            .any(|(i, p)| Some(i) != own && p.stages.iter().any(|s| s.id == id));
         if used || self.all.iter().any(|p| p.id == id) {
-            return Err(PipelineError::Invalid(format!("The id {id:?} is already in use")));
+            return Err(PipelineError::Invalid(format!(
+                "The id {id:?} is already in use"
+            )));
         }
         Ok(())
     }
@@ -287,7 +301,11 @@ impl Edit<'_> {
         let mut old = std::mem::take(&mut self.all[index].stages);
         let mut stages = Vec::with_capacity(input.stages.len());
         for stage in input.stages {
-            match stage.id.as_ref().and_then(|given| old.iter().position(|s| &s.id == given)) {
+            match stage
+                .id
+                .as_ref()
+                .and_then(|given| old.iter().position(|s| &s.id == given))
+            {
                 Some(at) => {
                     let mut kept = old.remove(at);
                     kept.label = stage.label;
@@ -411,7 +429,11 @@ impl Edit<'_> {
         stage.updated_at = self.now;
         self.all[index].stages[at] = stage.clone();
         self.all[index].updated_at = self.now;
-        let action = if stage.archived { AuditAction::Delete } else { AuditAction::Update };
+        let action = if stage.archived {
+            AuditAction::Delete
+        } else {
+            AuditAction::Update
+        };
         self.audit_stage(action, index, &stage);
         Ok(Answer::Stage(stage))
     }
@@ -450,8 +472,15 @@ impl Edit<'_> {
 
     fn delete_stage(&mut self, id: &str, stage_id: &str) -> EditResult<Answer> {
         let index = self.find(id, false)?;
-        let live = self.all[index].stages.iter().filter(|s| !s.archived).count();
-        let exists = self.all[index].stages.iter().any(|s| s.id == stage_id && !s.archived);
+        let live = self.all[index]
+            .stages
+            .iter()
+            .filter(|s| !s.archived)
+            .count();
+        let exists = self.all[index]
+            .stages
+            .iter()
+            .any(|s| s.id == stage_id && !s.archived);
         if exists && live == 1 {
             return Err(PipelineError::Invalid(format!(
                 "Stage {stage_id} is the last stage of pipeline {id}; a pipeline keeps at least one"
@@ -483,9 +512,15 @@ mod tests {
         let stages: Vec<_> = stages
             .iter()
             .enumerate()
-            .map(|(i, l)| json!({"label": l, "displayOrder": i, "metadata": {"probability": "0.5"}}))
+            .map(
+                |(i, l)| json!({"label": l, "displayOrder": i, "metadata": {"probability": "0.5"}}),
+            )
             .collect();
-        parse_pipeline(ObjectType::Deals, &json!({"label": label, "displayOrder": 1, "stages": stages})).unwrap()
+        parse_pipeline(
+            ObjectType::Deals,
+            &json!({"label": label, "displayOrder": 1, "stages": stages}),
+        )
+        .unwrap()
     }
 
     fn ids(n: usize) -> Vec<String> {
@@ -496,15 +531,29 @@ mod tests {
     fn a_created_pipeline_gets_new_ids_and_audits_for_itself_and_each_stage() {
         let mut all = deals();
         let edit = PipelineEdit::CreatePipeline(input("Renewals", &["Ask", "Won"]));
-        let applied = edit.clone().apply(ObjectType::Deals, &mut all, ids(edit.ids_needed()), 7).unwrap();
-        let Answer::Pipeline(made) = applied.answer else { panic!("no pipeline") };
+        let applied = edit
+            .clone()
+            .apply(ObjectType::Deals, &mut all, ids(edit.ids_needed()), 7)
+            .unwrap();
+        let Answer::Pipeline(made) = applied.answer else {
+            panic!("no pipeline")
+        };
         assert_eq!(made.id, "500");
-        assert_eq!(made.stages.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["501", "502"]);
+        assert_eq!(
+            made.stages
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>(),
+            ["501", "502"]
+        );
         assert_eq!(made.created_at, 7);
         assert_eq!(applied.audits.len(), 3);
         assert_eq!(all.len(), 2);
         let again = PipelineEdit::CreatePipeline(input("renewals", &["X"]));
-        assert!(matches!(again.apply(ObjectType::Deals, &mut all, ids(2), 8), Err(PipelineError::Invalid(_))));
+        assert!(matches!(
+            again.apply(ObjectType::Deals, &mut all, ids(2), 8),
+            Err(PipelineError::Invalid(_))
+        ));
     }
 
     #[test]
@@ -515,27 +564,67 @@ mod tests {
         let applied = PipelineEdit::ReplacePipeline("default".into(), replacement)
             .apply(ObjectType::Deals, &mut all, ids(1), 9)
             .unwrap();
-        let live: Vec<_> = all[0].live_stages().iter().map(|s| (s.id.clone(), s.label.clone())).collect();
-        assert_eq!(live, [("closedwon".to_string(), "Kept".to_string()), ("500".into(), "New".into())]);
+        let live: Vec<_> = all[0]
+            .live_stages()
+            .iter()
+            .map(|s| (s.id.clone(), s.label.clone()))
+            .collect();
+        assert_eq!(
+            live,
+            [
+                ("closedwon".to_string(), "Kept".to_string()),
+                ("500".into(), "New".into())
+            ]
+        );
         assert_eq!(applied.removed.len(), 6);
-        assert!(applied.removed.contains(&Removed::Stage("closedlost".into())));
+        assert!(
+            applied
+                .removed
+                .contains(&Removed::Stage("closedlost".into()))
+        );
     }
 
     #[test]
     fn deleting_archives_and_patching_archived_false_restores() {
         let mut all = deals();
-        PipelineEdit::CreatePipeline(input("Other", &["A"])).apply(ObjectType::Deals, &mut all, ids(2), 1).unwrap();
-        let last_stage = PipelineEdit::DeleteStage("500".into(), "501".into()).apply(ObjectType::Deals, &mut all, vec![], 2);
+        PipelineEdit::CreatePipeline(input("Other", &["A"]))
+            .apply(ObjectType::Deals, &mut all, ids(2), 1)
+            .unwrap();
+        let last_stage = PipelineEdit::DeleteStage("500".into(), "501".into()).apply(
+            ObjectType::Deals,
+            &mut all,
+            vec![],
+            2,
+        );
         assert!(matches!(last_stage, Err(PipelineError::Invalid(_))));
-        let deleted = PipelineEdit::DeletePipeline("500".into()).apply(ObjectType::Deals, &mut all, vec![], 3).unwrap();
+        let deleted = PipelineEdit::DeletePipeline("500".into())
+            .apply(ObjectType::Deals, &mut all, vec![], 3)
+            .unwrap();
         assert_eq!(deleted.removed, [Removed::Pipeline("500".into())]);
         assert!(all[1].archived && all[1].archived_at == Some(3));
-        let last = PipelineEdit::DeletePipeline("default".into()).apply(ObjectType::Deals, &mut all, vec![], 4);
+        let last = PipelineEdit::DeletePipeline("default".into()).apply(
+            ObjectType::Deals,
+            &mut all,
+            vec![],
+            4,
+        );
         assert!(matches!(last, Err(PipelineError::Invalid(_))));
-        let archive = PipelinePatch { archived: Some(true), ..Default::default() };
-        assert!(PipelineEdit::PatchPipeline("default".into(), archive).apply(ObjectType::Deals, &mut all, vec![], 5).is_err());
-        let restore = PipelinePatch { archived: Some(false), ..Default::default() };
-        PipelineEdit::PatchPipeline("500".into(), restore).apply(ObjectType::Deals, &mut all, vec![], 6).unwrap();
+        let archive = PipelinePatch {
+            archived: Some(true),
+            ..Default::default()
+        };
+        assert!(
+            PipelineEdit::PatchPipeline("default".into(), archive)
+                .apply(ObjectType::Deals, &mut all, vec![], 5)
+                .is_err()
+        );
+        let restore = PipelinePatch {
+            archived: Some(false),
+            ..Default::default()
+        };
+        PipelineEdit::PatchPipeline("500".into(), restore)
+            .apply(ObjectType::Deals, &mut all, vec![], 6)
+            .unwrap();
         assert!(!all[1].archived && all[1].archived_at.is_none());
     }
 }

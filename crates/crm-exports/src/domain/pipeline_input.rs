@@ -43,7 +43,11 @@ pub struct StagePatch {
 
 type Problems = Vec<String>;
 
-fn object_of<'a>(body: &'a Value, what: &str, problems: &mut Problems) -> Option<&'a Map<String, Value>> {
+fn object_of<'a>(
+    body: &'a Value,
+    what: &str,
+    problems: &mut Problems,
+) -> Option<&'a Map<String, Value>> {
     let object = body.as_object();
     if object.is_none() {
         problems.push(format!("{what} must be a JSON object"));
@@ -66,7 +70,11 @@ fn label(body: &Map<String, Value>, required: bool, problems: &mut Problems) -> 
     }
 }
 
-fn display_order(body: &Map<String, Value>, required: bool, problems: &mut Problems) -> Option<i32> {
+fn display_order(
+    body: &Map<String, Value>,
+    required: bool,
+    problems: &mut Problems,
+) -> Option<i32> {
     match body.get("displayOrder") {
         Some(Value::Number(n)) => match n.as_i64().and_then(|n| i32::try_from(n).ok()) {
             Some(n) => Some(n),
@@ -112,7 +120,11 @@ fn metadata_text(key: &str, value: &Value, problems: &mut Problems) -> Option<St
 }
 
 /// A stage's metadata as HubSpot checks it for `object`, values as strings.
-pub fn parse_metadata(object: ObjectType, raw: Option<&Value>, problems: &mut Problems) -> Map<String, Value> {
+pub fn parse_metadata(
+    object: ObjectType,
+    raw: Option<&Value>,
+    problems: &mut Problems,
+) -> Map<String, Value> {
     let mut metadata = Map::new();
     match raw {
         None | Some(Value::Null) => {}
@@ -125,7 +137,8 @@ pub fn parse_metadata(object: ObjectType, raw: Option<&Value>, problems: &mut Pr
         }
         Some(other) => problems.push(format!("metadata must be an object, not {other}")),
     }
-    let text = |m: &Map<String, Value>, k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
+    let text =
+        |m: &Map<String, Value>, k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
     match object {
         ObjectType::Deals => {
             match text(&metadata, "probability").map(|p| (p.parse::<f64>(), p)) {
@@ -133,24 +146,31 @@ pub fn parse_metadata(object: ObjectType, raw: Option<&Value>, problems: &mut Pr
                 Some((_, given)) => problems.push(format!(
                     "metadata.probability must be a number from 0.0 to 1.0, not {given:?}"
                 )),
-                None => problems.push("metadata.probability is required for deal stages".to_string()),
+                None => {
+                    problems.push("metadata.probability is required for deal stages".to_string())
+                }
             }
             match text(&metadata, "isClosed").as_deref() {
                 None => {
                     metadata.insert("isClosed".into(), Value::String("false".into()));
                 }
                 Some("true" | "false") => {}
-                Some(other) => problems.push(format!("metadata.isClosed must be true or false, not {other:?}")),
+                Some(other) => problems.push(format!(
+                    "metadata.isClosed must be true or false, not {other:?}"
+                )),
             }
         }
-        ObjectType::Tickets => match text(&metadata, "ticketState").map(|s| s.to_ascii_uppercase()) {
+        ObjectType::Tickets => match text(&metadata, "ticketState").map(|s| s.to_ascii_uppercase())
+        {
             None => {
                 metadata.insert("ticketState".into(), Value::String("OPEN".into()));
             }
             Some(state) if state == "OPEN" || state == "CLOSED" => {
                 metadata.insert("ticketState".into(), Value::String(state));
             }
-            Some(other) => problems.push(format!("metadata.ticketState must be OPEN or CLOSED, not {other:?}")),
+            Some(other) => problems.push(format!(
+                "metadata.ticketState must be OPEN or CLOSED, not {other:?}"
+            )),
         },
         _ => {}
     }
@@ -223,11 +243,20 @@ pub fn parse_pipeline(object: ObjectType, body: &Value) -> Result<PipelineInput,
     }
     for (i, stage) in stages.iter().enumerate() {
         let earlier = &stages[..i];
-        if earlier.iter().any(|s| s.label.eq_ignore_ascii_case(&stage.label)) {
-            problems.push(format!("Stage labels must be unique within a pipeline: {:?}", stage.label));
+        if earlier
+            .iter()
+            .any(|s| s.label.eq_ignore_ascii_case(&stage.label))
+        {
+            problems.push(format!(
+                "Stage labels must be unique within a pipeline: {:?}",
+                stage.label
+            ));
         }
         if stage.id.is_some() && earlier.iter().any(|s| s.id == stage.id) {
-            problems.push(format!("stageId {:?} is given twice", stage.id.as_deref().unwrap_or("")));
+            problems.push(format!(
+                "stageId {:?} is given twice",
+                stage.id.as_deref().unwrap_or("")
+            ));
         }
     }
     let input = match (label, display_order) {
@@ -289,8 +318,16 @@ mod tests {
         let won = stage(json!({"probability": 1.0})).unwrap();
         assert_eq!(won.metadata["probability"], "1.0");
         assert_eq!(won.metadata["isClosed"], "false");
-        assert_eq!(stage(json!({"probability": "0.5"})).unwrap().metadata["probability"], "0.5");
-        for bad in [json!({}), json!({"probability": 1.5}), json!({"probability": "high"}), json!({"probability": [1]})] {
+        assert_eq!(
+            stage(json!({"probability": "0.5"})).unwrap().metadata["probability"],
+            "0.5"
+        );
+        for bad in [
+            json!({}),
+            json!({"probability": 1.5}),
+            json!({"probability": "high"}),
+            json!({"probability": [1]}),
+        ] {
             assert!(stage(bad.clone()).is_err(), "{bad}");
         }
     }
@@ -303,7 +340,10 @@ mod tests {
                 &json!({"label": "Done", "displayOrder": 0, "metadata": metadata}),
             )
         };
-        assert_eq!(stage(json!({"ticketState": "closed"})).unwrap().metadata["ticketState"], "CLOSED");
+        assert_eq!(
+            stage(json!({"ticketState": "closed"})).unwrap().metadata["ticketState"],
+            "CLOSED"
+        );
         assert_eq!(stage(json!({})).unwrap().metadata["ticketState"], "OPEN");
         assert!(stage(json!({"ticketState": "PENDING"})).is_err());
     }

@@ -4,6 +4,7 @@ mod associations;
 mod custom_objects;
 mod helpers;
 mod lists;
+mod merges;
 mod owners;
 mod pipelines;
 

@@ -14,9 +14,8 @@ use crate::store::sql::exec::op;
 use crate::store::sql::schemas::known_or_load;
 use crate::store::sql::{associations, lists, merges, owners, records, writes};
 use crate::store::{
-    Associations, Edge, ListDraft, ListRow, Lists, MembershipChange, MergeRefusal, Owners, PortalId,
-    RecordKey,
-    Records, StoreResult, Visibility, WriteFailure, WriteOp, Written,
+    Associations, Edge, ListDraft, ListRow, Lists, MembershipChange, MergeRefusal, Owners,
+    PortalId, RecordKey, Records, StoreResult, Visibility, WriteFailure, WriteOp, Written,
 };
 
 #[async_trait]

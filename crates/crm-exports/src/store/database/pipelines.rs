@@ -23,8 +23,7 @@ impl<B: Backend> Pipelines for Database<B> {
         let outcome = self
             .write(op(move |e| {
                 Box::pin(async move {
-                    let outcome =
-                        pipelines::edit(e, portal, object, edit, validate, now).await?;
+                    let outcome = pipelines::edit(e, portal, object, edit, validate, now).await?;
                     // A refused edit keeps nothing (the defaults are not copied in either).
                     if outcome.is_err() {
                         e.roll_back_at_end();

@@ -67,7 +67,10 @@ pub async fn merge(
     delete.push(" WHERE id = ").bind(merged);
     e.execute(&delete).await?;
     let mut update = Sql::new(d);
-    update.push("UPDATE ").push(&table).push(" SET updated_at = ");
+    update
+        .push("UPDATE ")
+        .push(&table)
+        .push(" SET updated_at = ");
     update.bind(now);
     for (name, value) in &absorbed.properties {
         let (Some(value), Some(definition)) = (value, schema.property(name)) else {

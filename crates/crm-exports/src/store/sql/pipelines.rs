@@ -26,10 +26,7 @@ pub async fn load(
                 ORDER BY pipeline_id";
     let params = vec![Param::Int(portal.0), Param::from(object.type_id())];
     let sql = Sql::fixed(e.dialect(), text, params);
-    rows(e, &sql, |r| {
-        from_json(r.text(0)?)
-    })
-    .await
+    rows(e, &sql, |r| from_json(r.text(0)?)).await
 }
 
 /// Applies `edit`; with `validate`, refuses (changing nothing) when live records are in a

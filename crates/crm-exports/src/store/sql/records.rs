@@ -186,7 +186,10 @@ pub async fn read(
             let current = super::merges::current_id(e, portal, schema.object, *id).await?;
             if current != *id {
                 let mut sql = Sql::new(d);
-                sql.push("SELECT ").push(&select).push(" FROM ").push(&table);
+                sql.push("SELECT ")
+                    .push(&select)
+                    .push(" FROM ")
+                    .push(&table);
                 sql.push(" WHERE id = ").bind(current);
                 sql.push(" AND ").push(&d.is_false("archived"));
                 record = first(e, &sql, |r| record_from_row(r, &columns)).await?;
