@@ -91,12 +91,14 @@ pub enum PipelineError {
 type EditResult<T> = Result<T, PipelineError>;
 
 impl PipelineEdit {
-    /// How many new ids applying the edit may take (a pipeline's, and its stages' without
-    /// a `stageId`).
+    /// How many new ids applying the edit may take (a pipeline's without a `pipelineId`,
+    /// and its stages' without a `stageId`).
     pub fn ids_needed(&self) -> usize {
         let unnamed = |stages: &[StageInput]| stages.iter().filter(|s| s.id.is_none()).count();
         match self {
-            PipelineEdit::CreatePipeline(input) => 1 + unnamed(&input.stages),
+            PipelineEdit::CreatePipeline(input) => {
+                usize::from(input.id.is_none()) + unnamed(&input.stages)
+            }
             PipelineEdit::ReplacePipeline(_, input) => unnamed(&input.stages),
             PipelineEdit::CreateStage(_, stage) => usize::from(stage.id.is_none()),
             _ => 0,
@@ -223,8 +225,9 @@ impl Edit<'_> {
         Ok(())
     }
 
-    /// A stage id that no pipeline of the object uses except `own` (a stage being kept).
-    fn check_stage_id(&self, id: &str, own: Option<usize>) -> EditResult<()> {
+    /// An id for a new stage (or pipeline) that no pipeline or stage of the object uses,
+    /// apart from the stages of `own` (a pipeline whose stages are being replaced).
+    fn check_new_id(&self, id: &str, own: Option<usize>) -> EditResult<()> {
         let used = self
             .all
             .iter()
@@ -257,12 +260,18 @@ impl Edit<'_> {
         next_id: &mut dyn FnMut() -> String,
     ) -> EditResult<Answer> {
         self.check_pipeline_label(&input.label, None)?;
-        let id = next_id();
+        let id = match &input.id {
+            Some(given) => {
+                self.check_new_id(given, None)?;
+                given.clone()
+            }
+            None => next_id(),
+        };
         let mut stages = Vec::with_capacity(input.stages.len());
         for stage in input.stages {
             let stage_id = match &stage.id {
                 Some(given) => {
-                    self.check_stage_id(given, None)?;
+                    self.check_new_id(given, None)?;
                     given.clone()
                 }
                 None => next_id(),
@@ -318,7 +327,7 @@ impl Edit<'_> {
                 None => {
                     let stage_id = match &stage.id {
                         Some(given) => {
-                            self.check_stage_id(given, Some(index))?;
+                            self.check_new_id(given, Some(index))?;
                             given.clone()
                         }
                         None => next_id(),
@@ -394,7 +403,7 @@ impl Edit<'_> {
         self.check_stage_label(index, &input.label, None)?;
         let stage_id = match &input.id {
             Some(given) => {
-                self.check_stage_id(given, None)?;
+                self.check_new_id(given, None)?;
                 given.clone()
             }
             None => next_id(),

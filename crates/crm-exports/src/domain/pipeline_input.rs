@@ -19,6 +19,8 @@ pub struct StageInput {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PipelineInput {
+    /// The id the client asks for on create (HubSpot's `pipelineId`); otherwise one is made.
+    pub id: Option<String>,
     pub label: String,
     pub display_order: i32,
     pub stages: Vec<StageInput>,
@@ -177,12 +179,13 @@ pub fn parse_metadata(
     metadata
 }
 
-fn stage_id(body: &Map<String, Value>, problems: &mut Problems) -> Option<String> {
-    match body.get("stageId") {
+/// An id the client chose (`stageId`, `pipelineId`), if given.
+fn chosen_id(body: &Map<String, Value>, key: &str, problems: &mut Problems) -> Option<String> {
+    match body.get(key) {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
         Some(other) => {
-            problems.push(format!("stageId must be a non-empty string, not {other}"));
+            problems.push(format!("{key} must be a non-empty string, not {other}"));
             None
         }
     }
@@ -191,7 +194,7 @@ fn stage_id(body: &Map<String, Value>, problems: &mut Problems) -> Option<String
 fn collect_stage(object: ObjectType, body: &Value, problems: &mut Problems) -> Option<StageInput> {
     let before = problems.len();
     let body = object_of(body, "A stage", problems)?;
-    let id = stage_id(body, problems);
+    let id = chosen_id(body, "stageId", problems);
     let label = label(body, true, problems);
     let display_order = display_order(body, true, problems);
     let metadata = parse_metadata(object, body.get("metadata"), problems);
@@ -228,6 +231,7 @@ pub fn parse_pipeline(object: ObjectType, body: &Value) -> Result<PipelineInput,
     let Some(map) = object_of(body, "The pipeline", &mut problems) else {
         return Err(problems);
     };
+    let id = chosen_id(map, "pipelineId", &mut problems);
     let label = label(map, true, &mut problems);
     let display_order = display_order(map, true, &mut problems);
     let mut stages = Vec::new();
@@ -261,6 +265,7 @@ pub fn parse_pipeline(object: ObjectType, body: &Value) -> Result<PipelineInput,
     }
     let input = match (label, display_order) {
         (Some(label), Some(display_order)) => Some(PipelineInput {
+            id,
             label,
             display_order,
             stages,

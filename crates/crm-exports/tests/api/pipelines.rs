@@ -423,3 +423,51 @@ async fn a_ticket_created_without_a_pipeline_lands_in_the_first_pipeline_by_disp
         made.body["stages"][0]["id"]
     );
 }
+
+#[tokio::test]
+async fn a_custom_object_starts_without_pipelines_and_takes_new_ones_on_both_path_families() {
+    let app = TestApp::spawn().await;
+    let schema = app
+        .post(
+            "/crm-object-schemas/v3/schemas",
+            json!({"name": "projects_x", "labels": {"singular": "Project", "plural": "Projects"},
+                   "primaryDisplayProperty": "title", "requiredProperties": ["title"],
+                   "properties": [{"name": "title", "label": "Title"}]}),
+        )
+        .await;
+    assert_eq!(schema.status, StatusCode::CREATED, "{}", schema.body);
+    let type_id = schema.body["objectTypeId"].as_str().unwrap().to_string();
+    for (n, prefix) in PREFIXES.iter().enumerate() {
+        let listed = app.get(&format!("{prefix}/{type_id}")).await;
+        assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+        assert_eq!(listed.body["results"].as_array().unwrap().len(), n);
+        let made = app
+            .post(&format!("{prefix}/{type_id}"), json!({"label": format!("Delivery {n}"), "displayOrder": n,
+                  "stages": [{"label": "Planned", "displayOrder": 0, "metadata": {"colour": "grey"}}]}))
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+        assert_eq!(
+            made.body["stages"][0]["metadata"],
+            json!({"colour": "grey"})
+        );
+        let by_name = app
+            .get(&format!(
+                "{prefix}/projects_x/{}",
+                made.body["id"].as_str().unwrap()
+            ))
+            .await;
+        assert_eq!(by_name.body, made.body);
+    }
+    let reader = app
+        .token_for(app.portal.0, &["crm.objects.custom.read"])
+        .await;
+    let refused = app
+        .send(
+            Method::DELETE,
+            &format!("/crm/v3/pipelines/{type_id}/whatever"),
+            Some(&reader),
+            None,
+        )
+        .await;
+    assert_hubspot_error(&refused, StatusCode::FORBIDDEN, "MISSING_SCOPES");
+}
