@@ -121,11 +121,11 @@ async fn a_merged_contact_gives_the_primary_its_missing_values_links_and_lists_a
     assert_eq!(by_old_id.status, StatusCode::OK, "{}", by_old_id.body);
     assert_eq!(by_old_id.body["id"], primary);
 
-    assert_eq!(company_contacts(&app, &company).await, [primary.clone()]);
-    assert_eq!(list_members(&app, &list).await, [primary.clone()]);
+    assert_eq!(company_contacts(&app, &company).await, vec![primary.clone()]);
+    assert_eq!(list_members(&app, &list).await, vec![primary.clone()]);
     assert_eq!(search_emails(&app).await, ["keep@example.com"]);
     let listed = app.get("/crm/v3/objects/contacts?limit=100").await;
-    assert_eq!(ids_of(&listed.body), [primary.clone()]);
+    assert_eq!(ids_of(&listed.body), vec![primary.clone()]);
     let text = app
         .export_text(json!({"exportType": "VIEW", "exportName": "after merge", "format": "CSV", "language": "EN",
                             "objectType": "CONTACT", "objectProperties": ["email"]}))
