@@ -36,7 +36,7 @@ failed=0
 status=0
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
-for script in legacy_client.py dated_sdk.py exports.py associations_lists.py custom_objects.py schema_lists.py; do
+for script in legacy_client.py dated_sdk.py exports.py associations_lists.py custom_objects.py schema_lists.py pipelines_merges.py; do
     echo "== conformance/$script"
     timeout "$SCRIPT_TIMEOUT" "$VENV/bin/python" "$here/$script" 2>&1 | tee "$out"
     rc=${PIPESTATUS[0]}

@@ -19,8 +19,10 @@ mod list_folders;
 mod list_lifecycle;
 mod list_memberships;
 mod lists;
+mod merges;
 mod ops;
 mod owners;
+mod pipeline_writes;
 mod pipelines;
 mod properties;
 pub mod rate_limit;
@@ -153,6 +155,8 @@ fn objects_router() -> Router<AppState> {
         .merge(associations::record_routes())
         .route("/{object_type}", get(records::list).post(records::create))
         .route("/{object_type}/search", post(search::search))
+        .route("/{object_type}/merge", post(merges::merge))
+        .route("/{object_type}/gdpr-delete", post(merges::gdpr_delete))
         .route("/{object_type}/batch/{operation}", post(batch::dispatch))
         .route(
             "/{object_type}/{object_id}",

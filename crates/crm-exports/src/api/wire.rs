@@ -315,7 +315,7 @@ pub fn parse_properties(
         }
     }
     if problems.is_empty()
-        && let Err(e) = place_in_pipeline(schema.object, &mut values, creating)
+        && let Err(e) = place_in_pipeline(schema.object, schema.pipelines(), &mut values, creating)
     {
         problems.push(e);
     }
@@ -415,11 +415,6 @@ pub fn record_key(
             })
         }
     }
-}
-
-pub fn resolve_object(segment: &str) -> ApiResult<ObjectType> {
-    ObjectType::parse(segment)
-        .ok_or_else(|| ApiError::validation(format!("Unable to infer object type from: {segment}")))
 }
 
 #[cfg(test)]

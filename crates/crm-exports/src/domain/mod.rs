@@ -11,6 +11,8 @@ pub mod list;
 pub mod object_type;
 pub mod owner;
 pub mod pipeline;
+pub mod pipeline_edit;
+pub mod pipeline_input;
 pub mod property;
 pub mod record;
 pub mod schema;

@@ -1,12 +1,13 @@
 //! A portal's schema for one object type: its property definitions and groups (and, for a
-//! custom object, its schema's names and settings), as the API validates writes and reads
-//! against them.
+//! custom object, its schema's names and settings, and for objects with pipelines the
+//! portal's pipelines), as the API validates writes and reads against them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::ObjectType;
 use super::custom_object::CustomObject;
+use super::pipeline::{Pipeline, default_pipelines};
 use super::property::{PropertyDefinition, PropertyGroup};
 use super::search::PropertyLookup;
 
@@ -20,6 +21,8 @@ pub struct ObjectSchema {
     /// Where each name first appears in `properties`: a batch write looks up every
     /// property of every input, and an object has about a hundred.
     by_name: HashMap<String, usize>,
+    /// The portal's own pipelines, once it has changed any; `None` means HubSpot's defaults.
+    pipelines: Option<Arc<[Pipeline]>>,
 }
 
 impl ObjectSchema {
@@ -38,6 +41,22 @@ impl ObjectSchema {
             groups,
             by_name,
             custom: None,
+            pipelines: None,
+        }
+    }
+
+    /// The schema with the portal's own pipelines (archived ones included).
+    pub fn with_pipelines(mut self, pipelines: Vec<Pipeline>) -> Self {
+        self.pipelines = Some(pipelines.into());
+        self
+    }
+
+    /// The portal's pipelines of this object type, archived ones included: its own once it
+    /// has changed any, else HubSpot's defaults (none for objects without pipelines).
+    pub fn pipelines(&self) -> &[Pipeline] {
+        match &self.pipelines {
+            Some(own) => own,
+            None => default_pipelines(self.object).unwrap_or(&[]),
         }
     }
 

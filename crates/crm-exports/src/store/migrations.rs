@@ -21,6 +21,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     7 => "0007_expected_record_count.sql",
     8 => "0008_truncated_cells.sql",
     9 => "0009_labels_limits_list_folders.sql",
+    10 => "0010_pipelines_merges.sql",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -33,6 +34,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     7 => "0007_expected_record_count.sql",
     8 => "0008_truncated_cells.sql",
     9 => "0009_labels_limits_list_folders.sql",
+    10 => "0010_pipelines_merges.sql",
 );
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Persistence in domain terms, split into roles ([`roles`]): portals and tokens, schemas,
-//! custom objects, records, associations, lists, owners, the export queue and the record
-//! stream an export reads. Callers hold the roles they use ([`Stores`]). The SQL both
+//! custom objects, records, associations, lists, owners, pipelines, the export queue and
+//! the record stream an export reads. Callers hold the roles they use ([`Stores`]). The SQL both
 //! databases run is written once in `sql/`; `database/` implements every role over either
 //! backend, and `sqlite/` and `postgres/` keep only what differs. Imports only `domain`;
 //! wire types never reach it.
@@ -19,7 +19,8 @@ use std::sync::Arc;
 
 pub use self::error::{Cause, StoreError, StoreResult, with_causes};
 pub use self::roles::{
-    Associations, CustomObjects, ExportQueue, ListFolders, Lists, Owners, Portals, RecordStream,
+    Associations, CustomObjects, ExportQueue, ListFolders, Lists, Owners, Pipelines, Portals,
+    RecordStream,
     Records, Schemas,
 };
 pub use self::types::*;
@@ -37,6 +38,7 @@ pub trait Store:
     + Lists
     + ListFolders
     + Owners
+    + Pipelines
     + ExportQueue
     + RecordStream
 {
@@ -51,6 +53,7 @@ impl<T> Store for T where
         + Lists
         + ListFolders
         + Owners
+        + Pipelines
         + ExportQueue
         + RecordStream
 {
@@ -69,6 +72,7 @@ pub struct Stores {
     pub lists: Arc<dyn Lists>,
     pub list_folders: Arc<dyn ListFolders>,
     pub owners: Arc<dyn Owners>,
+    pub pipelines: Arc<dyn Pipelines>,
     pub exports: Arc<dyn ExportQueue>,
     pub stream: Arc<dyn RecordStream>,
 }
@@ -84,6 +88,7 @@ impl From<SharedStore> for Stores {
             lists: store.clone(),
             list_folders: store.clone(),
             owners: store.clone(),
+            pipelines: store.clone(),
             exports: store.clone(),
             stream: store,
         }

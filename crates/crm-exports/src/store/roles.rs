@@ -1,6 +1,7 @@
 //! The store's roles, one trait per kind of caller need, none over 15 methods: tokens and
 //! portals, schemas and properties, custom objects and association definitions, records,
-//! associations, lists, list folders, owners, the export queue, and the record stream an export reads.
+//! associations, lists, list folders, owners, pipelines, the export queue, and the record
+//! stream an export reads.
 //! Callers hold the roles they use ([`super::Stores`]); both databases implement every role
 //! through one generic implementation (`database/`).
 
@@ -12,7 +13,8 @@ use super::StoreResult;
 use super::types::{
     AssociationLimit, BatchSink, Edge, EdgeRefusal, ExportLogPage, ExportOutcome, ExportQuota,
     ExportRow, FolderChange, LabelDraft, ListDraft, ListFolder, ListRow, MembershipChange,
-    PortalId, RecordKey, TokenInfo, Visibility, WriteFailure, WriteOp, Written,
+    MergeRefusal, PipelineAudit, PortalId, RecordKey, TokenInfo, Visibility, WriteFailure,
+    WriteOp, Written,
 };
 use crate::domain::association::AssociationCatalog;
 use crate::domain::custom_object::{
@@ -20,6 +22,7 @@ use crate::domain::custom_object::{
 };
 use crate::domain::export::ExportRequest;
 use crate::domain::owner::Owner;
+use crate::domain::pipeline_edit::{Applied, PipelineEdit, PipelineError};
 use crate::domain::property::{PropertyDefinition, PropertyGroup};
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::{Predicate, RawFilterGroup};
@@ -193,6 +196,50 @@ pub trait Records: Send + Sync {
         keys: Vec<RecordKey>,
         now: i64,
     ) -> StoreResult<usize>;
+    /// Merges the live record `merged` into the live record `primary` (either id may be one
+    /// merged earlier): the primary keeps its id and its values, takes the values it lacks
+    /// from the merged record, and takes over its associations and list memberships; the
+    /// merged record is gone, and its id reads as the primary from now on.
+    async fn merge_records(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        primary: i64,
+        merged: i64,
+        now: i64,
+    ) -> StoreResult<Result<(), MergeRefusal>>;
+    /// Deletes the record a key names (live or archived) for good, with its associations,
+    /// list memberships and the ids merged into it; `false` when no record matches.
+    async fn purge_record(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        key: RecordKey,
+    ) -> StoreResult<bool>;
+}
+
+/// Pipelines and their stages (read with the object's schema), changed one edit at a time.
+#[async_trait]
+pub trait Pipelines: Send + Sync {
+    /// Applies `edit` to the portal's pipelines of `object`; with `validate`, refuses when
+    /// live records use a pipeline or stage it takes away. The edit's own refusals, and
+    /// those, come back as `Ok(Err(_))` with nothing changed.
+    async fn edit_pipelines(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        edit: PipelineEdit,
+        validate: bool,
+        now: i64,
+    ) -> StoreResult<Result<Applied, PipelineError>>;
+    /// The audit events of a pipeline (`stage` `None`) or of one of its stages, oldest first.
+    async fn pipeline_audits(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        pipeline: String,
+        stage: Option<String>,
+    ) -> StoreResult<Vec<PipelineAudit>>;
 }
 
 /// Associations between records.

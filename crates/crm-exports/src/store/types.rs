@@ -1,10 +1,12 @@
 //! The data the store's roles take and return, in domain terms: portals and tokens, record
 //! keys and write operations with their outcomes, export rows and outcomes, association
-//! edges, lists and membership changes. Imports only `domain`.
+//! edges, lists and membership changes, pipeline audit events and merge refusals. Imports
+//! only `domain`.
 
 use crate::domain::batch::RecordBatch;
 use crate::domain::export::{ExportRequest, ExportState};
 use crate::domain::list::ProcessingType;
+use crate::domain::pipeline_edit::{AuditAction, Subject};
 use crate::domain::search::RawFilterGroup;
 use crate::domain::{ObjectType, Value};
 
@@ -277,3 +279,21 @@ pub struct MembershipChange {
 
 /// Receives an export's records, a batch at a time.
 pub type BatchSink = std::sync::mpsc::SyncSender<RecordBatch>;
+
+/// One audit event of a pipeline or stage, as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PipelineAudit {
+    pub id: i64,
+    pub action: AuditAction,
+    pub at: i64,
+    pub subject: Subject,
+}
+
+/// Why two records were not merged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MergeRefusal {
+    /// Both ids name the same record (after earlier merges).
+    SameRecord,
+    /// No live record of the object type has this id in the portal.
+    Missing(i64),
+}

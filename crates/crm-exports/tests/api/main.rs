@@ -6,6 +6,7 @@ mod custom_objects;
 mod helpers;
 mod list_operations;
 mod lists;
+mod merges;
 mod owners;
 mod pipelines;
 

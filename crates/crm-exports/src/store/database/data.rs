@@ -1,6 +1,6 @@
-//! The data roles over any backend: records, associations, lists and owners. Operations
-//! on records take the cached schema where the store caches schemas, and otherwise read
-//! it in their own transaction.
+//! The data roles over any backend: records (merges and permanent deletes too),
+//! associations, lists and owners. Operations on records take the cached schema where the
+//! store caches schemas, and otherwise read it in their own transaction.
 
 use std::sync::Arc;
 
@@ -12,10 +12,11 @@ use crate::domain::search::{Predicate, RawFilterGroup};
 use crate::domain::{ObjectType, Record};
 use crate::store::sql::exec::op;
 use crate::store::sql::schemas::known_or_load;
-use crate::store::sql::{association_limits, associations, lists, owners, records, writes};
+use crate::store::sql::{association_limits, associations, lists, merges, owners, records, writes};
 use crate::store::{
     AssociationLimit, Associations, Edge, EdgeRefusal, ListDraft, ListRow, Lists, MembershipChange,
-    Owners, PortalId, RecordKey, Records, StoreResult, Visibility, WriteFailure, WriteOp, Written,
+    MergeRefusal, Owners, PortalId, RecordKey, Records, StoreResult, Visibility, WriteFailure,
+    WriteOp, Written,
 };
 
 #[async_trait]
@@ -112,6 +113,40 @@ impl<B: Backend> Records for Database<B> {
             Box::pin(async move {
                 let schema = known_or_load(e, known, portal, object).await?;
                 records::archive(e, portal, &schema, &keys, now).await
+            })
+        }))
+        .await
+    }
+
+    async fn merge_records(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        primary: i64,
+        merged: i64,
+        now: i64,
+    ) -> StoreResult<Result<(), MergeRefusal>> {
+        let known = self.known_schema(portal, object).await?;
+        self.write(op(move |e| {
+            Box::pin(async move {
+                let schema = known_or_load(e, known, portal, object).await?;
+                merges::merge(e, portal, &schema, primary, merged, now).await
+            })
+        }))
+        .await
+    }
+
+    async fn purge_record(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        key: RecordKey,
+    ) -> StoreResult<bool> {
+        let known = self.known_schema(portal, object).await?;
+        self.write(op(move |e| {
+            Box::pin(async move {
+                let schema = known_or_load(e, known, portal, object).await?;
+                merges::purge(e, portal, &schema, &key).await
             })
         }))
         .await

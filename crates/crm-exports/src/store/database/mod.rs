@@ -7,6 +7,7 @@
 mod catalog;
 mod data;
 mod folders;
+mod pipelines;
 mod queue;
 
 use std::future::Future;

@@ -1,6 +1,7 @@
 //! Reading records: select lists of the projected columns, the condition a record key
 //! names, rows mapped into [`Record`]s, and the reads built on them (by key, by page, by
-//! search predicate, liveness checks), archiving, and the statement an export streams.
+//! search predicate, liveness checks; a merged record's id reads its primary), archiving,
+//! and the statement an export streams.
 
 use super::builder::{Param, Sql};
 use super::dialect::{Dialect, is_text, table_name};
@@ -139,7 +140,24 @@ pub async fn resolve_live(
     first(e, &sql, |r| r.int(0)).await
 }
 
-/// Records by key, in key order; `None` where no record of that visibility matches.
+/// The id of the record a key names, live or archived, if any.
+pub async fn resolve_any(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    schema: &ObjectSchema,
+    key: &RecordKey,
+) -> StoreResult<Option<i64>> {
+    let mut sql = Sql::new(e.dialect());
+    sql.push("SELECT id FROM ")
+        .push(&table_name(portal, schema.object))
+        .push(" WHERE ");
+    push_key(&mut sql, schema, key)?;
+    sql.push(" ORDER BY id DESC LIMIT 1");
+    first(e, &sql, |r| r.int(0)).await
+}
+
+/// Records by key, in key order; `None` where no record of that visibility matches. A
+/// live read by the id of a record merged into another reads that other record.
 pub async fn read(
     e: &mut dyn Exec,
     portal: PortalId,
@@ -163,7 +181,21 @@ pub async fn read(
         sql.push(" AND archived = ")
             .bind(visibility == Visibility::Archived);
         sql.push(" ORDER BY id DESC LIMIT 1");
-        found.push(first(e, &sql, |r| record_from_row(r, &columns)).await?);
+        let mut record = first(e, &sql, |r| record_from_row(r, &columns)).await?;
+        if let (None, RecordKey::Id(id), Visibility::Live) = (&record, key, visibility) {
+            let current = super::merges::current_id(e, portal, schema.object, *id).await?;
+            if current != *id {
+                let mut sql = Sql::new(d);
+                sql.push("SELECT ")
+                    .push(&select)
+                    .push(" FROM ")
+                    .push(&table);
+                sql.push(" WHERE id = ").bind(current);
+                sql.push(" AND ").push(&d.is_false("archived"));
+                record = first(e, &sql, |r| record_from_row(r, &columns)).await?;
+            }
+        }
+        found.push(record);
     }
     Ok(found)
 }

@@ -1,6 +1,7 @@
 //! Per-portal schemas: the property groups and property definitions of each object type
-//! (stored as JSON, in order), loaded into an [`ObjectSchema`]; creating a property adds its
-//! column to the record table (and a unique index when its values must be unique).
+//! (stored as JSON, in order) and its pipelines, loaded into an [`ObjectSchema`]; creating
+//! a property adds its column to the record table (and a unique index when its values must
+//! be unique).
 
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use super::dialect::table_name;
 use super::exec::{Exec, exists, from_json, rows, to_json};
 use super::portals::require_portal;
 use crate::domain::ObjectType;
+use crate::domain::pipeline::has_pipelines;
 use crate::domain::property::{PropertyDefinition, PropertyGroup};
 use crate::domain::schema::ObjectSchema;
 use crate::store::{PortalId, StoreError, StoreResult};
@@ -121,9 +123,18 @@ pub async fn load(
         from_json(r.text(0)?)
     })
     .await?;
-    Ok(match custom {
+    let schema = match custom {
         Some(custom) => ObjectSchema::for_custom(custom, properties, groups),
         None => ObjectSchema::new(object, properties, groups),
+    };
+    if !has_pipelines(object) {
+        return Ok(schema);
+    }
+    let own = super::pipelines::load(e, portal, object).await?;
+    Ok(if own.is_empty() {
+        schema
+    } else {
+        schema.with_pipelines(own)
     })
 }
 
