@@ -23,4 +23,5 @@ mod records;
 mod refusals;
 mod search;
 mod sheets;
+mod task_status;
 mod token_info;
