@@ -6,7 +6,7 @@
 //! Scopes `crm.lists.read` / `crm.lists.write`.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::routing::{get, put};
+use axum::routing::{any, get, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value as Json_, json};
@@ -14,6 +14,7 @@ use serde_json::{Value as Json_, json};
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, QueryParams, parse_json};
+use super::paging::NextPage;
 use super::{AppState, resolve_object};
 use crate::domain::list::{ProcessingType, filter_groups};
 use crate::domain::search::{
@@ -34,6 +35,11 @@ pub fn routes() -> Router<AppState> {
             "/object-type-id/{object_type_id}/name/{list_name}",
             get(by_name),
         )
+        // HubSpot's list folders and id mapping, which this service lacks: without these,
+        // `/{list_id}` would take them (and answer OPTIONS with a list's methods).
+        .route("/folders", any(super::ops::unknown_route))
+        .route("/folders/{*rest}", any(super::ops::unknown_route))
+        .route("/idmapping", any(super::ops::unknown_route))
         .route("/{list_id}", get(one).delete(delete))
         .route("/{list_id}/memberships", get(members))
         .route("/{list_id}/memberships/add", put(add))
@@ -471,6 +477,7 @@ async fn members(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    next: NextPage,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Json_>> {
     auth.require(READ)?;
@@ -507,8 +514,7 @@ async fn members(
         .collect();
     let mut body = json!({ "results": results });
     if more && let Some((last, _)) = page.last() {
-        body["paging"] =
-            json!({"next": {"after": last.to_string(), "link": format!("?after={last}")}});
+        body["paging"] = json!({"next": next.json(&last.to_string())});
     }
     Ok(Json(body))
 }

@@ -17,8 +17,10 @@ pub mod extract;
 mod lists;
 mod ops;
 mod owners;
+mod paging;
 mod pipelines;
 mod properties;
+mod query_check;
 pub mod rate_limit;
 mod records;
 mod request_metrics;
@@ -37,7 +39,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
@@ -149,7 +151,16 @@ fn objects_router() -> Router<AppState> {
         .merge(associations::record_routes())
         .route("/{object_type}", get(records::list).post(records::create))
         .route("/{object_type}/search", post(search::search))
-        .route("/{object_type}/batch/{operation}", post(batch::dispatch))
+        // Each batch operation is its own route, so an unknown one is an unknown path.
+        .route("/{object_type}/batch/create", post(batch::dispatch))
+        .route("/{object_type}/batch/read", post(batch::dispatch))
+        .route("/{object_type}/batch/update", post(batch::dispatch))
+        .route("/{object_type}/batch/upsert", post(batch::dispatch))
+        .route("/{object_type}/batch/archive", post(batch::dispatch))
+        // HubSpot's paths this service lacks, which `/{object_id}` would otherwise take
+        // (and answer OPTIONS with a record's methods).
+        .route("/{object_type}/merge", any(ops::unknown_route))
+        .route("/{object_type}/gdpr-delete", any(ops::unknown_route))
         .route(
             "/{object_type}/{object_id}",
             get(records::read)
@@ -172,7 +183,8 @@ fn properties_router() -> Router<AppState> {
             "/{object_type}/groups/{group_name}",
             get(properties::read_group),
         )
-        .route("/{object_type}/batch/{operation}", post(properties::batch))
+        .route("/{object_type}/batch/create", post(properties::batch))
+        .route("/{object_type}/batch/read", post(properties::batch))
         .route("/{object_type}/{property_name}", get(properties::read))
 }
 
@@ -202,6 +214,10 @@ pub fn router(state: AppState) -> Router {
         .merge(exports::download_routes())
         .merge(token_info::routes())
         .merge(console::routes())
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            query_check::check_declared,
+        ))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .fallback(ops::unknown_route)

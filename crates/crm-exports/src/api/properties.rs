@@ -4,14 +4,14 @@
 //! or create property groups.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value as Json_, json};
 
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
-use super::extract::{Body, QueryParams, parse_json};
+use super::extract::{Body, QueryParams, last_segment, parse_json};
 use super::{Access, AppState, object_schema};
 use crate::domain::property::{
     PropertyDefinition, PropertyGroup, PropertyOption, PropertyType, is_valid_property_name,
@@ -270,7 +270,8 @@ struct NameInput {
 pub async fn batch(
     State(state): State<AppState>,
     auth: Auth,
-    Path((object_type, operation)): Path<(String, String)>,
+    Path(object_type): Path<String>,
+    OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Json_>)> {
@@ -283,7 +284,8 @@ pub async fn batch(
             ),
         )
     };
-    match operation.as_str() {
+    // Each operation has its own route; the path names it.
+    match last_segment(&uri) {
         "create" => {
             let schema = object_schema(&state, &auth, &object_type, Access::SchemaWrite).await?;
             let input: Inputs<PropertyCreate> = parse_json(&body)?;
