@@ -20,6 +20,7 @@ mod owners;
 mod paging;
 mod pipelines;
 mod properties;
+mod property_changes;
 mod query_check;
 pub mod rate_limit;
 mod records;
@@ -181,11 +182,22 @@ fn properties_router() -> Router<AppState> {
         )
         .route(
             "/{object_type}/groups/{group_name}",
-            get(properties::read_group),
+            get(properties::read_group)
+                .patch(property_changes::update_group)
+                .delete(property_changes::archive_group),
         )
         .route("/{object_type}/batch/create", post(properties::batch))
         .route("/{object_type}/batch/read", post(properties::batch))
-        .route("/{object_type}/{property_name}", get(properties::read))
+        .route(
+            "/{object_type}/batch/archive",
+            post(property_changes::batch_archive),
+        )
+        .route(
+            "/{object_type}/{property_name}",
+            get(properties::read)
+                .patch(property_changes::update)
+                .delete(property_changes::archive),
+        )
 }
 
 /// The whole application, ready to serve.

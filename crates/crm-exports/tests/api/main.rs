@@ -17,6 +17,7 @@ mod exports;
 mod hostile;
 mod leftovers;
 mod properties;
+mod property_changes;
 mod query_params;
 mod races;
 mod rate_limits;
