@@ -17,7 +17,8 @@ use serde_json::{Value as Json_, json};
 
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
-use super::extract::{Body, IdText, QueryParams, parse_json};
+use super::extract::{Body, IdText, QueryParams, last_segment, parse_json};
+use super::paging::NextPage;
 use super::{AppState, resolve_object};
 use crate::domain::ObjectType;
 use crate::domain::association::{AssociationCatalog, AssociationType, Category};
@@ -36,7 +37,9 @@ pub fn batch_routes() -> Router<AppState> {
             "/{from}/{to}/batch/labels/archive",
             post(batch_labels_archive),
         )
-        .route("/{from}/{to}/batch/{operation}", post(batch))
+        .route("/{from}/{to}/batch/create", post(batch))
+        .route("/{from}/{to}/batch/read", post(batch))
+        .route("/{from}/{to}/batch/archive", post(batch))
 }
 
 pub fn record_routes() -> Router<AppState> {
@@ -311,12 +314,13 @@ fn refusal_error(refusal: &EdgeRefusal) -> ApiError {
 async fn batch(
     State(state): State<AppState>,
     auth: Auth,
-    Path((from, to, operation)): Path<(String, String, String)>,
+    Path((from, to)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
     Body(body): Body,
 ) -> ApiResult<Response> {
     let started = state.clock.now_ms();
-    match operation.as_str() {
+    // Each operation has its own route; the path names it.
+    match last_segment(&uri) {
         "create" => {
             let pair = pair(&state, &auth, &from, &to, true).await?;
             batch_create(&state, &auth, pair, &body, started).await
@@ -525,6 +529,7 @@ async fn list_for_record(
     State(state): State<AppState>,
     auth: Auth,
     Path((from, from_id, to)): Path<(String, String, String)>,
+    next_page: NextPage,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Json_>> {
     let Pair { from, to, catalog } = pair(&state, &auth, &from, &to, false).await?;
@@ -547,7 +552,7 @@ async fn list_for_record(
         && let Some(last) = page.last()
     {
         let next = last["toObjectId"].to_string();
-        body["paging"] = json!({"next": {"after": next, "link": format!("?after={next}")}});
+        body["paging"] = json!({"next": next_page.json(&next)});
     }
     Ok(Json(body))
 }

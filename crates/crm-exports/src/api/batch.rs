@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use serde_json::{Map, Value as Json_, json};
 
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult, ErrorDetail};
-use super::extract::{Body, IdText, QueryParams, parse_json};
+use super::extract::{Body, IdText, QueryParams, last_segment, parse_json};
 use super::records::{CreateInput, write_failure_error};
 use super::wire::{self, Nulls, RecordBody};
 use super::{Access, AppState, object_schema};
@@ -59,10 +59,13 @@ struct IdOnly {
 pub async fn dispatch(
     State(state): State<AppState>,
     auth: Auth,
-    Path((object_type, operation)): Path<(String, String)>,
+    Path(object_type): Path<String>,
+    OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
     Body(body): Body,
 ) -> ApiResult<Response> {
+    // Each operation has its own route (see `objects_router`); the path names it.
+    let operation = last_segment(&uri);
     let access = if operation == "read" {
         Access::Read
     } else {
@@ -77,7 +80,7 @@ pub async fn dispatch(
         started_at: state.clock.now_ms(),
         owners: Default::default(),
     };
-    match operation.as_str() {
+    match operation {
         "create" => {
             let inputs: Vec<CreateInput> = parse_inputs(&state, &body)?;
             batch.owners =

@@ -5,13 +5,14 @@
 //! needs the export scope and never shows another portal's exports.
 
 use axum::Json;
-use axum::extract::{OriginalUri, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use serde_json::{Value as Json_, json};
 
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
-use super::exports::{CalledHost, EXPORT_SCOPE, base_url, details_json};
+use super::exports::{EXPORT_SCOPE, details_json};
 use super::extract::QueryParams;
+use super::paging::NextPage;
 use super::{AppState, resolve_object};
 use crate::domain::export::ExportState;
 use crate::store::ExportLogPage;
@@ -26,8 +27,7 @@ const STATES_NEVER_ENTERED: [&str; 4] = ["CONFLICT", "DELETED", "DEFERRED", "PEN
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
-    host: CalledHost,
-    OriginalUri(uri): OriginalUri,
+    next: NextPage,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Json_>> {
     auth.require(EXPORT_SCOPE)?;
@@ -47,14 +47,7 @@ pub async fn list(
     let results: Vec<Json_> = rows.iter().map(details_json).collect();
     let mut body = json!({ "results": results });
     if let Some(last) = rows.last().filter(|_| more) {
-        let after = last.id.to_string();
-        let link = format!(
-            "{}{}?{}",
-            base_url(&state, &host),
-            uri.path(),
-            next_query(raw.as_deref(), &after)
-        );
-        body["paging"] = json!({"next": {"after": after, "link": link}});
+        body["paging"] = json!({"next": next.json(&last.id.to_string())});
     }
     Ok(Json(body))
 }
@@ -124,33 +117,9 @@ fn parse_states(named: &[String]) -> ApiResult<Vec<ExportState>> {
     Ok(states)
 }
 
-/// The query string of the next page: the same parameters, `after` replaced.
-fn next_query(raw: Option<&str>, after: &str) -> String {
-    let kept = QueryParams::parse(raw);
-    let mut next = form_urlencoded::Serializer::new(String::new());
-    for (name, value) in kept.pairs().filter(|(name, _)| *name != "after") {
-        next.append_pair(name, value);
-    }
-    next.append_pair("after", after);
-    next.finish()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_next_pages_query_keeps_the_filters_and_replaces_the_cursor() {
-        assert_eq!(
-            next_query(Some("limit=5&state=DONE&after=90&objectType=0-1"), "42"),
-            "limit=5&state=DONE&objectType=0-1&after=42"
-        );
-        assert_eq!(next_query(None, "7"), "after=7");
-        assert_eq!(
-            next_query(Some("objectType=p1_cars%20x"), "7"),
-            "objectType=p1_cars+x&after=7"
-        );
-    }
 
     #[test]
     fn states_are_read_in_any_case_and_unknown_ones_refused() {

@@ -268,28 +268,64 @@ async fn download_link(state: &AppState, host: &CalledHost, row: &ExportRow) -> 
 
 /// HubSpot's task status. Clients poll it, so it is serialized straight from this struct
 /// rather than through a JSON map; the fields are in the order such a map writes its keys
-/// (sorted), so the bytes are the same.
+/// (sorted), so the bytes are the same. HubSpot's schema requires `completedAt`, `startedAt`
+/// and `status`, and strict clients (the Python SDKs with response validation on) refuse a
+/// body without them, so every state carries all three (see [`TaskStatus::of`]).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct TaskStatus {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    completed_at: Option<String>,
+    completed_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<Json_>,
     links: NoLinks,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    num_errors: Option<u32>,
+    num_errors: u32,
     requested_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     result: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    started_at: Option<String>,
+    started_at: String,
     status: &'static str,
 }
 
 /// `{}`: the task status has no links.
 #[derive(Serialize)]
 struct NoLinks {}
+
+impl TaskStatus {
+    /// The status of `row` answered at `now`, without the download link (the caller adds
+    /// it when complete). Before a worker starts the export, `startedAt` is `requestedAt`;
+    /// until the export ends, `completedAt` is `now`, the time of the answer: the moment up
+    /// to which the export is known not to have finished. `numErrors` is always the length
+    /// of `errors`, which appears only when there are errors.
+    fn of(row: &ExportRow, now: i64) -> Self {
+        let started = row.started_at.unwrap_or(row.requested_at);
+        let completed = match row.completed_at {
+            Some(at) if row.state.is_terminal() => at,
+            _ => now.max(started),
+        };
+        // One error, the reason, for a failed export; none otherwise.
+        let failed = row.state == ExportState::Failed;
+        let errors = failed.then(|| {
+            json!([{
+                "status": "error",
+                "category": "EXPORT_FAILED",
+                "message": failure_reason(row),
+                "context": {"exportId": [row.id.to_string()]},
+                "links": {},
+                "errors": [],
+            }])
+        });
+        TaskStatus {
+            completed_at: format_datetime(completed),
+            num_errors: u32::from(failed),
+            errors,
+            links: NoLinks {},
+            requested_at: format_datetime(row.requested_at),
+            result: None,
+            started_at: format_datetime(started),
+            status: row.state.task_status(),
+        }
+    }
+}
 
 async fn status(
     State(state): State<AppState>,
@@ -298,34 +334,9 @@ async fn status(
     Path(task_id): Path<String>,
 ) -> ApiResult<Json<TaskStatus>> {
     let row = visible_export(&state, &auth, &task_id, "taskId").await?;
-    let mut body = TaskStatus {
-        completed_at: row.completed_at.map(format_datetime),
-        errors: None,
-        links: NoLinks {},
-        num_errors: None,
-        requested_at: format_datetime(row.requested_at),
-        result: None,
-        started_at: row.started_at.map(format_datetime),
-        status: row.state.task_status(),
-    };
-    match row.state {
-        ExportState::Done => {
-            body.result = Some(download_link(&state, &host, &row).await?);
-            body.num_errors = Some(0);
-        }
-        ExportState::Failed => {
-            let message = failure_reason(&row);
-            body.num_errors = Some(1);
-            body.errors = Some(json!([{
-                "status": "error",
-                "category": "EXPORT_FAILED",
-                "message": message,
-                "context": {"exportId": [row.id.to_string()]},
-                "links": {},
-                "errors": [],
-            }]));
-        }
-        _ => {}
+    let mut body = TaskStatus::of(&row, state.clock.now_ms());
+    if row.state == ExportState::Done {
+        body.result = Some(download_link(&state, &host, &row).await?);
     }
     Ok(Json(body))
 }

@@ -199,6 +199,16 @@ pub fn check_url_text(raw: &str, part: &str) -> ApiResult<()> {
     }
 }
 
+/// The last segment of a request path: the operation of a route that names one
+/// (`…/batch/read`).
+pub fn last_segment(uri: &axum::http::Uri) -> &str {
+    uri.path()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+}
+
 /// A record id in a JSON body: a string, or from some clients a number.
 #[derive(serde::Deserialize)]
 #[serde(untagged)]

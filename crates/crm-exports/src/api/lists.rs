@@ -8,7 +8,7 @@
 //! Scopes `crm.lists.read` / `crm.lists.write`.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::routing::{get, put};
+use axum::routing::{any, get, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value as Json_, json};
@@ -16,6 +16,7 @@ use serde_json::{Value as Json_, json};
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, QueryParams, parse_json};
+use super::paging::NextPage;
 use super::{AppState, resolve_object};
 use crate::domain::list::{ProcessingType, filter_groups};
 use crate::domain::search::{
@@ -493,6 +494,7 @@ async fn members(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    next: NextPage,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Json_>> {
     auth.require(READ)?;
@@ -529,8 +531,7 @@ async fn members(
         .collect();
     let mut body = json!({ "results": results });
     if more && let Some((last, _)) = page.last() {
-        body["paging"] =
-            json!({"next": {"after": last.to_string(), "link": format!("?after={last}")}});
+        body["paging"] = json!({"next": next.json(&last.to_string())});
     }
     Ok(Json(body))
 }

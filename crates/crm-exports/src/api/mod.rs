@@ -23,8 +23,11 @@ mod merges;
 mod ops;
 mod owners;
 mod pipeline_writes;
+mod paging;
 mod pipelines;
 mod properties;
+mod property_changes;
+mod query_check;
 pub mod rate_limit;
 mod records;
 mod request_metrics;
@@ -43,7 +46,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
@@ -157,7 +160,12 @@ fn objects_router() -> Router<AppState> {
         .route("/{object_type}/search", post(search::search))
         .route("/{object_type}/merge", post(merges::merge))
         .route("/{object_type}/gdpr-delete", post(merges::gdpr_delete))
-        .route("/{object_type}/batch/{operation}", post(batch::dispatch))
+        // Each batch operation is its own route, so an unknown one is an unknown path.
+        .route("/{object_type}/batch/create", post(batch::dispatch))
+        .route("/{object_type}/batch/read", post(batch::dispatch))
+        .route("/{object_type}/batch/update", post(batch::dispatch))
+        .route("/{object_type}/batch/upsert", post(batch::dispatch))
+        .route("/{object_type}/batch/archive", post(batch::dispatch))
         .route(
             "/{object_type}/{object_id}",
             get(records::read)
@@ -178,10 +186,22 @@ fn properties_router() -> Router<AppState> {
         )
         .route(
             "/{object_type}/groups/{group_name}",
-            get(properties::read_group),
+            get(properties::read_group)
+                .patch(property_changes::update_group)
+                .delete(property_changes::archive_group),
         )
-        .route("/{object_type}/batch/{operation}", post(properties::batch))
-        .route("/{object_type}/{property_name}", get(properties::read))
+        .route("/{object_type}/batch/create", post(properties::batch))
+        .route("/{object_type}/batch/read", post(properties::batch))
+        .route(
+            "/{object_type}/batch/archive",
+            post(property_changes::batch_archive),
+        )
+        .route(
+            "/{object_type}/{property_name}",
+            get(properties::read)
+                .patch(property_changes::update)
+                .delete(property_changes::archive),
+        )
 }
 
 /// The whole application, ready to serve.
@@ -210,6 +230,10 @@ pub fn router(state: AppState) -> Router {
         .merge(exports::download_routes())
         .merge(token_info::routes())
         .merge(console::routes())
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            query_check::check_declared,
+        ))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .fallback(ops::unknown_route)

@@ -11,6 +11,7 @@ use super::AppState;
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
 use super::extract::QueryParams;
+use super::paging::NextPage;
 use crate::domain::owner::Owner;
 use crate::domain::time::format_datetime;
 
@@ -35,6 +36,7 @@ fn owner_json(o: &Owner) -> Json_ {
 async fn list(
     State(state): State<AppState>,
     auth: Auth,
+    next: NextPage,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Json_>> {
     auth.require(OWNER_SCOPE)?;
@@ -60,8 +62,7 @@ async fn list(
     if matching.len() > limit
         && let Some(last) = page.last()
     {
-        body["paging"] =
-            json!({"next": {"after": last.id.to_string(), "link": format!("?after={}", last.id)}});
+        body["paging"] = json!({"next": next.json(&last.id.to_string())});
     }
     Ok(Json(body))
 }

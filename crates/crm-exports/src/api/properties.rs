@@ -1,17 +1,17 @@
 //! The properties API under `/crm/v3/properties/{objectType}` and
 //! `/crm/properties/2026-03/{objectType}`: list and read definitions (labels in `locale`),
 //! create custom properties (one or a batch) with HubSpot's type/fieldType rules, and read
-//! or create property groups.
+//! or create property groups. Updating and archiving them is in `property_changes`.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value as Json_, json};
 
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
-use super::extract::{Body, QueryParams, parse_json};
+use super::extract::{Body, QueryParams, last_segment, parse_json};
 use super::{Access, AppState, object_schema};
 use crate::domain::property::{
     PropertyDefinition, PropertyGroup, PropertyOption, PropertyType, is_valid_property_name,
@@ -42,7 +42,7 @@ pub fn property_json(p: &PropertyDefinition, language: Option<&str>) -> Json_ {
         "externalOptions": p.external_options,
         "hasUniqueValue": p.has_unique_value,
         "hubspotDefined": p.hubspot_defined,
-        "archived": false,
+        "archived": p.is_archived(),
         "modificationMetadata": {
             "archivable": !p.hubspot_defined,
             "readOnlyDefinition": p.read_only_definition,
@@ -58,10 +58,13 @@ pub fn property_json(p: &PropertyDefinition, language: Option<&str>) -> Json_ {
     if let Some(t) = p.updated_at {
         body["updatedAt"] = json!(format_datetime(t));
     }
+    if let Some(t) = p.archived_at {
+        body["archivedAt"] = json!(format_datetime(t));
+    }
     body
 }
 
-fn group_json(g: &PropertyGroup) -> Json_ {
+pub(super) fn group_json(g: &PropertyGroup) -> Json_ {
     json!({"name": g.name, "label": g.label, "displayOrder": g.display_order, "archived": g.archived})
 }
 
@@ -80,18 +83,18 @@ pub async fn list(
     let schema = object_schema(&state, &auth, &object_type, Access::SchemaRead).await?;
     let query = QueryParams::parse(raw.as_deref());
     let lang = language(&query);
-    // No property is ever archived here, so the archived listing is empty.
-    let results: Vec<Json_> = if query.bool("archived")? {
-        Vec::new()
+    // `archived=true` lists the recycling bin instead of the live properties.
+    let shown = if query.bool("archived")? {
+        &schema.archived_properties
     } else {
-        let wanted = query.list("properties");
-        schema
-            .properties
-            .iter()
-            .filter(|p| wanted.as_ref().is_none_or(|w| w.contains(&p.name)))
-            .map(|p| property_json(p, lang.as_deref()))
-            .collect()
+        &schema.properties
     };
+    let wanted = query.list("properties");
+    let results: Vec<Json_> = shown
+        .iter()
+        .filter(|p| wanted.as_ref().is_none_or(|w| w.contains(&p.name)))
+        .map(|p| property_json(p, lang.as_deref()))
+        .collect();
     Ok(Json(json!({ "results": results })))
 }
 
@@ -103,9 +106,13 @@ pub async fn read(
 ) -> ApiResult<Json<Json_>> {
     let schema = object_schema(&state, &auth, &object_type, Access::SchemaRead).await?;
     let query = QueryParams::parse(raw.as_deref());
-    let property = schema
-        .property(&name)
-        .ok_or_else(|| ApiError::not_found(format!("Property {name} does not exist")))?;
+    let property = if query.bool("archived")? {
+        schema.archived_property(&name)
+    } else {
+        schema.property(&name)
+    };
+    let property =
+        property.ok_or_else(|| ApiError::not_found(format!("Property {name} does not exist")))?;
     Ok(Json(property_json(property, language(&query).as_deref())))
 }
 
@@ -134,7 +141,7 @@ pub(super) struct PropertyCreate {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct OptionInput {
+pub(super) struct OptionInput {
     label: String,
     value: String,
     #[serde(default)]
@@ -143,6 +150,36 @@ struct OptionInput {
     hidden: bool,
     #[serde(default)]
     description: Option<String>,
+}
+
+/// A property's options from a request, in order (a missing `displayOrder` is the
+/// position); every option needs a label and a value, and values must differ.
+pub(super) fn options_from(inputs: Vec<OptionInput>) -> Result<Vec<PropertyOption>, Vec<String>> {
+    let mut problems = Vec::new();
+    let mut seen: Vec<&String> = Vec::new();
+    for o in &inputs {
+        if o.value.is_empty() || o.label.is_empty() {
+            problems.push("Every option needs a label and a value".to_string());
+        } else if seen.contains(&&o.value) {
+            problems.push(format!("Option value {:?} appears twice", o.value));
+        }
+        seen.push(&o.value);
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(inputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| PropertyOption {
+            label: o.label,
+            value: o.value,
+            display_order: o.display_order.unwrap_or(i as i32),
+            hidden: o.hidden,
+            description: o.description,
+            translations: Default::default(),
+        })
+        .collect())
 }
 
 /// Checks a create request against HubSpot's rules; every problem is reported.
@@ -177,15 +214,10 @@ pub(super) fn definition_from(input: PropertyCreate, now: i64) -> ApiResult<Prop
         }
         Some(_) => {}
     }
-    let mut seen = Vec::new();
-    for o in &input.options {
-        if o.value.is_empty() || o.label.is_empty() {
-            problems.push("Every option needs a label and a value".to_string());
-        } else if seen.contains(&&o.value) {
-            problems.push(format!("Option value {:?} appears twice", o.value));
-        }
-        seen.push(&o.value);
-    }
+    let options = options_from(input.options).unwrap_or_else(|mut more| {
+        problems.append(&mut more);
+        Vec::new()
+    });
     let Some(property_type) = property_type.filter(|_| problems.is_empty()) else {
         return Err(ApiError::validation_list(problems));
     };
@@ -207,22 +239,11 @@ pub(super) fn definition_from(input: PropertyCreate, now: i64) -> ApiResult<Prop
         read_only_definition: false,
         searchable: false,
         translations: Default::default(),
-        options: input
-            .options
-            .into_iter()
-            .enumerate()
-            .map(|(i, o)| PropertyOption {
-                label: o.label,
-                value: o.value,
-                display_order: o.display_order.unwrap_or(i as i32),
-                hidden: o.hidden,
-                description: o.description,
-                translations: Default::default(),
-            })
-            .collect(),
+        options,
         hubspot_defined: false,
         created_at: Some(now),
         updated_at: Some(now),
+        archived_at: None,
     })
 }
 
@@ -270,7 +291,8 @@ struct NameInput {
 pub async fn batch(
     State(state): State<AppState>,
     auth: Auth,
-    Path((object_type, operation)): Path<(String, String)>,
+    Path(object_type): Path<String>,
+    OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Json_>)> {
@@ -283,7 +305,8 @@ pub async fn batch(
             ),
         )
     };
-    match operation.as_str() {
+    // Each operation has its own route; the path names it.
+    match last_segment(&uri) {
         "create" => {
             let schema = object_schema(&state, &auth, &object_type, Access::SchemaWrite).await?;
             let input: Inputs<PropertyCreate> = parse_json(&body)?;

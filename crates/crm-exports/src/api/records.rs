@@ -15,6 +15,7 @@ use serde_json::{Value as Json_, json};
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, QueryParams, parse_json};
+use super::paging::NextPage;
 use super::wire::{self, Nulls, record_json};
 use super::{Access, AppState, object_schema};
 use crate::domain::schema::ObjectSchema;
@@ -90,6 +91,7 @@ pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
     Path(object_type): Path<String>,
+    next: NextPage,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Json_>> {
     let schema = object_schema(&state, &auth, &object_type, Access::Read).await?;
@@ -129,8 +131,7 @@ pub async fn list(
     .await?;
     let mut body = json!({ "results": results });
     if more && let Some(last) = records.last() {
-        body["paging"] =
-            json!({"next": {"after": last.id.to_string(), "link": format!("?after={}", last.id)}});
+        body["paging"] = json!({"next": next.json(&last.id.to_string())});
     }
     Ok(Json(body))
 }

@@ -34,6 +34,7 @@ const WRITE: &[&str] = &["crm.schemas.custom.write"];
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(list).post(create))
+        .route("/batch/read", post(batch_read))
         .route("/{object_type}", get(read).patch(update).delete(archive))
         .route("/{object_type}/associations", post(define_association))
         .route(
@@ -147,6 +148,62 @@ async fn list(
         if c.archived == archived {
             results.push(schema_body(&state, &auth, &c).await?);
         }
+    }
+    Ok(Json(json!({ "results": results })))
+}
+
+/// `POST …/schemas/batch/read`: the named schemas (id, fully qualified name or name), in
+/// the order named; names matching no live schema of the portal are left out.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchRead {
+    inputs: Vec<String>,
+    #[serde(default = "yes")]
+    include_property_definitions: bool,
+    #[serde(default = "yes")]
+    include_association_definitions: bool,
+    /// Accepted for the SDK's sake; this service keeps no audit metadata.
+    #[serde(default)]
+    #[allow(dead_code)]
+    include_audit_metadata: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn batch_read(
+    State(state): State<AppState>,
+    auth: Auth,
+    Body(body): Body,
+) -> ApiResult<Json<Json_>> {
+    auth.require(READ)?;
+    let input: BatchRead = parse_json(&body)?;
+    let limit = state.config.batch_limit;
+    if input.inputs.len() > limit {
+        return Err(ApiError::validation(format!(
+            "Batch has {} inputs; at most {limit} are allowed per request",
+            input.inputs.len()
+        )));
+    }
+    let all = state
+        .store
+        .custom_objects
+        .custom_objects(auth.portal)
+        .await?;
+    let mut results = Vec::new();
+    for name in &input.inputs {
+        let Some(custom) = find_live(&all, name.trim()) else {
+            continue;
+        };
+        let mut body = schema_body(&state, &auth, custom).await?;
+        if !input.include_property_definitions {
+            body["properties"] = json!([]);
+        }
+        if !input.include_association_definitions {
+            body["associations"] = json!([]);
+        }
+        results.push(body);
     }
     Ok(Json(json!({ "results": results })))
 }

@@ -10,6 +10,7 @@ use serde_json::{Value as Json_, json};
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, parse_json};
+use super::paging::NextPage;
 use super::wire::{self, Nulls, record_json};
 use super::{Access, AppState, object_schema};
 use crate::domain::search::{RawFilter, RawFilterGroup, RawSort, parse_predicate, scalar_text};
@@ -59,6 +60,7 @@ pub async fn search(
     State(state): State<AppState>,
     auth: Auth,
     Path(object_type): Path<String>,
+    next_page: NextPage,
     Body(body): Body,
 ) -> ApiResult<Json<Json_>> {
     let schema = object_schema(&state, &auth, &object_type, Access::Read).await?;
@@ -113,8 +115,7 @@ pub async fn search(
     let next = offset + records.len();
     let mut body = json!({ "total": total, "results": results });
     if !records.is_empty() && (next as u64) < total && next < cap {
-        body["paging"] =
-            json!({"next": {"after": next.to_string(), "link": format!("?after={next}")}});
+        body["paging"] = json!({"next": next_page.json(&next.to_string())});
     }
     Ok(Json(body))
 }

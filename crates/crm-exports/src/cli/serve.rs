@@ -162,6 +162,11 @@ pub struct ExportArgs {
     /// whose worker died waits before another worker takes it over.
     #[arg(long, env = "CRM_EXPORTS_LEASE_SECS", default_value_t = ExportConfig::default().lease.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     pub lease_secs: u64,
+    /// For tests only: milliseconds a worker holds each export it claims before producing
+    /// it (the export shows PROCESSING, and exports queued behind it PENDING, for that
+    /// long), so conformance checks can observe every task status. Never set in production.
+    #[arg(long, env = "CRM_EXPORTS_TEST_HOLD_CLAIMED_MS", default_value_t = 0)]
+    pub test_hold_claimed_ms: u64,
 }
 
 /// The machine's cores, and at least two, so that exports of two portals run side by side.
@@ -178,6 +183,7 @@ impl ExportArgs {
             csv_zip_bytes: self.csv_zip_bytes,
             retention: Duration::from_secs(self.retention_days * 24 * 3600),
             lease: Duration::from_secs(self.lease_secs),
+            hold_claimed: Duration::from_millis(self.test_hold_claimed_ms),
             ..ExportConfig::default()
         }
     }

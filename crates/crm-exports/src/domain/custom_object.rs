@@ -166,6 +166,7 @@ pub fn system_properties(group: &str, labels: &Labels, now: i64) -> Vec<Property
         hubspot_defined: true,
         created_at: Some(now),
         updated_at: Some(now),
+        archived_at: None,
     };
     let mut owner = system(
         "hubspot_owner_id",

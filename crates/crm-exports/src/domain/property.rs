@@ -140,6 +140,10 @@ pub struct PropertyDefinition {
     pub created_at: Option<i64>,
     #[serde(default)]
     pub updated_at: Option<i64>,
+    /// When the property was archived (moved to HubSpot's recycling bin): it keeps its
+    /// stored values but is unknown to reads, writes and exports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_at: Option<i64>,
 }
 
 fn default_true() -> bool {
@@ -163,7 +167,26 @@ pub fn system_field(object: ObjectType, property: &str) -> Option<SystemField> {
     }
 }
 
+impl PropertyType {
+    /// Whether a property of this type may become `other` in place: both keep their values
+    /// in the same kind of column, so the stored values stay readable.
+    pub fn can_become(self, other: PropertyType) -> bool {
+        use PropertyType::*;
+        let kind = |t: PropertyType| match t {
+            String | Enumeration | PhoneNumber => 0,
+            Number => 1,
+            Bool => 2,
+            Date | Datetime => 3,
+        };
+        kind(self) == kind(other)
+    }
+}
+
 impl PropertyDefinition {
+    pub fn is_archived(&self) -> bool {
+        self.archived_at.is_some()
+    }
+
     /// Multi-select enumerations hold several options joined by `;`.
     pub fn is_multi_select(&self) -> bool {
         self.property_type == PropertyType::Enumeration && self.field_type == "checkbox"
@@ -363,6 +386,7 @@ mod tests {
             hubspot_defined: false,
             created_at: None,
             updated_at: None,
+            archived_at: None,
         }
     }
 

@@ -14,7 +14,10 @@ use super::search::PropertyLookup;
 #[derive(Clone, Debug)]
 pub struct ObjectSchema {
     pub object: ObjectType,
+    /// The live properties; archived ones are in `archived_properties`.
     pub properties: Vec<PropertyDefinition>,
+    pub archived_properties: Vec<PropertyDefinition>,
+    /// The live groups (archived ones are left out).
     pub groups: Vec<PropertyGroup>,
     /// The schema of a custom object; `None` for the standard types.
     pub custom: Option<Arc<CustomObject>>,
@@ -31,6 +34,9 @@ impl ObjectSchema {
         properties: Vec<PropertyDefinition>,
         groups: Vec<PropertyGroup>,
     ) -> Self {
+        let (archived_properties, properties): (Vec<_>, Vec<_>) =
+            properties.into_iter().partition(|p| p.is_archived());
+        let groups = groups.into_iter().filter(|g| !g.archived).collect();
         let mut by_name = HashMap::with_capacity(properties.len());
         for (i, p) in properties.iter().enumerate() {
             by_name.entry(p.name.clone()).or_insert(i);
@@ -38,6 +44,7 @@ impl ObjectSchema {
         Self {
             object,
             properties,
+            archived_properties,
             groups,
             by_name,
             custom: None,
@@ -102,6 +109,11 @@ impl ObjectSchema {
 
     pub fn property(&self, name: &str) -> Option<&PropertyDefinition> {
         self.by_name.get(name).map(|&i| &self.properties[i])
+    }
+
+    /// An archived property by name (archived ones are not in `properties`).
+    pub fn archived_property(&self, name: &str) -> Option<&PropertyDefinition> {
+        self.archived_properties.iter().find(|p| p.name == name)
     }
 
     /// The property a write or read may be keyed by, if `name` is unique for this object.

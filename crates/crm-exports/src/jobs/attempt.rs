@@ -1,4 +1,5 @@
-//! One attempt at a claimed export, in named phases: **select** (the records it exports
+//! One attempt at a claimed export, in named phases: (for tests only, a **hold** that keeps
+//! the claimed export PROCESSING a set time), **select** (the records it exports
 //! and the columns it writes), **read** (the store streams them on a task of its own),
 //! **render and write** (the file, on a blocking thread), **heartbeat** (renews the lease
 //! while the writer works, reports progress, and gives up when the lease is lost or the
@@ -102,6 +103,7 @@ impl<'r> Attempt<'r> {
 
     /// Runs the phases; on success the file is in place and the outcome says where.
     pub async fn run(&self) -> Result<(ExportOutcome, i64), Failure> {
+        self.hold().await?;
         let selection = self.select().await?;
         let temp = self
             .runner
@@ -121,6 +123,37 @@ impl<'r> Attempt<'r> {
             Err(failure) => {
                 let _ = std::fs::remove_file(&temp);
                 Err(failure)
+            }
+        }
+    }
+
+    /// Hold (tests only, `ExportConfig::hold_claimed`): waits that long before selecting,
+    /// renewing the lease as the heartbeat does, so a cancel or a stop still ends it.
+    async fn hold(&self) -> Result<(), Failure> {
+        let hold = self.runner.config.hold_claimed;
+        if hold.is_zero() {
+            return Ok(());
+        }
+        let (row, queue, lease_ms) = (self.row, &self.runner.queue, self.runner.lease_ms());
+        let mut beat = tokio::time::interval(beat_period(self.runner.config.lease));
+        let first = beat.tick().await;
+        let mut stopping = self.runner.stopping.subscribe();
+        let until = tokio::time::sleep(hold);
+        tokio::pin!(until);
+        loop {
+            tokio::select! {
+                _ = super::wait_until_stopped(&mut stopping) => return Err(Failure::Interrupted),
+                _ = &mut until => {
+                    self.latest.store(self.now + hold.as_millis() as i64, Ordering::Relaxed);
+                    return Ok(());
+                }
+                tick = beat.tick() => {
+                    let at = self.now + (tick - first).as_millis() as i64;
+                    self.latest.store(at, Ordering::Relaxed);
+                    if !queue.renew_export_lease(row.id, row.attempt, at, lease_ms).await? {
+                        return Err(Failure::LeaseLost);
+                    }
+                }
             }
         }
     }
@@ -298,6 +331,8 @@ impl<'r> Attempt<'r> {
         // second, and the lease never comes close to expiring while the worker is alive.
         let mut beat = tokio::time::interval(beat_period(self.runner.config.lease));
         let first = beat.tick().await;
+        // Times go on from where an earlier phase (the hold) left them.
+        let base = self.latest();
         let mut rows_reported = 0;
         let mut stopping = self.runner.stopping.subscribe();
         tokio::pin!(writer);
@@ -309,7 +344,7 @@ impl<'r> Attempt<'r> {
                     return Err(Failure::Interrupted);
                 }
                 tick = beat.tick() => {
-                    let at = self.now + (tick - first).as_millis() as i64;
+                    let at = base + (tick - first).as_millis() as i64;
                     self.latest.store(at, Ordering::Relaxed);
                     let renewed = queue.renew_export_lease(row.id, row.attempt, at, lease_ms).await;
                     let rows = rows_written.load(Ordering::Relaxed);

@@ -39,6 +39,9 @@ pub struct ExportConfig {
     pub csv_zip_bytes: u64,
     /// How long files and export rows are kept.
     pub retention: Duration,
+    /// For tests only: how long a worker holds an export it claimed (PROCESSING, its lease
+    /// renewed) before it starts producing the file, so a client can watch every state.
+    pub hold_claimed: Duration,
 }
 
 impl Default for ExportConfig {
@@ -49,6 +52,7 @@ impl Default for ExportConfig {
             partition_rows: None,
             csv_zip_bytes: 2 * 1024 * 1024,
             retention: Duration::from_secs(30 * 24 * 3600),
+            hold_claimed: Duration::ZERO,
         }
     }
 }

@@ -70,6 +70,21 @@ pub trait Schemas: Send + Sync {
         object: ObjectType,
         group: PropertyGroup,
     ) -> StoreResult<PropertyGroup>;
+    /// Replaces the definitions of existing properties (by name), in one transaction: an
+    /// update, or an archive (`archived_at` set). `NotFound` when one does not exist.
+    async fn update_properties(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        properties: Vec<PropertyDefinition>,
+    ) -> StoreResult<Vec<PropertyDefinition>>;
+    /// Replaces an existing group's definition (by name): an update, or an archive.
+    async fn update_property_group(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        group: PropertyGroup,
+    ) -> StoreResult<PropertyGroup>;
 }
 
 /// Custom object schemas and the association types of a portal.

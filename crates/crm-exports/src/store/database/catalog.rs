@@ -139,6 +139,36 @@ impl<B: Backend> Schemas for Database<B> {
         self.forget_schema(portal, object);
         created
     }
+
+    async fn update_properties(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        properties: Vec<PropertyDefinition>,
+    ) -> StoreResult<Vec<PropertyDefinition>> {
+        let updated = self
+            .write(op(move |e| {
+                Box::pin(schemas::update_properties(e, portal, object, properties))
+            }))
+            .await;
+        self.forget_schema(portal, object);
+        updated
+    }
+
+    async fn update_property_group(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        group: PropertyGroup,
+    ) -> StoreResult<PropertyGroup> {
+        let updated = self
+            .write(op(move |e| {
+                Box::pin(schemas::update_property_group(e, portal, object, group))
+            }))
+            .await;
+        self.forget_schema(portal, object);
+        updated
+    }
 }
 
 #[async_trait]

@@ -1,7 +1,8 @@
 //! Per-portal schemas: the property groups and property definitions of each object type
 //! (stored as JSON, in order) and its pipelines, loaded into an [`ObjectSchema`]; creating
 //! a property adds its column to the record table (and a unique index when its values must
-//! be unique).
+//! be unique); updating or archiving one, or a group, replaces its stored definition (the
+//! column stays).
 
 use std::sync::Arc;
 
@@ -171,6 +172,12 @@ pub async fn create_property(
             property.name
         )));
     }
+    if schema.archived_property(&property.name).is_some() {
+        return Err(StoreError::conflict(format!(
+            "A property named \"{}\" exists in the recycling bin (archived)",
+            property.name
+        )));
+    }
     if !schema.groups.iter().any(|g| g.name == property.group_name) {
         return Err(StoreError::not_found(format!(
             "property group \"{}\"",
@@ -183,7 +190,7 @@ pub async fn create_property(
         Param::Int(portal.0),
         Param::from(object.type_id()),
         Param::from(&property.name),
-        Param::Int(schema.properties.len() as i64),
+        Param::Int((schema.properties.len() + schema.archived_properties.len()) as i64),
         Param::from(to_json(&property)?),
     ];
     e.execute(&Sql::fixed(d, text, params)).await?;
@@ -222,5 +229,58 @@ pub async fn create_property_group(
     ]];
     let into = "property_groups (portal_id, object_type, name, definition)";
     insert_definitions(e, into, portal, &type_id, row).await?;
+    Ok(group)
+}
+
+/// Replaces the stored definitions of `properties` (matched by name), all or none: an
+/// update, or an archive (which sets `archivedAt`). `NotFound` names the first unknown one.
+pub async fn update_properties(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    object: ObjectType,
+    properties: Vec<PropertyDefinition>,
+) -> StoreResult<Vec<PropertyDefinition>> {
+    let d = e.dialect();
+    let text = "UPDATE properties SET definition = ?4 \
+         WHERE portal_id = ?1 AND object_type = ?2 AND name = ?3";
+    for property in &properties {
+        let params = vec![
+            Param::Int(portal.0),
+            Param::from(object.type_id()),
+            Param::from(&property.name),
+            Param::from(to_json(property)?),
+        ];
+        if e.execute(&Sql::fixed(d, text, params)).await? == 0 {
+            return Err(StoreError::not_found(format!(
+                "property \"{}\"",
+                property.name
+            )));
+        }
+    }
+    Ok(properties)
+}
+
+/// Replaces a group's stored definition (matched by name): an update, or an archive.
+pub async fn update_property_group(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    object: ObjectType,
+    group: PropertyGroup,
+) -> StoreResult<PropertyGroup> {
+    let d = e.dialect();
+    let text = "UPDATE property_groups SET definition = ?4 \
+         WHERE portal_id = ?1 AND object_type = ?2 AND name = ?3";
+    let params = vec![
+        Param::Int(portal.0),
+        Param::from(object.type_id()),
+        Param::from(&group.name),
+        Param::from(to_json(&group)?),
+    ];
+    if e.execute(&Sql::fixed(d, text, params)).await? == 0 {
+        return Err(StoreError::not_found(format!(
+            "property group \"{}\"",
+            group.name
+        )));
+    }
     Ok(group)
 }
