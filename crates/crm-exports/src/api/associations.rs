@@ -86,7 +86,7 @@ pub(super) async fn pair(
         auth.require(from.read_scopes())?;
     }
     auth.require(to.read_scopes())?;
-    let catalog = catalog_for(state, auth, from, to).await?;
+    let catalog = portal_catalog(state, auth).await?;
     if catalog.types_between(from, to).is_empty() {
         return Err(ApiError::validation(format!(
             "{from} and {to} cannot be associated"
@@ -95,14 +95,9 @@ pub(super) async fn pair(
     Ok(Pair { from, to, catalog })
 }
 
-/// The portal's association types between `from` and `to`: read from the store, since a
-/// portal may have custom labels between any two object types.
-async fn catalog_for(
-    state: &AppState,
-    auth: &Auth,
-    _from: ObjectType,
-    _to: ObjectType,
-) -> ApiResult<AssociationCatalog> {
+/// The portal's association types, read from the store: a portal may have custom labels
+/// between any two object types, standard ones included.
+async fn portal_catalog(state: &AppState, auth: &Auth) -> ApiResult<AssociationCatalog> {
     catalog_if(state, auth, true).await
 }
 
@@ -642,7 +637,7 @@ pub async fn attach_to_records(
     for name in names {
         let to = resolve_object(state, auth.portal, &name).await?;
         auth.require(to.read_scopes())?;
-        let catalog = catalog_for(state, auth, from, to).await?;
+        let catalog = portal_catalog(state, auth).await?;
         let key = response_key(state, auth, to).await?;
         let edges = state
             .store

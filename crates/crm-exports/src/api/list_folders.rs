@@ -54,6 +54,27 @@ fn folder_name(text: Option<&str>) -> ApiResult<String> {
     Ok(name.to_string())
 }
 
+/// The folder a new list is filed in (its `listFolderId`; the root when absent): 400 unless
+/// the folder exists.
+pub(super) async fn requested_folder(
+    state: &AppState,
+    auth: &Auth,
+    id: Option<&IdText>,
+) -> ApiResult<i64> {
+    let id = match id {
+        Some(id) => folder_id(&id.text())?,
+        None => ROOT,
+    };
+    let folders = state.store.list_folders.list_folders(auth.portal).await?;
+    if id == ROOT || folders.iter().any(|f| f.id == id) {
+        Ok(id)
+    } else {
+        Err(ApiError::validation(format!(
+            "listFolderId {id} is not a list folder"
+        )))
+    }
+}
+
 /// The portal's folder tree and which lists each folder holds.
 struct Tree {
     folders: Vec<ListFolder>,

@@ -153,6 +153,9 @@ struct CreateRequest {
     processing_type: String,
     #[serde(default)]
     filter_branch: Option<Json_>,
+    /// The folder to file the list in; the root when absent.
+    #[serde(default)]
+    list_folder_id: Option<super::extract::IdText>,
 }
 
 async fn create(
@@ -177,18 +180,9 @@ async fn create(
             input.processing_type
         ))
     })?;
-    let (branch, groups) = match (processing, input.filter_branch) {
-        (ProcessingType::Manual, _) => (None, Vec::new()),
-        (_, None) => {
-            return Err(ApiError::validation(
-                "DYNAMIC and SNAPSHOT lists need a filterBranch",
-            ));
-        }
-        (_, Some(branch)) => {
-            let groups = branch_groups(&state, &branch)?;
-            (Some(branch), groups)
-        }
-    };
+    let (branch, groups) = list_filters(&state, processing, input.filter_branch)?;
+    let folder =
+        super::list_folders::requested_folder(&state, &auth, input.list_folder_id.as_ref()).await?;
     let mut draft = ListDraft {
         name: input.name.trim().to_string(),
         object,
@@ -223,14 +217,40 @@ async fn create(
         .await?
         .map_err(ApiError::validation_list)?;
     }
+    let now = state.clock.now_ms();
     let list = state
         .store
         .lists
-        .create_list(auth.portal, draft, state.clock.now_ms())
+        .create_list(auth.portal, draft, now)
         .await?;
+    if folder != 0 {
+        state
+            .store
+            .lists
+            .move_list(auth.portal, list.id, folder, now)
+            .await?;
+    }
     Ok(Json(
         json!({ "list": list_json(&state, &list, true).await? }),
     ))
+}
+
+/// A new list's filters: none for MANUAL, a `filterBranch` required for the others.
+fn list_filters(
+    state: &AppState,
+    processing: ProcessingType,
+    branch: Option<Json_>,
+) -> ApiResult<(Option<Json_>, Vec<RawFilterGroup>)> {
+    match (processing, branch) {
+        (ProcessingType::Manual, _) => Ok((None, Vec::new())),
+        (_, None) => Err(ApiError::validation(
+            "DYNAMIC and SNAPSHOT lists need a filterBranch",
+        )),
+        (_, Some(branch)) => {
+            let groups = branch_groups(state, &branch)?;
+            Ok((Some(branch), groups))
+        }
+    }
 }
 
 async fn one(

@@ -259,4 +259,48 @@ mod tests {
         let primary = catalog.find_type(CT, CO, 1).unwrap();
         assert_eq!(catalog.type_name(&primary), "contact_to_company");
     }
+
+    #[test]
+    fn a_custom_label_reads_with_its_text_from_each_side_after_the_unlabeled_types() {
+        let label = |type_id, inverse_id, from, to, inverse: Option<&str>| AssociationDefinition {
+            type_id,
+            inverse_id,
+            from,
+            to,
+            name: format!("label_{type_id}"),
+            created_at: 0,
+            label: Some(Arc::from("Manager")),
+            inverse_label: inverse.map(Arc::from),
+        };
+        let catalog = AssociationCatalog::new(vec![
+            label(100_001, 100_002, CT, CO, Some("Employs")),
+            label(100_003, 100_003, CT, CT, None),
+            label(100_004, 100_005, CT, CT, Some("Reports to")),
+        ]);
+        let between = catalog.types_between(CT, CO);
+        assert_eq!(between[0].type_id, 279, "the unlabeled type stays first");
+        let custom = catalog.find_type(CT, CO, 100_001).unwrap();
+        assert_eq!(
+            (custom.label.as_deref(), custom.category),
+            (Some("Manager"), Category::UserDefined)
+        );
+        let back = catalog.find_type(CO, CT, 100_002).unwrap();
+        assert_eq!(back.label.as_deref(), Some("Employs"));
+        assert_eq!(catalog.type_name(&back), "label_100001");
+        assert!(catalog.custom_label(CO, CT, 100_002).is_some());
+        assert!(catalog.custom_label(CT, CO, 279).is_none());
+        // An unpaired label of an object to itself is one type; a paired one is two.
+        let own: Vec<i64> = catalog
+            .types_between(CT, CT)
+            .iter()
+            .map(|t| t.type_id)
+            .collect();
+        assert_eq!(own, vec![449, 100_003, 100_004, 100_005]);
+        let reports = catalog.find_type(CT, CT, 100_005).unwrap();
+        assert_eq!(
+            (reports.label.as_deref(), reports.inverse_id),
+            (Some("Reports to"), 100_004)
+        );
+        assert_eq!(catalog.default_type(CT, CO).unwrap().type_id, 279);
+    }
 }

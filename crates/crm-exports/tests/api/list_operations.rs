@@ -279,6 +279,29 @@ async fn folders_form_a_tree_that_holds_lists_on_both_families() {
         "{}",
         tree.body
     );
+
+    // A list created with `listFolderId` is filed there; an unknown folder creates nothing.
+    let filed = app
+        .post(
+            dated,
+            json!({"name": "Filed", "objectTypeId": "0-1", "processingType": "MANUAL",
+                            "listFolderId": top_id.to_string()}),
+        )
+        .await;
+    assert_eq!(filed.status, StatusCode::OK, "{}", filed.body);
+    let top = app.get(&format!("{v3}/folders?folderId={top_id}")).await;
+    let filed_id: i64 = filed.body["list"]["listId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(top.body["folder"]["childLists"], json!([filed_id]));
+    let lost = app
+        .post(v3, json!({"name": "Lost", "objectTypeId": "0-1", "processingType": "MANUAL", "listFolderId": 999}))
+        .await;
+    assert_hubspot_error(&lost, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+    let missing = app.get(&format!("{v3}/object-type-id/0-1/name/Lost")).await;
+    assert_hubspot_error(&missing, StatusCode::NOT_FOUND, "OBJECT_NOT_FOUND");
 }
 
 fn list_ids_of(memberships: &Value) -> Vec<String> {
