@@ -16,7 +16,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{Body, Path, QueryParams, parse_json};
 use super::pipelines::{pipeline_json, pipeline_object, stage_json};
 use crate::domain::ObjectType;
-use crate::domain::pipeline_edit::{Answer, PipelineEdit, PipelineError, Subject};
+use crate::domain::pipeline_edit::{Answer, AuditAction, PipelineEdit, PipelineError, Subject};
 use crate::domain::pipeline_input::{
     parse_pipeline, parse_pipeline_patch, parse_stage, parse_stage_patch,
 };
@@ -192,9 +192,9 @@ fn audit_json(portal: i64, audit: &PipelineAudit) -> Json_ {
         Subject::Stage { stage, .. } => (stage_json(stage), format!("Stage {}", stage.id)),
     };
     let verb = match audit.action {
-        crate::domain::pipeline_edit::AuditAction::Create => "created",
-        crate::domain::pipeline_edit::AuditAction::Update => "updated",
-        crate::domain::pipeline_edit::AuditAction::Delete => "deleted",
+        AuditAction::Create => "created",
+        AuditAction::Update => "updated",
+        AuditAction::Delete => "deleted",
     };
     json!({
         "identifier": audit.id.to_string(), "action": audit.action.as_str(),

@@ -1,5 +1,5 @@
 //! The CRM domain: object types, property definitions and how values are parsed and
-//! normalised, records, search requests and scopes. Everything here is pure — no I/O, no
+//! normalised, records, search requests, pipelines and their edits, and scopes. Everything here is pure — no I/O, no
 //! axum, no database crates — so the store and the API share one set of rules.
 
 pub mod association;

@@ -121,7 +121,10 @@ async fn a_merged_contact_gives_the_primary_its_missing_values_links_and_lists_a
     assert_eq!(by_old_id.status, StatusCode::OK, "{}", by_old_id.body);
     assert_eq!(by_old_id.body["id"], primary);
 
-    assert_eq!(company_contacts(&app, &company).await, vec![primary.clone()]);
+    assert_eq!(
+        company_contacts(&app, &company).await,
+        vec![primary.clone()]
+    );
     assert_eq!(list_members(&app, &list).await, vec![primary.clone()]);
     assert_eq!(search_emails(&app).await, ["keep@example.com"]);
     let listed = app.get("/crm/v3/objects/contacts?limit=100").await;
@@ -300,7 +303,7 @@ async fn a_gdpr_delete_leaves_nothing_of_the_contact_on_both_path_families() {
 }
 
 #[tokio::test]
-async fn a_gdpr_delete_refuses_unknown_contacts_and_other_objects() {
+async fn a_gdpr_delete_refuses_unknown_contacts_other_portals_and_other_objects() {
     let app = TestApp::spawn().await;
     let unknown = app
         .post(
@@ -330,6 +333,19 @@ async fn a_gdpr_delete_refuses_unknown_contacts_and_other_objects() {
             .status,
         StatusCode::OK
     );
+    let kept = one(&app, "contacts", json!({"email": "kept@example.com"})).await;
+    let other = app.token_for(779, &TestApp::all_scopes()).await;
+    let theirs = app
+        .send(
+            Method::POST,
+            "/crm/v3/objects/contacts/gdpr-delete",
+            Some(&other),
+            Some(Body::Json(json!({"objectId": kept}))),
+        )
+        .await;
+    assert_hubspot_error(&theirs, StatusCode::NOT_FOUND, "OBJECT_NOT_FOUND");
+    let still = app.get(&format!("/crm/v3/objects/contacts/{kept}")).await;
+    assert_eq!(still.status, StatusCode::OK);
     let missing = app
         .post("/crm/v3/objects/contacts/gdpr-delete", json!({}))
         .await;
