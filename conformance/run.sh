@@ -54,7 +54,7 @@ run_script() {
     fi
     [ "$rc" -eq 0 ] || status=1
 }
-for script in legacy_client.py dated_sdk.py exports.py associations_lists.py custom_objects.py; do
+for script in legacy_client.py dated_sdk.py exports.py associations_lists.py custom_objects.py property_changes.py; do
     run_script "$script" "$VENV/bin/python" "$here/$script"
 done
 
