@@ -57,41 +57,13 @@ fn updated(
     }
     let mut problems = Vec::new();
     let mut next = current.clone();
-    if let Some(text) = update.property_type {
-        match PropertyType::parse(&text) {
-            None => problems.push(format!(
-                "Property type {text:?} is not one of bool, date, datetime, enumeration, number, phone_number, string"
-            )),
-            Some(t) if t != current.property_type && current.hubspot_defined => problems.push(
-                format!("{name} is a HubSpot default property; its type cannot be changed"),
-            ),
-            Some(t) if !current.property_type.can_become(t) => problems.push(format!(
-                "Property {name} cannot change from {:?} to {text:?}: its stored values would not fit",
-                current.property_type
-            )),
-            Some(t) => next.property_type = t,
-        }
-    }
-    if let Some(field_type) = update.field_type {
-        if current.hubspot_defined && field_type != current.field_type {
-            problems.push(format!(
-                "{name} is a HubSpot default property; its fieldType cannot be changed"
-            ));
-        }
-        next.field_type = field_type;
-    }
-    if !next
-        .property_type
-        .valid_field_types()
-        .contains(&next.field_type.as_str())
-    {
-        problems.push(format!(
-            "fieldType {:?} is not valid for type {:?}; use one of {}",
-            next.field_type,
-            next.property_type,
-            next.property_type.valid_field_types().join(", ")
-        ));
-    }
+    retype(
+        current,
+        &mut next,
+        update.property_type,
+        update.field_type,
+        &mut problems,
+    );
     if let Some(label) = update.label {
         if label.trim().is_empty() {
             problems.push("Property label must not be empty".to_string());
@@ -122,6 +94,52 @@ fn updated(
         Ok(next)
     } else {
         Err(ApiError::validation_list(problems))
+    }
+}
+
+/// Applies a new `type` and `fieldType` to `next`, noting why they cannot apply.
+fn retype(
+    current: &PropertyDefinition,
+    next: &mut PropertyDefinition,
+    property_type: Option<String>,
+    field_type: Option<String>,
+    problems: &mut Vec<String>,
+) {
+    let name = &current.name;
+    if let Some(text) = property_type {
+        match PropertyType::parse(&text) {
+            None => problems.push(format!(
+                "Property type {text:?} is not one of bool, date, datetime, enumeration, number, phone_number, string"
+            )),
+            Some(t) if t != current.property_type && current.hubspot_defined => problems.push(
+                format!("{name} is a HubSpot default property; its type cannot be changed"),
+            ),
+            Some(t) if !current.property_type.can_become(t) => problems.push(format!(
+                "Property {name} cannot change from {:?} to {text:?}: its stored values would not fit",
+                current.property_type
+            )),
+            Some(t) => next.property_type = t,
+        }
+    }
+    if let Some(field_type) = field_type {
+        if current.hubspot_defined && field_type != current.field_type {
+            problems.push(format!(
+                "{name} is a HubSpot default property; its fieldType cannot be changed"
+            ));
+        }
+        next.field_type = field_type;
+    }
+    if !next
+        .property_type
+        .valid_field_types()
+        .contains(&next.field_type.as_str())
+    {
+        problems.push(format!(
+            "fieldType {:?} is not valid for type {:?}; use one of {}",
+            next.field_type,
+            next.property_type,
+            next.property_type.valid_field_types().join(", ")
+        ));
     }
 }
 
