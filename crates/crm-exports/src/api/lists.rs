@@ -8,7 +8,7 @@
 //! Scopes `crm.lists.read` / `crm.lists.write`.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::routing::{any, get, put};
+use axum::routing::{get, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value as Json_, json};

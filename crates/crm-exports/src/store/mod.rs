@@ -20,8 +20,7 @@ use std::sync::Arc;
 pub use self::error::{Cause, StoreError, StoreResult, with_causes};
 pub use self::roles::{
     Associations, CustomObjects, ExportQueue, ListFolders, Lists, Owners, Pipelines, Portals,
-    RecordStream,
-    Records, Schemas,
+    RecordStream, Records, Schemas,
 };
 pub use self::types::*;
 use crate::domain::ObjectType;

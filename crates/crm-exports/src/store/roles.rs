@@ -13,8 +13,8 @@ use super::StoreResult;
 use super::types::{
     AssociationLimit, BatchSink, Edge, EdgeRefusal, ExportLogPage, ExportOutcome, ExportQuota,
     ExportRow, FolderChange, LabelDraft, ListDraft, ListFolder, ListRow, MembershipChange,
-    MergeRefusal, PipelineAudit, PortalId, RecordKey, TokenInfo, Visibility, WriteFailure,
-    WriteOp, Written,
+    MergeRefusal, PipelineAudit, PortalId, RecordKey, TokenInfo, Visibility, WriteFailure, WriteOp,
+    Written,
 };
 use crate::domain::association::AssociationCatalog;
 use crate::domain::custom_object::{

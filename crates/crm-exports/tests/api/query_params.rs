@@ -173,17 +173,15 @@ async fn allow_lists_the_paths_own_methods_and_paths_this_service_lacks_are_404(
             "/crm/v4/associations/contacts/companies/batch/read",
             Some("POST"),
         ),
-        // HubSpot's paths that a wildcard used to take.
-        ("/crm/v3/objects/contacts/merge", None),
-        ("/crm/objects/2026-03/contacts/gdpr-delete", None),
+        // HubSpot's paths that a wildcard used to take, now routes of their own.
+        ("/crm/v3/objects/contacts/merge", Some("POST")),
+        ("/crm/objects/2026-03/contacts/gdpr-delete", Some("POST")),
         ("/crm/v3/objects/contacts/batch/frobnicate", None),
         ("/crm/v3/properties/contacts/batch/frobnicate", None),
         (
             "/crm/v4/associations/contacts/companies/batch/frobnicate",
             None,
         ),
-        ("/crm/v3/lists/folders", None),
-        ("/crm/v3/lists/folders/7/move/8", None),
     ];
     for (path, allow) in cases {
         let (status, got) = options(&app, path).await;
