@@ -15,7 +15,10 @@ use serde_json::{Value as Json_, json};
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, QueryParams, parse_json};
-use super::lists::{MAX_MEMBER_PAGE, READ, WRITE, is_dynamic, list_id, load, predicate};
+use super::lists::{
+    MAX_MEMBER_PAGE, READ, WRITE, is_dynamic, list_id, load, member_page, predicate,
+};
+use super::paging::NextPage;
 use super::{AppState, resolve_object};
 use crate::domain::ObjectType;
 use crate::domain::search::{RawFilter, RawFilterGroup};
@@ -206,6 +209,7 @@ async fn join_order(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    next: NextPage,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Json_>> {
     auth.require(READ)?;
@@ -216,7 +220,7 @@ async fn join_order(
         .unwrap_or(100)
         .clamp(1, MAX_MEMBER_PAGE);
     let after = join_cursor(&query)?;
-    let mut page: Vec<(i64, i64)> = if is_dynamic(&list) {
+    let page: Vec<(i64, i64)> = if is_dynamic(&list) {
         let mut all = all_members(&state, &list).await?;
         all.sort_by_key(|&(id, at)| (at, id));
         all.into_iter()
@@ -230,18 +234,8 @@ async fn join_order(
             .list_members_by_join(list.clone(), after, limit + 1)
             .await?
     };
-    let more = page.len() > limit;
-    page.truncate(limit);
-    let results: Vec<Json_> = page
-        .iter()
-        .map(|(id, at)| json!({"recordId": id.to_string(), "membershipTimestamp": format_datetime(*at)}))
-        .collect();
-    let mut body = json!({ "results": results });
-    if more && let Some((last, at)) = page.last() {
-        let cursor = format!("{at}-{last}");
-        body["paging"] = json!({"next": {"after": cursor, "link": format!("?after={cursor}")}});
-    }
-    Ok(Json(body))
+    let cursor = |(id, at): &(i64, i64)| format!("{at}-{id}");
+    Ok(Json(member_page(page, limit, &next, cursor)))
 }
 
 /// A list whose members may be changed by hand: 400 for a DYNAMIC one.

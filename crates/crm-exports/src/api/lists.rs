@@ -525,7 +525,7 @@ async fn members(
         .unwrap_or(100)
         .clamp(1, MAX_MEMBER_PAGE);
     let after = query.id_cursor()?;
-    let mut page: Vec<(i64, i64)> = if is_dynamic(&list) {
+    let page: Vec<(i64, i64)> = if is_dynamic(&list) {
         let p = predicate(&state, &list, Some(after)).await?;
         let (_, records) = state
             .store
@@ -543,6 +543,19 @@ async fn members(
             .list_members(list.clone(), after, limit + 1)
             .await?
     };
+    Ok(Json(member_page(page, limit, &next, |(id, _)| {
+        id.to_string()
+    })))
+}
+
+/// A page of memberships, `(record id, joined at)`, read one past `limit` to know whether
+/// another page follows; `cursor` names the `after` of the page after the last member.
+pub(super) fn member_page(
+    mut page: Vec<(i64, i64)>,
+    limit: usize,
+    next: &NextPage,
+    cursor: impl Fn(&(i64, i64)) -> String,
+) -> Json_ {
     let more = page.len() > limit;
     page.truncate(limit);
     let results: Vec<Json_> = page
@@ -550,10 +563,10 @@ async fn members(
         .map(|(id, at)| json!({"recordId": id.to_string(), "membershipTimestamp": format_datetime(*at)}))
         .collect();
     let mut body = json!({ "results": results });
-    if more && let Some((last, _)) = page.last() {
-        body["paging"] = json!({"next": next.json(&last.to_string())});
+    if more && let Some(last) = page.last() {
+        body["paging"] = json!({"next": next.json(&cursor(last))});
     }
-    Ok(Json(body))
+    body
 }
 
 #[derive(Deserialize)]

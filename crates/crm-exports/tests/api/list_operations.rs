@@ -369,6 +369,14 @@ async fn memberships_by_record_join_order_copies_and_clears_on_both_families() {
         .as_str()
         .unwrap()
         .to_string();
+    // The link is absolute, on the host the client called, as every other paging link.
+    assert_eq!(
+        page.body["paging"]["next"]["link"],
+        format!(
+            "{}{dated}/{first}/memberships/join-order?limit=1&after={after}",
+            app.base
+        )
+    );
     let rest = app
         .get(&format!(
             "{v3}/{first}/memberships/join-order?after={after}"
