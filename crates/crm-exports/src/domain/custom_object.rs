@@ -142,7 +142,8 @@ pub fn default_group(name: &str, labels: &Labels) -> PropertyGroup {
 }
 
 /// The properties HubSpot maintains on every custom object: its id, created and modified
-/// dates, and the owner.
+/// dates, the owner, and the pipeline and stage (their options follow the object's
+/// pipelines once it has some, so records can be placed in them and exports label them).
 pub fn system_properties(group: &str, labels: &Labels, now: i64) -> Vec<PropertyDefinition> {
     let system = |name: &str, label: String, property_type, field_type: &str| PropertyDefinition {
         name: name.to_string(),
@@ -177,6 +178,12 @@ pub fn system_properties(group: &str, labels: &Labels, now: i64) -> Vec<Property
     owner.read_only_value = false;
     owner.external_options = true;
     owner.referenced_object_type = Some("OWNER".to_string());
+    let pipeline_property = |name: &str, label: &str| {
+        let mut property = system(name, label.to_string(), PropertyType::Enumeration, "select");
+        property.read_only_value = false;
+        property.external_options = true;
+        property
+    };
     vec![
         system(
             "hs_object_id",
@@ -197,6 +204,8 @@ pub fn system_properties(group: &str, labels: &Labels, now: i64) -> Vec<Property
             "date",
         ),
         owner,
+        pipeline_property("hs_pipeline", "Pipeline"),
+        pipeline_property("hs_pipeline_stage", "Pipeline stage"),
     ]
 }
 

@@ -471,3 +471,63 @@ async fn a_custom_object_starts_without_pipelines_and_takes_new_ones_on_both_pat
         .await;
     assert_hubspot_error(&refused, StatusCode::FORBIDDEN, "MISSING_SCOPES");
 }
+
+#[tokio::test]
+async fn a_custom_objects_records_take_its_pipeline_stages_and_exports_label_them() {
+    let app = TestApp::spawn().await;
+    let schema = app
+        .post(
+            "/crm-object-schemas/2026-03/schemas",
+            json!({"name": "shipments", "labels": {"singular": "Shipment", "plural": "Shipments"},
+                   "primaryDisplayProperty": "reference", "requiredProperties": ["reference"],
+                   "properties": [{"name": "reference", "label": "Reference"}]}),
+        )
+        .await;
+    assert_eq!(schema.status, StatusCode::CREATED, "{}", schema.body);
+    let type_id = schema.body["objectTypeId"].as_str().unwrap().to_string();
+    let made = app
+        .post(&format!("/crm/v3/pipelines/{type_id}"), json!({"label": "Freight", "displayOrder": 0,
+              "stages": [{"label": "Packed", "displayOrder": 0}, {"label": "Delivered", "displayOrder": 1}]}))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let pipeline = made.body["id"].as_str().unwrap();
+    let delivered = made.body["stages"][1]["id"].as_str().unwrap();
+    let stage_property = app
+        .get(&format!("/crm/v3/properties/{type_id}/hs_pipeline_stage"))
+        .await;
+    assert_eq!(
+        stage_property.status,
+        StatusCode::OK,
+        "{}",
+        stage_property.body
+    );
+    assert!(
+        stage_property.body["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["value"] == delivered && o["label"] == "Delivered"),
+        "{}",
+        stage_property.body
+    );
+    let record = app
+        .post(
+            &format!("/crm/objects/2026-03/{type_id}"),
+            json!({"properties":
+              {"reference": "SH-1", "hs_pipeline": pipeline, "hs_pipeline_stage": delivered}}),
+        )
+        .await;
+    assert_eq!(record.status, StatusCode::CREATED, "{}", record.body);
+    let unknown_stage = app
+        .post(&format!("/crm/v3/objects/{type_id}"), json!({"properties":
+              {"reference": "SH-2", "hs_pipeline": pipeline, "hs_pipeline_stage": "no-such-stage"}}))
+        .await;
+    assert_hubspot_error(&unknown_stage, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+
+    let text = app
+        .export_text(json!({"exportType": "VIEW", "exportName": "shipments", "format": "CSV", "language": "EN",
+                            "objectType": type_id, "objectProperties": ["reference", "hs_pipeline", "hs_pipeline_stage"]}))
+        .await;
+    assert!(text.contains("SH-1,Freight,Delivered"), "{text}");
+    assert!(!text.contains("SH-2"), "{text}");
+}
