@@ -55,7 +55,7 @@ run_script() {
     [ "$rc" -eq 0 ] || status=1
 }
 for script in legacy_client.py dated_sdk.py exports.py associations_lists.py custom_objects.py \
-    property_changes.py schema_lists.py pipelines_merges.py operation_coverage.py; do
+    property_changes.py schema_lists.py dated_labels_lists.py pipelines_merges.py operation_coverage.py; do
     run_script "$script" "$VENV/bin/python" "$here/$script"
 done
 

@@ -259,8 +259,9 @@ async fn create_edges(
         match failure {
             Some(refusal) => errors.push(refusal),
             None => results.push(json!({
-                "fromObjectTypeId": from.type_id(), "fromObjectId": a,
-                "toObjectTypeId": to.type_id(), "toObjectId": b,
+                // HubSpot's LabelsBetweenObjectPair types both ids as strings.
+                "fromObjectTypeId": from.type_id(), "fromObjectId": a.to_string(),
+                "toObjectTypeId": to.type_id(), "toObjectId": b.to_string(),
                 "labels": types.iter().filter_map(|t| t.label.as_deref()).collect::<Vec<_>>(),
             })),
         }
@@ -489,7 +490,7 @@ async fn batch_default(
     let results = created
         .iter()
         .map(|r| {
-            json!({"from": {"id": r["fromObjectId"].to_string()}, "to": {"id": r["toObjectId"].to_string()},
+            json!({"from": {"id": r["fromObjectId"].clone()}, "to": {"id": r["toObjectId"].clone()},
                    "associationSpec": association_spec(&default)})
         })
         .collect();

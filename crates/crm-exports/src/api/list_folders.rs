@@ -16,6 +16,7 @@ use super::AppState;
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, IdText, QueryParams, parse_json};
+use super::family::PathFamily;
 use super::lists::{READ, WRITE, list_id, load};
 use crate::domain::time::format_datetime;
 use crate::store::{FolderChange, ListFolder};
@@ -126,19 +127,20 @@ impl Tree {
     }
 
     /// A folder as HubSpot's `PublicListFolder`, its subtree included; `with_lists` for the
-    /// folder read (its children list no lists).
-    fn node(&self, id: i64, with_lists: bool) -> Json_ {
-        self.node_at(id, with_lists, 0)
+    /// folder read (its children list no lists). Folder ids are typed as `family`'s schema
+    /// types them.
+    fn node(&self, id: i64, with_lists: bool, family: PathFamily) -> Json_ {
+        self.node_at(id, with_lists, family, 0)
     }
 
     /// `depth` bounds the descent, so two concurrent moves that made a cycle cannot recurse
     /// without end.
-    fn node_at(&self, id: i64, with_lists: bool, depth: usize) -> Json_ {
+    fn node_at(&self, id: i64, with_lists: bool, family: PathFamily, depth: usize) -> Json_ {
         let children: Vec<Json_> = self
             .folders
             .iter()
             .filter(|f| f.parent_id == id && f.id != id && depth < self.folders.len())
-            .map(|f| self.node_at(f.id, false, depth + 1))
+            .map(|f| self.node_at(f.id, false, family, depth + 1))
             .collect();
         let lists: Vec<i64> = if with_lists {
             self.lists
@@ -149,17 +151,17 @@ impl Tree {
         } else {
             Vec::new()
         };
-        let mut body = json!({"id": id, "childNodes": children, "childLists": lists});
+        let mut body = json!({"id": family.id(id), "childNodes": children, "childLists": lists});
         match self.folders.iter().find(|f| f.id == id) {
             Some(f) => {
                 body["name"] = json!(f.name);
-                body["parentFolderId"] = json!(f.parent_id);
+                body["parentFolderId"] = family.id(f.parent_id);
                 body["createdAt"] = json!(format_datetime(f.created_at));
                 body["updatedAt"] = json!(format_datetime(f.updated_at));
             }
             None => {
                 body["name"] = json!("root");
-                body["parentFolderId"] = json!(ROOT);
+                body["parentFolderId"] = family.id(ROOT);
             }
         }
         body
@@ -169,6 +171,7 @@ impl Tree {
 async fn read(
     State(state): State<AppState>,
     auth: Auth,
+    family: PathFamily,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Json_>> {
     auth.require(READ)?;
@@ -179,7 +182,7 @@ async fn read(
     };
     let tree = Tree::load(&state, &auth).await?;
     tree.require(id)?;
-    Ok(Json(json!({ "folder": tree.node(id, true) })))
+    Ok(Json(json!({ "folder": tree.node(id, true, family) })))
 }
 
 #[derive(Deserialize)]
@@ -193,6 +196,7 @@ struct CreateFolder {
 async fn create(
     State(state): State<AppState>,
     auth: Auth,
+    family: PathFamily,
     Body(body): Body,
 ) -> ApiResult<Json<Json_>> {
     auth.require(WRITE)?;
@@ -214,13 +218,14 @@ async fn create(
         .create_list_folder(auth.portal, name, parent, state.clock.now_ms())
         .await?;
     let tree = Tree::load(&state, &auth).await?;
-    Ok(Json(json!({ "folder": tree.node(made.id, true) })))
+    Ok(Json(json!({ "folder": tree.node(made.id, true, family) })))
 }
 
 /// Applies a change to a folder other than the root and answers with it.
 async fn change(
     state: &AppState,
     auth: &Auth,
+    family: PathFamily,
     id: i64,
     change: FolderChange,
 ) -> ApiResult<Json<Json_>> {
@@ -231,7 +236,9 @@ async fn change(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("List folder {id} does not exist")))?;
     let tree = Tree::load(state, auth).await?;
-    Ok(Json(json!({ "folder": tree.node(changed.id, true) })))
+    Ok(Json(
+        json!({ "folder": tree.node(changed.id, true, family) }),
+    ))
 }
 
 fn not_root(id: i64, what: &str) -> ApiResult<()> {
@@ -246,6 +253,7 @@ fn not_root(id: i64, what: &str) -> ApiResult<()> {
 async fn rename(
     State(state): State<AppState>,
     auth: Auth,
+    family: PathFamily,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Json_>> {
@@ -254,12 +262,13 @@ async fn rename(
     let query = QueryParams::parse(raw.as_deref());
     let name = folder_name(query.single("newFolderName")?)?;
     not_root(id, "renamed")?;
-    change(&state, &auth, id, FolderChange::Rename(name)).await
+    change(&state, &auth, family, id, FolderChange::Rename(name)).await
 }
 
 async fn move_folder(
     State(state): State<AppState>,
     auth: Auth,
+    family: PathFamily,
     Path((id, parent)): Path<(String, String)>,
 ) -> ApiResult<Json<Json_>> {
     auth.require(WRITE)?;
@@ -273,7 +282,7 @@ async fn move_folder(
             "Folder {id} cannot be moved into {parent}, which is itself or lies inside it"
         )));
     }
-    change(&state, &auth, id, FolderChange::Move(parent)).await
+    change(&state, &auth, family, id, FolderChange::Move(parent)).await
 }
 
 #[derive(Deserialize)]

@@ -15,6 +15,7 @@ mod error_shape;
 mod export_log;
 pub mod exports;
 pub mod extract;
+mod family;
 mod list_folders;
 mod list_lifecycle;
 mod list_memberships;

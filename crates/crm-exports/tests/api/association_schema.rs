@@ -325,10 +325,7 @@ async fn association_limits_are_configured_on_both_families_and_refuse_edges_ove
     assert_eq!(batch.status, StatusCode::MULTI_STATUS, "{}", batch.body);
     assert_eq!(batch.body["numErrors"], 1);
     assert_eq!(batch.body["errors"][0]["category"], "VALIDATION_ERROR");
-    assert_eq!(
-        batch.body["results"][0]["fromObjectId"].to_string(),
-        contacts[1]
-    );
+    assert_eq!(batch.body["results"][0]["fromObjectId"], contacts[1]);
     let held = app
         .get(&format!(
             "/crm/v4/objects/contacts/{}/associations/companies",

@@ -194,7 +194,10 @@ async fn folders_form_a_tree_that_holds_lists_on_both_families() {
             json!({"name": "Events", "parentFolderId": top_id.to_string()}),
         )
         .await;
-    let sub_id = sub.body["folder"]["id"].as_i64().unwrap();
+    // HubSpot's schemas type folder ids as integers on v3 and as strings on 2026-03, and
+    // each family's SDK checks its own.
+    let sub_id: i64 = sub.body["folder"]["id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(sub.body["folder"]["parentFolderId"], top_id.to_string());
     let root = app.get(&format!("{v3}/folders")).await;
     assert_eq!(child_ids(&root.body["folder"]), vec![top_id]);
     assert_eq!(
@@ -232,7 +235,11 @@ async fn folders_form_a_tree_that_holds_lists_on_both_families() {
     let into_itself = put(&app, &format!("{v3}/folders/{top_id}/move/{sub_id}"), None).await;
     assert_hubspot_error(&into_itself, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
     let moved = put(&app, &format!("{dated}/folders/{sub_id}/move/0"), None).await;
-    assert_eq!(moved.body["folder"]["parentFolderId"], 0, "{}", moved.body);
+    assert_eq!(
+        moved.body["folder"]["parentFolderId"], "0",
+        "{}",
+        moved.body
+    );
     let full = app.delete(&format!("{v3}/folders/{sub_id}")).await;
     assert_hubspot_error(&full, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
     put(
