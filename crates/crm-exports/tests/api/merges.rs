@@ -167,6 +167,28 @@ async fn companies_merge_on_the_dated_path_and_a_merged_id_merges_as_its_primary
         .await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
     assert_eq!(again.body["id"], a);
+    // A lists every id merged into it, as HubSpot's `hs_merged_object_ids` does.
+    let read = app
+        .get(&format!(
+            "/crm/v3/objects/companies/{a}?properties=hs_merged_object_ids"
+        ))
+        .await;
+    let mut expected: Vec<i64> = [&b, &c].iter().map(|id| id.parse().unwrap()).collect();
+    expected.sort_unstable();
+    let expected: Vec<String> = expected.iter().map(i64::to_string).collect();
+    assert_eq!(
+        read.body["properties"]["hs_merged_object_ids"],
+        expected.join(";"),
+        "{}",
+        read.body
+    );
+    let written = app
+        .patch(
+            &format!("/crm/v3/objects/companies/{a}"),
+            json!({"properties": {"hs_merged_object_ids": "1"}}),
+        )
+        .await;
+    assert_hubspot_error(&written, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
     assert_eq!(
         app.get(&format!("/crm/v3/objects/companies/{c}"))
             .await

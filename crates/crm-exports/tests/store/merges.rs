@@ -71,7 +71,7 @@ async fn read(
     id: i64,
     visibility: Visibility,
 ) -> Option<crm_exports::domain::Record> {
-    let names = ["email", "firstname", "lastname"]
+    let names = ["email", "firstname", "lastname", "hs_merged_object_ids"]
         .map(String::from)
         .to_vec();
     store
@@ -126,6 +126,10 @@ async fn a_merge_fills_the_primary_moves_edges_and_members_and_redirects_the_mer
     assert_eq!(value(&kept, "email"), text("keep@example.com"));
     assert_eq!(value(&kept, "firstname"), text("Kim"));
     assert_eq!(value(&kept, "lastname"), text("Stone"));
+    assert_eq!(
+        value(&kept, "hs_merged_object_ids"),
+        text(&merged.to_string())
+    );
     assert_eq!(kept.updated_at, NOW + 1);
     let redirected = read(&store, portal, merged, Visibility::Live)
         .await

@@ -1,16 +1,21 @@
 //! Merging two records and deleting one for good (GDPR). A merge keeps the primary's id
 //! and values, fills the values it lacks from the merged record, moves the merged record's
 //! associations and list memberships to it, deletes the merged row and remembers that its
-//! id now names the primary (`merged_records`). A permanent delete removes the row, its
-//! edges in both directions, its list memberships and the merged ids that named it.
+//! id now names the primary (`merged_records`) and, as HubSpot does, in the primary's
+//! `hs_merged_object_ids`. A permanent delete removes the row, its edges in both directions,
+//! its list memberships and the merged ids that named it.
 
 use super::builder::{Param, Sql};
 use super::dialect::table_name;
 use super::exec::{Exec, first};
 use super::records::{is_live, read, resolve_any};
-use crate::domain::ObjectType;
 use crate::domain::schema::ObjectSchema;
+use crate::domain::{ObjectType, Record, Value};
 use crate::store::{MergeRefusal, PortalId, RecordKey, StoreResult, Visibility};
+
+/// HubSpot's property listing the ids merged into a record. Portals made before it was a
+/// default lack it; their merges only remember the ids in `merged_records`.
+const MERGED_IDS: &str = "hs_merged_object_ids";
 
 /// The record an id names now: itself, or the record it was (last) merged into.
 pub async fn current_id(
@@ -59,6 +64,16 @@ pub async fn merge(
     else {
         return Ok(Err(MergeRefusal::Missing(given_merged)));
     };
+    let merged_ids = match schema.property(MERGED_IDS) {
+        Some(_) => {
+            let names = [MERGED_IDS.to_string()];
+            let keys = [RecordKey::Id(primary)];
+            let before = read(e, portal, schema, &keys, &names, Visibility::Live).await?;
+            let before = before.into_iter().flatten().next();
+            Some(merged_id_list(before.as_ref(), &absorbed, merged))
+        }
+        None => None,
+    };
     let d = e.dialect();
     let table = table_name(portal, object);
     // The merged row goes first, so values unique per portal (a contact's email) can move.
@@ -77,7 +92,7 @@ pub async fn merge(
             continue;
         };
         let column = d.column(object, name);
-        if matches!(column.as_ref(), "id" | "created_at" | "updated_at") {
+        if matches!(column.as_ref(), "id" | "created_at" | "updated_at") || name == MERGED_IDS {
             continue;
         }
         update.push(", ").push(&column).push(" = COALESCE(");
@@ -85,12 +100,43 @@ pub async fn merge(
         update.bind(d.stored_value(definition.property_type, value).into_owned());
         update.push(")");
     }
+    if let Some(ids) = merged_ids {
+        update
+            .push(", ")
+            .push(&d.column(object, MERGED_IDS))
+            .push(" = ");
+        update.bind(ids);
+    }
     update.push(" WHERE id = ").bind(primary);
     e.execute(&update).await?;
     move_associations(e, portal, object, merged, primary).await?;
     move_memberships(e, merged, primary).await?;
     remember_merge(e, portal, object, merged, primary, now).await?;
     Ok(Ok(()))
+}
+
+/// The primary's `hs_merged_object_ids` after a merge: the ids it listed, those the merged
+/// record listed, and the merged record's own id, ascending, `;`-joined.
+fn merged_id_list(primary: Option<&Record>, absorbed: &Record, merged: i64) -> String {
+    let listed = |record: Option<&Record>| -> Vec<i64> {
+        let text = record.and_then(|r| {
+            r.properties.iter().find_map(|(name, value)| match value {
+                Some(Value::Text(text)) if name == MERGED_IDS => Some(text.clone()),
+                _ => None,
+            })
+        });
+        text.iter()
+            .flat_map(|t| t.split(';'))
+            .filter_map(|id| id.trim().parse().ok())
+            .collect()
+    };
+    let mut ids = listed(primary);
+    ids.extend(listed(Some(absorbed)));
+    ids.push(merged);
+    ids.sort_unstable();
+    ids.dedup();
+    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    ids.join(";")
 }
 
 /// Moves every edge of `from` (both directions) to `to`; edges between the two are dropped
