@@ -50,11 +50,17 @@ impl TokenPattern {
                 return false;
             }
             return self.ascii.as_deref().is_some_and(|p| {
-                any_part_matches(p, text.as_bytes(), b'*', |b| b.to_ascii_lowercase(), |b| {
-                    // char::is_whitespace over ASCII: tab, line feed, vertical tab, form
-                    // feed, carriage return and space (u8::is_ascii_whitespace omits VT).
-                    matches!(b, b'\t'..=b'\r' | b' ')
-                })
+                any_part_matches(
+                    p,
+                    text.as_bytes(),
+                    b'*',
+                    |b| b.to_ascii_lowercase(),
+                    |b| {
+                        // char::is_whitespace over ASCII: tab, line feed, vertical tab, form
+                        // feed, carriage return and space (u8::is_ascii_whitespace omits VT).
+                        matches!(b, b'\t'..=b'\r' | b' ')
+                    },
+                )
             });
         }
         FOLDED.with(|buffer| {
@@ -80,7 +86,10 @@ fn contains_folded(text: &[u8], needle: &[u8]) -> bool {
     let upper = first.to_ascii_uppercase();
     text.windows(needle.len()).any(|window| {
         (window[0] == first || window[0] == upper)
-            && window.iter().zip(needle).all(|(a, b)| a.to_ascii_lowercase() == *b)
+            && window
+                .iter()
+                .zip(needle)
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
     })
 }
 
@@ -117,7 +126,8 @@ fn any_part_matches<T: Unit>(
 
 /// The non-empty maximal runs of units that are `inside`.
 fn runs<T: Copy>(text: &[T], inside: impl Fn(T) -> bool) -> impl Iterator<Item = &[T]> {
-    text.split(move |&u| !inside(u)).filter(|run| !run.is_empty())
+    text.split(move |&u| !inside(u))
+        .filter(|run| !run.is_empty())
 }
 
 /// `*`-only glob, iterative with backtracking to the last star.

@@ -120,7 +120,9 @@ pub async fn read(
         .iter()
         .flat_map(|id| {
             let edges = by_record.get(id).map(Vec::as_slice).unwrap_or(&[]);
-            edges.iter().map(move |&(to_id, type_id)| (*id, to_id, type_id))
+            edges
+                .iter()
+                .map(move |&(to_id, type_id)| (*id, to_id, type_id))
         })
         .collect())
 }
@@ -141,7 +143,8 @@ fn push_ids(sql: &mut Sql<'_>, ids: &[i64]) {
         sql.push(" AND a.from_id BETWEEN ").bind(low);
         sql.push(" AND ").bind(high);
     } else {
-        sql.push(" AND a.from_id IN (").bind_list(ids.iter().copied());
+        sql.push(" AND a.from_id IN (")
+            .bind_list(ids.iter().copied());
         sql.push(")");
     }
 }

@@ -192,7 +192,9 @@ impl Dialect {
                     }
                     sql.push("(lower(").push(column).push("::text) LIKE ");
                     sql.bind(format!("%{like}%"));
-                    sql.push(" AND crm_contains_token(").push(column).push("::text, ");
+                    sql.push(" AND crm_contains_token(")
+                        .push(column)
+                        .push("::text, ");
                     sql.bind(like.clone()).push("))");
                 }
                 sql.push(")");

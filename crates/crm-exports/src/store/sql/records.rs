@@ -171,7 +171,10 @@ pub async fn read_live(
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(1_000) {
         let mut sql = Sql::new(d);
-        sql.push("SELECT ").push(&select).push(" FROM ").push(&table);
+        sql.push("SELECT ")
+            .push(&select)
+            .push(" FROM ")
+            .push(&table);
         sql.push(" WHERE id IN (").bind_list(chunk.iter().copied());
         sql.push(") AND ").push(&d.is_false("archived"));
         sql.push(" ORDER BY id");
