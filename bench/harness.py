@@ -6,6 +6,7 @@ library only; `bench/run.sh` builds the binary first.
 """
 
 import argparse
+import csv
 import json
 import os
 import shutil
@@ -30,7 +31,14 @@ COLUMNS = [
 PROPERTIES = COLUMNS + ["createdate", "lastmodifieddate"]
 FIRST_ID = 100_000  # seeded ids are FIRST_ID + 1 ... FIRST_ID + n
 SMALL_ROWS = 100_000
-EXPORT_PARTS = {"csv", "csv-zip", "xlsx", "xls", "memory", "fairness"}
+EXPORT_PARTS = {"csv", "csv-zip", "xlsx", "xls", "memory", "fairness", "query", "associations"}
+# The `query` shape's term: a token prefix of the seeded emails (user42@, user4217@, ...).
+QUERY_TERM = "user42"
+# The contact properties `query` searches, as seeded: email, names, phones and company
+# (fax, hs_additional_emails and hs_marketable_until_renewal are searchable but empty).
+SEARCHED = ["email", "firstname", "lastname", "phone", "mobilephone", "company"]
+# Companies of the associations shape; contact i is associated with company i % COMPANIES.
+COMPANIES = 2_000
 HTTP_PARTS = {"status", "ingest"}
 # Rows of each export in the memory burst (issue 14's figure).
 BURST_ROWS = 200_000
@@ -168,10 +176,11 @@ def export_request(fmt, rows=None):
     return body
 
 
-def run_export(server, fmt, rows=None, poll=0.02):
-    """Start to last byte: POST, poll status to COMPLETE, download. Returns (seconds, bytes)."""
+def run_export(server, fmt, rows=None, poll=0.02, body=None):
+    """Start to last byte: POST, poll status to COMPLETE, download. Returns (seconds, bytes).
+    `body` replaces the request built from `fmt` and `rows`."""
     started = time.perf_counter()
-    task = server.call("POST", "/crm/v3/exports/export/async", export_request(fmt, rows))
+    task = server.call("POST", "/crm/v3/exports/export/async", body or export_request(fmt, rows))
     while True:
         status = server.call("GET", f"/crm/v3/exports/export/async/tasks/{task['id']}/status")
         if status["status"] in ("COMPLETE", "CANCELED"):
@@ -288,8 +297,101 @@ def measure_exports(args, data, db, work, n, results):
         ratio = seconds / baseline
         results.append((f"{label}, {n:,} × 20, end to end", f"{seconds:.2f} s = **{ratio:.2f}×**",
                         f"≤ {limit}×", ratio <= limit))
+    if not baseline_figures:
+        return
     results.insert(0, (f"`sqlite3 -csv` on the flat table, {n:,} rows (baseline, median of "
                        f"the runs beside each shape)", fmt_runs(baseline_figures) + " s", "", None))
+
+
+def time_pair(label, runs, first, second):
+    """Runs `first` then `second` `runs` times in turn, so background load hits both alike;
+    each returns seconds. Returns both medians."""
+    a, b = [], []
+    for run in range(runs):
+        a.append(first())
+        b.append(second())
+        log(f"  run {run + 1}: {label[0]} {a[-1]:.2f} s, {label[1]} {b[-1]:.2f} s")
+    log(f"{label[0]}: median {median(a):.2f} s ({fmt_runs(a)}); {label[1]}: median "
+        f"{median(b):.2f} s ({fmt_runs(b)})")
+    return median(a), median(b)
+
+
+def measure_query(args, data, db, work, n, results):
+    """The free-text `query` export (issue 16) against `sqlite3 -csv` with LIKE over the
+    searched columns of the flat table, and against the unfiltered CSV export."""
+    if not wanted(args, "query"):
+        return
+    cols = ", ".join(f"p_{c}" for c in COLUMNS)
+    like = " OR ".join(f"p_{c} LIKE '%{QUERY_TERM}%'" for c in SEARCHED)
+    sql = f"SELECT id, created_at, updated_at, {cols} FROM flat WHERE {like} ORDER BY id"
+    out = os.path.join(work, "like.csv")
+    body = export_request("CSV")
+    body["publicCrmSearchRequest"] = {"query": QUERY_TERM}
+
+    def baseline():
+        started = time.perf_counter()
+        with open(out, "wb") as f:
+            subprocess.run(["sqlite3", "-csv", "-header", db, sql], stdout=f, check=True)
+        return time.perf_counter() - started
+
+    server = Server(args.bin, data, UNZIPPED + QUOTA)
+    try:
+        query, like_s = time_pair(("query export", "sqlite3 LIKE"), args.runs,
+                                  lambda: run_export(server, "CSV", body=body)[0], baseline)
+        unfiltered = median([run_export(server, "CSV")[0] for _ in range(args.runs)])
+    finally:
+        server.stop()
+    with open(out, encoding="utf-8", newline="") as f:
+        matched = sum(1 for _ in csv.reader(f)) - 1
+    log(f"  query {QUERY_TERM!r}: {matched:,} rows; unfiltered export median {unfiltered:.2f} s")
+    results.append((f"`query` \"{QUERY_TERM}\" export ({matched:,} of {n:,} rows) vs `sqlite3` "
+                    f"LIKE over the searched columns", f"{query:.2f} s vs {like_s:.2f} s = "
+                    f"**{query / like_s:.2f}×**", "≤ 2.0×", query / like_s <= 2.0))
+    results.append(("`query` export vs the unfiltered CSV export",
+                    f"{query:.2f} s vs {unfiltered:.2f} s = **{query / unfiltered:.2f}×**",
+                    "≤ 0.5×", query / unfiltered <= 0.5))
+
+
+def seed_companies(db, n):
+    """COMPANIES companies, and contact i associated with company i % COMPANIES (both
+    directions, HubSpot's unlabeled contact-company types 279 and 280)."""
+    sql = f"""
+BEGIN;
+WITH RECURSIVE c(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM c WHERE j < {COMPANIES - 1})
+INSERT INTO records_1_0_2 (id, created_at, updated_at, p_name, p_domain)
+SELECT 1000 + j, 1700000000000, 1700000000000, 'Company ' || j, 'company' || j || '.example'
+FROM c;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n})
+INSERT INTO associations (portal_id, from_type, from_id, to_type, to_id, type_id, created_at)
+SELECT 1, '0-1', {FIRST_ID} + i, '0-2', 1000 + i % {COMPANIES}, 279, 1700000000000 FROM n
+UNION ALL
+SELECT 1, '0-2', 1000 + i % {COMPANIES}, '0-1', {FIRST_ID} + i, 280, 1700000000000 FROM n;
+COMMIT;
+"""
+    subprocess.run(["sqlite3", db], input=sql.encode(), check=True, stdout=subprocess.DEVNULL)
+
+
+def measure_associations(args, data, db, n, results):
+    """One associated object column (issue 16): the CSV export with `associatedObjectType:
+    [COMPANY]` and the companies' names, against the plain CSV export of the same rows."""
+    if not wanted(args, "associations"):
+        return
+    seed_companies(db, n)
+    body = export_request("CSV")
+    body["associatedObjectType"] = ["COMPANY"]
+    body["includePrimaryDisplayPropertyForAssociatedObjects"] = True
+    server = Server(args.bin, data, UNZIPPED + QUOTA)
+    try:
+        with_companies, plain = time_pair(
+            ("with companies", "plain"), args.runs,
+            lambda: run_export(server, "CSV", body=body)[0],
+            lambda: run_export(server, "CSV")[0])
+    finally:
+        server.stop()
+    ratio = with_companies / plain
+    results.append((f"CSV export with one associated object column (COMPANY, with names), "
+                    f"{n:,} rows, vs the plain export", f"{with_companies:.2f} s vs "
+                    f"{plain:.2f} s = **{ratio:.2f}×**", "≤ 1.5×", ratio <= 1.5))
 
 
 def measure_burst(args, data, n, results):
@@ -461,7 +563,7 @@ def main():
     parser.add_argument("--max-added-mb", type=float, default=64)
     parser.add_argument("--only", type=lambda s: set(filter(None, s.split(","))),
                         help="comma-separated parts to run alone: csv, csv-zip, xlsx, xls, "
-                             "memory, fairness, status, ingest, burst")
+                             "query, associations, memory, fairness, status, ingest, burst")
     args = parser.parse_args()
     n = args.rows
     only = args.only or set()
@@ -490,6 +592,9 @@ def main():
                 pass
 
         measure_exports(args, data, db, work, n, results)
+        if not args.short:
+            measure_query(args, data, db, work, n, results)
+            measure_associations(args, data, db, n, results)
         measure_memory(args, data, n, results)
         measure_fairness(args, data, n, results)
         if not only or "burst" in only:

@@ -6,6 +6,11 @@
 # builds can be compared on the same machine). PostgreSQL: CRM_EXPORTS_BENCH_POSTGRES_URL
 # (default postgres://postgres@127.0.0.1:5432/postgres); a database is created and dropped.
 # Prints each run, the medians of 3 and the ratio export / \copy (target: at most 2.0).
+# Then, unless CRM_EXPORTS_BENCH_SHAPES says otherwise (a comma-separated subset of
+# `query,associations`, or empty), the free-text `query` export against `\copy` with ILIKE
+# over the searched columns (target 3.0), and the export with one associated object
+# column (2,000 companies, contact i with company i % 2000) against the plain export
+# (target 1.5).
 set -euo pipefail
 n="${1:-1000000}"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -69,11 +74,12 @@ done
 
 token="$(cat "$work/data/dev-token")"
 props='["email","firstname","lastname","phone","mobilephone","company","jobtitle","website","address","city","state","zip","country","industry","message","lifecyclestage","hs_lead_status","associatedcompanyid","createdate","lastmodifieddate"]'
-exports=()
-for run in 1 2 3; do
-    seconds="$(python3 - "$port" "$token" "$props" "$work/export.csv" <<'PY'
+# Seconds from POST to the last byte of the export the JSON in $1 asks for (fields added
+# to the plain CSV request of the 20 properties).
+export_seconds() {
+    python3 - "$port" "$token" "$props" "$work/export.csv" "$1" <<'PY'
 import json, sys, time, urllib.request
-port, token, props, out = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
+port, token, props, out, extra = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], json.loads(sys.argv[5])
 base = f"http://127.0.0.1:{port}"
 def call(method, path, body=None):
     req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None,
@@ -82,7 +88,7 @@ def call(method, path, body=None):
         return json.load(r)
 t0 = time.time()
 task = call("POST", "/crm/v3/exports/export/async", {"exportType": "VIEW", "exportName": "bench", "format": "CSV",
-            "language": "EN", "objectType": "CONTACT", "objectProperties": props})
+            "language": "EN", "objectType": "CONTACT", "objectProperties": props, **extra})
 while True:
     status = call("GET", f"/crm/v3/exports/export/async/tasks/{task['id']}/status")
     if status["status"] in ("COMPLETE", "CANCELED"):
@@ -94,13 +100,59 @@ with urllib.request.urlopen(status["result"]) as r, open(out, "wb") as f:
         f.write(chunk)
 print(f"{time.time() - t0:.2f}")
 PY
-)"
+}
+csv_rows() {
+    python3 -c "import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], encoding='utf-8-sig', newline=''))))" "$1"
+}
+exports=()
+for run in 1 2 3; do
+    seconds="$(export_seconds '{}')"
     exports+=("$seconds")
-    lines="$(python3 -c "import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], encoding='utf-8-sig', newline=''))))" "$work/export.csv")"
-    echo "export run $run: $seconds s (start to last byte downloaded), $(du -m "$work/export.csv" | cut -f1) MB, $lines CSV rows"
+    echo "export run $run: $seconds s (start to last byte downloaded), $(du -m "$work/export.csv" | cut -f1) MB, $(csv_rows "$work/export.csv") CSV rows"
 done
 
 copy_median="$(median "${copies[@]}")"
 export_median="$(median "${exports[@]}")"
 echo "median psql \\copy: $copy_median s; median export: $export_median s"
 python3 -c "print(f'ratio export / psql \\\\copy: {$export_median / $copy_median:.2f} (target <= 2.0)')"
+
+shapes=",${CRM_EXPORTS_BENCH_SHAPES-query,associations},"
+ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
+
+if [[ "$shapes" == *,query,* ]]; then
+    # The searched contact properties the load fills, and a token prefix of the emails.
+    term=user42
+    like="p_email ILIKE '%$term%' OR p_firstname ILIKE '%$term%' OR p_lastname ILIKE '%$term%' OR p_phone ILIKE '%$term%' OR p_mobilephone ILIKE '%$term%' OR p_company ILIKE '%$term%'"
+    ilikes=(); queries=()
+    for run in 1 2 3; do
+        t0=$(date +%s.%N)
+        psql -q "$url" -c "\\copy (SELECT id, created_at, updated_at, $columns FROM records_1_0_1 WHERE NOT archived AND ($like) ORDER BY id) TO '$work/like.csv' CSV HEADER"
+        t1=$(date +%s.%N)
+        ilikes+=("$(python3 -c "print(round($t1 - $t0, 2))")")
+        queries+=("$(export_seconds "{\"publicCrmSearchRequest\": {\"query\": \"$term\"}}")")
+        echo "query run $run: \\copy with ILIKE ${ilikes[-1]} s ($(csv_rows "$work/like.csv") CSV rows), export ${queries[-1]} s ($(csv_rows "$work/export.csv") CSV rows)"
+    done
+    q="$(median "${queries[@]}")"; l="$(median "${ilikes[@]}")"
+    echo "median query export: $q s; median \\copy with ILIKE: $l s; ratio $(ratio "$q" "$l") (target <= 3.0)"
+fi
+
+if [[ "$shapes" == *,associations,* ]]; then
+    psql -q -v ON_ERROR_STOP=1 "$url" <<SQL
+INSERT INTO records_1_0_2 (id, created_at, updated_at, p_name, p_domain)
+SELECT 1000 + j, 1700000000000, 1700000000000, 'Company ' || j, 'company' || j || '.example'
+FROM generate_series(0, 1999) AS j;
+INSERT INTO associations (portal_id, from_type, from_id, to_type, to_id, type_id, created_at)
+SELECT 1, '0-1', 100000 + i, '0-2', 1000 + i % 2000, 279, 1700000000000 FROM generate_series(1, $n) AS i
+UNION ALL
+SELECT 1, '0-2', 1000 + i % 2000, '0-1', 100000 + i, 280, 1700000000000 FROM generate_series(1, $n) AS i;
+VACUUM ANALYZE associations;
+SQL
+    withs=(); plains=()
+    for run in 1 2 3; do
+        withs+=("$(export_seconds '{"associatedObjectType": ["COMPANY"], "includePrimaryDisplayPropertyForAssociatedObjects": true}')")
+        plains+=("$(export_seconds '{}')")
+        echo "associations run $run: with companies ${withs[-1]} s, plain ${plains[-1]} s"
+    done
+    w="$(median "${withs[@]}")"; p="$(median "${plains[@]}")"
+    echo "median export with companies: $w s; plain: $p s; ratio $(ratio "$w" "$p") (target <= 1.5)"
+fi

@@ -19,6 +19,7 @@ pub mod schema;
 pub mod scope;
 pub mod search;
 pub mod time;
+pub mod token;
 pub mod value_error;
 
 pub use object_type::ObjectType;

@@ -419,61 +419,9 @@ fn filter_value(property: &PropertyDefinition, text: &str) -> Result<Value, Stri
     })
 }
 
-/// Whether `text` contains `pattern` as a token: the whole value, a whitespace-separated
-/// word or an alphanumeric run matches the pattern, ignoring case; `*` matches any run.
-pub fn contains_token(text: &str, pattern: &str) -> bool {
-    let pattern = pattern.trim().to_lowercase();
-    if pattern.is_empty() {
-        return false;
-    }
-    let text = text.to_lowercase();
-    if glob_match(&pattern, &text) {
-        return true;
-    }
-    text.split_whitespace().any(|w| glob_match(&pattern, w))
-        || text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|t| !t.is_empty())
-            .any(|t| glob_match(&pattern, t))
-}
-
-/// `*`-only glob over chars, iterative with backtracking to the last star.
-fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_match_whole_words_not_substrings() {
-        assert!(contains_token("Acme Corp", "acme"));
-        assert!(!contains_token("AcmeTech", "acme"));
-        assert!(contains_token("alice@hubspot.com", "*@hubspot.com"));
-        assert!(contains_token("alice@hubspot.com", "hubspot"));
-        assert!(contains_token("Acme Corp", "ac*"));
-        assert!(!contains_token("Acme Corp", ""));
-    }
 
     #[test]
     fn every_documented_operator_parses_in_any_case() {

@@ -7,7 +7,7 @@
 //! blocking thread.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::domain::ObjectType;
 use crate::domain::association::{AssociationCatalog, AssociationType};
@@ -49,6 +49,7 @@ pub struct AssociationColumns {
     /// Adds `Associated Company IDs (Primary)`-style columns per labeled type.
     pub labeled: bool,
     pub cap: Option<usize>,
+    pub display_cache: DisplayCache,
 }
 
 impl AssociationColumns {
@@ -138,19 +139,44 @@ impl AssociationColumns {
         let mut wanted: Vec<i64> = targets.values().flatten().copied().collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let property = target.display_property.clone();
-        let found = self.runtime.block_on(self.store.display_records(
-            self.portal,
-            target.object,
-            wanted,
-            property.clone(),
-        ))?;
-        Ok(found
+        let mut cache = self.display_cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() + wanted.len() > DISPLAY_CACHE_ENTRIES {
+            cache.clear();
+        }
+        let missing: Vec<i64> = wanted
+            .iter()
+            .copied()
+            .filter(|id| !cache.contains_key(&(target.object, *id)))
+            .collect();
+        if !missing.is_empty() {
+            let property = target.display_property.clone();
+            let found = self.runtime.block_on(self.store.display_records(
+                self.portal,
+                target.object,
+                missing.clone(),
+                property.clone(),
+            ))?;
+            for id in missing {
+                cache.insert((target.object, id), None);
+            }
+            for record in found {
+                let value = record.get(&property).map(|v| v.to_wire(None));
+                cache.insert((target.object, record.id), value);
+            }
+        }
+        Ok(wanted
             .into_iter()
-            .filter_map(|r| Some((r.id, r.get(&property)?.to_wire(None))))
+            .filter_map(|id| Some((id, cache.get(&(target.object, id))?.clone()?)))
             .collect())
     }
 }
+
+/// Display values kept per export: a company shown beside many contacts is read once. Past
+/// this many the cache starts over, so memory stays bounded whatever the export's size.
+const DISPLAY_CACHE_ENTRIES: usize = 100_000;
+
+/// The display value of each associated record read so far (`None`: none to show).
+pub type DisplayCache = Mutex<HashMap<(ObjectType, i64), Option<String>>>;
 
 fn joined(values: impl Iterator<Item = String>) -> Rendered {
     let text = values.collect::<Vec<_>>().join(";");

@@ -271,6 +271,7 @@ impl<'r> Attempt<'r> {
             display: request.include_primary_display,
             labeled: request.include_labeled,
             cap: (!request.unlimited_associations).then_some(associated::PER_ROW_CAP),
+            display_cache: Default::default(),
         }))
     }
 

@@ -15,11 +15,11 @@ use crate::domain::schema::ObjectSchema;
 use crate::domain::search::Predicate;
 use crate::domain::{ObjectType, Record};
 use crate::store::sql::exec::op;
-use crate::store::sql::exports;
+use crate::store::sql::schemas::known_or_load;
+use crate::store::sql::{exports, records};
 use crate::store::{
     Associations, BatchSink, CustomObjects, ExportLogPage, ExportOutcome, ExportQueue, ExportQuota,
-    ExportRow, ListRow, Lists, Owners, PortalId, RecordKey, RecordStream, Records, Schemas,
-    StoreResult, Visibility,
+    ExportRow, ListRow, Lists, Owners, PortalId, RecordStream, Records, Schemas, StoreResult,
 };
 
 impl<B: Backend> Database<B> {
@@ -247,10 +247,13 @@ impl<B: Backend> RecordStream for Database<B> {
         ids: Vec<i64>,
         property: String,
     ) -> StoreResult<Vec<Record>> {
-        let keys = ids.into_iter().map(RecordKey::Id).collect();
-        let found = self
-            .read_records(portal, object, keys, vec![property], Visibility::Live)
-            .await?;
-        Ok(found.into_iter().flatten().collect())
+        let known = self.known_schema(portal, object).await?;
+        self.read(op(move |e| {
+            Box::pin(async move {
+                let schema = known_or_load(e, known, portal, object).await?;
+                records::read_live(e, portal, &schema, &ids, &[property]).await
+            })
+        }))
+        .await
     }
 }

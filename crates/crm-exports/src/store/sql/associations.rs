@@ -2,6 +2,8 @@
 //! read from either side is a primary-key range scan. Edges to archived records stay
 //! stored (a restore brings them back) but are not read.
 
+use std::collections::HashMap;
+
 use super::association_limits;
 use super::builder::{Param, Sql};
 use super::dialect::table_name;
@@ -93,29 +95,58 @@ pub async fn read(
     from_ids: &[i64],
 ) -> StoreResult<Vec<(i64, i64, i64)>> {
     let d = e.dialect();
-    let text = format!(
-        "SELECT a.to_id, a.type_id FROM associations a JOIN {} r ON r.id = a.to_id AND {} \
-         WHERE a.portal_id = ?1 AND a.from_type = ?2 AND a.from_id = ?3 AND a.to_type = ?4 \
-         ORDER BY a.to_id, a.type_id",
-        table_name(portal, to),
-        d.is_false("r.archived")
-    );
+    let table = table_name(portal, to);
     let (from_type, to_type) = (from.type_id(), to.type_id());
-    let mut found = Vec::new();
-    for &id in from_ids {
-        let params = vec![
-            Param::Int(portal.0),
-            Param::from(from_type.as_ref()),
-            Param::Int(id),
-            Param::from(to_type.as_ref()),
-        ];
-        let edges = rows(e, &Sql::fixed(d, &text, params), |r| {
-            Ok((id, r.int(0)?, r.int(1)?))
-        })
-        .await?;
-        found.extend(edges);
+    let mut by_record: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    // One query per chunk of records, not one per record: a round trip each on PostgreSQL.
+    for chunk in from_ids.chunks(READ_CHUNK) {
+        let mut sql = Sql::new(d);
+        sql.push("SELECT a.from_id, a.to_id, a.type_id FROM associations a JOIN ")
+            .push(&table)
+            .push(" r ON r.id = a.to_id AND ")
+            .push(&d.is_false("r.archived"));
+        sql.push(" WHERE a.portal_id = ").bind(portal.0);
+        sql.push(" AND a.from_type = ").bind(from_type.as_ref());
+        sql.push(" AND a.to_type = ").bind(to_type.as_ref());
+        push_ids(&mut sql, chunk);
+        sql.push(" ORDER BY a.from_id, a.to_id, a.type_id");
+        let edges = rows(e, &sql, |r| Ok((r.int(0)?, r.int(1)?, r.int(2)?))).await?;
+        for (from_id, to_id, type_id) in edges {
+            by_record.entry(from_id).or_default().push((to_id, type_id));
+        }
     }
-    Ok(found)
+    // In the order the records were asked for, each record's edges by target then type.
+    Ok(from_ids
+        .iter()
+        .flat_map(|id| {
+            let edges = by_record.get(id).map(Vec::as_slice).unwrap_or(&[]);
+            edges
+                .iter()
+                .map(move |&(to_id, type_id)| (*id, to_id, type_id))
+        })
+        .collect())
+}
+
+/// Records per edge query: well under either database's limit on bound parameters.
+const READ_CHUNK: usize = 1_000;
+
+/// Appends the condition on `a.from_id` for `ids`: a range when they are dense (an
+/// export's batch of consecutive records), one scan of the primary key instead of a seek
+/// per id; otherwise the ids themselves. Edges of records in the range but not in `ids`
+/// are read and dropped by the caller.
+fn push_ids(sql: &mut Sql<'_>, ids: &[i64]) {
+    let (low, high) = ids.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &id| {
+        (lo.min(id), hi.max(id))
+    });
+    let span = high.saturating_sub(low).saturating_add(1);
+    if span <= 2 * ids.len() as i64 {
+        sql.push(" AND a.from_id BETWEEN ").bind(low);
+        sql.push(" AND ").bind(high);
+    } else {
+        sql.push(" AND a.from_id IN (")
+            .bind_list(ids.iter().copied());
+        sql.push(")");
+    }
 }
 
 /// Removes the edges between each `(from_id, to_id)` pair in both directions: every type,

@@ -157,25 +157,47 @@ impl Dialect {
         };
     }
 
-    /// Appends whether `column` holds a word matching `pattern` (`domain::search`'s
-    /// `contains_token`, with `*` as a wildcard): SQLite calls the function registered on
-    /// each connection, PostgreSQL the SQL function of the first migration.
+    /// Appends whether `column` holds a word matching `pattern` (`domain::token`'s
+    /// `TokenPattern`, with `*` as a wildcard).
     pub fn push_token_match<'a>(self, sql: &mut Sql<'a>, column: &str, pattern: &str) {
+        self.push_any_token_match(sql, &[column.to_string()], pattern);
+    }
+
+    /// Appends whether any of `columns` holds a word matching `pattern`: SQLite calls the
+    /// function registered on each connection once for all the columns, PostgreSQL the SQL
+    /// function of the first migration per column.
+    pub fn push_any_token_match<'a>(self, sql: &mut Sql<'a>, columns: &[String], pattern: &str) {
         match self {
             Dialect::Sqlite => {
-                sql.push("hs_contains_token(").push(column).push(", ");
-                sql.bind(pattern.to_string()).push(")");
+                sql.push("hs_contains_token(").bind(pattern.to_string());
+                for column in columns {
+                    sql.push(", ").push(column);
+                }
+                sql.push(")");
             }
             Dialect::Postgres => {
                 let pattern = pattern.trim().to_lowercase();
-                if pattern.is_empty() {
+                if pattern.is_empty() || columns.is_empty() {
                     sql.push("FALSE");
                     return;
                 }
-                sql.push("crm_contains_token(")
-                    .push(column)
-                    .push("::text, ");
-                sql.bind(escape_like(&pattern).replace('*', "%")).push(")");
+                // A word or token matching the pattern is a substring of the value, so a
+                // plain LIKE over the lower-cased value rules out almost every row before
+                // the (not inlinable, much slower) token function runs.
+                let like = escape_like(&pattern).replace('*', "%");
+                sql.push("(");
+                for (i, column) in columns.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(" OR ");
+                    }
+                    sql.push("(lower(").push(column).push("::text) LIKE ");
+                    sql.bind(format!("%{like}%"));
+                    sql.push(" AND crm_contains_token(")
+                        .push(column)
+                        .push("::text, ");
+                    sql.bind(like.clone()).push("))");
+                }
+                sql.push(")");
             }
         }
     }

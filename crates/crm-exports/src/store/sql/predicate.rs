@@ -39,14 +39,11 @@ pub fn push_where<'a>(sql: &mut Sql<'a>, object: ObjectType, predicate: &'a Pred
                 sql.push(" AND ").push(d.bool_literal(false));
                 continue;
             }
-            sql.push(" AND (");
-            for (i, p) in predicate.query_properties.iter().enumerate() {
-                if i > 0 {
-                    sql.push(" OR ");
-                }
-                d.push_token_match(sql, &d.column(object, &p.name), &pattern);
-            }
-            sql.push(")");
+            let columns: Vec<String> = (predicate.query_properties.iter())
+                .map(|p| d.column(object, &p.name).into_owned())
+                .collect();
+            sql.push(" AND ");
+            d.push_any_token_match(sql, &columns, &pattern);
         }
     }
 }

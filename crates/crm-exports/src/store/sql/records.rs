@@ -156,6 +156,33 @@ pub async fn resolve_any(
     first(e, &sql, |r| r.int(0)).await
 }
 
+/// The live records among `ids` (in id order; ids without one are skipped), read by
+/// chunks of ids in one query each rather than one query per id.
+pub async fn read_live(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    schema: &ObjectSchema,
+    ids: &[i64],
+    projection: &[String],
+) -> StoreResult<Vec<Record>> {
+    let d = e.dialect();
+    let (select, columns) = select_list(d, schema, projection);
+    let table = table_name(portal, schema.object);
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1_000) {
+        let mut sql = Sql::new(d);
+        sql.push("SELECT ")
+            .push(&select)
+            .push(" FROM ")
+            .push(&table);
+        sql.push(" WHERE id IN (").bind_list(chunk.iter().copied());
+        sql.push(") AND ").push(&d.is_false("archived"));
+        sql.push(" ORDER BY id");
+        found.extend(rows(e, &sql, |r| record_from_row(r, &columns)).await?);
+    }
+    Ok(found)
+}
+
 /// Records by key, in key order; `None` where no record of that visibility matches. A
 /// live read by the id of a record merged into another reads that other record.
 pub async fn read(

@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::functions::FunctionFlags;
-use rusqlite::types::ValueRef;
+use rusqlite::types::{FromSqlError, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Notify;
 
 use self::exec::{SqliteExec, run_now};
-use crate::domain::search::contains_token;
+use crate::domain::token::TokenPattern;
 use crate::store::database::{Backend, BatchRead, Claim, Database};
 use crate::store::sql::exec::Op;
 use crate::store::{BatchSink, ExportRow, StoreError, StoreResult};
@@ -164,18 +164,22 @@ fn configure(conn: &Connection) -> StoreResult<()> {
     conn.pragma_update(None, "cache_size", -16384)?;
     conn.create_scalar_function(
         "hs_contains_token",
-        2,
+        -1,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         |ctx| {
-            let pattern: String = ctx.get(1)?;
-            let matched = match ctx.get_raw(0) {
-                ValueRef::Null => false,
-                ValueRef::Text(t) => contains_token(&String::from_utf8_lossy(t), &pattern),
-                ValueRef::Integer(n) => contains_token(&n.to_string(), &pattern),
-                ValueRef::Real(x) => contains_token(&x.to_string(), &pattern),
-                ValueRef::Blob(_) => false,
-            };
-            Ok(matched)
+            // hs_contains_token(pattern, value, value, ...): whether any value holds a
+            // token matching the pattern. One call per row for all the searched columns;
+            // the pattern is a bound parameter, folded once per statement and kept by
+            // SQLite beside it.
+            let pattern = ctx.get_or_create_aux(0, |v| -> Result<_, FromSqlError> {
+                Ok(TokenPattern::new(v.as_str()?))
+            })?;
+            Ok((1..ctx.len()).any(|i| match ctx.get_raw(i) {
+                ValueRef::Null | ValueRef::Blob(_) => false,
+                ValueRef::Text(t) => pattern.matches(&String::from_utf8_lossy(t)),
+                ValueRef::Integer(n) => pattern.matches(&n.to_string()),
+                ValueRef::Real(x) => pattern.matches(&x.to_string()),
+            }))
         },
     )?;
     Ok(())
