@@ -11,6 +11,15 @@ use serde_json::{Value, json};
 use crate::helpers::{Body, NEEDS_POSTGRES, Reply, TestApp, assert_hubspot_error};
 
 const STATUS: &str = "/crm/v3/exports/export/async/tasks";
+const SCHEMAS: &str = "/crm-object-schemas/v3/schemas";
+
+fn car_schema() -> Value {
+    json!({
+        "name": "cars", "labels": {"singular": "Car", "plural": "Cars"},
+        "primaryDisplayProperty": "model", "associatedObjects": ["CONTACT"],
+        "properties": [{"name": "model", "label": "Model", "type": "string", "fieldType": "text"}],
+    })
+}
 
 fn csv_export() -> Value {
     json!({
@@ -150,6 +159,11 @@ async fn fill(app: &TestApp, portal: i64, token: &str) -> std::path::PathBuf {
     let list = json!({"name": "Friends", "objectTypeId": "0-1", "processingType": "MANUAL"});
     let made = send_as(app, token, Method::POST, "/crm/v3/lists", list).await;
     assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    let made = send_as(app, token, Method::POST, SCHEMAS, car_schema()).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let car = json!({"properties": {"model": "T"}});
+    let made = send_as(app, token, Method::POST, "/crm/v3/objects/cars", car).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
     app.store
         .create_owner(PortalId(portal), "o@example.com", "O", "Wner", 0)
         .await
@@ -201,6 +215,10 @@ async fn a_reset_portal_answers_as_a_new_one_and_another_portal_is_untouched(app
         json!([])
     );
     assert!(!file.exists(), "the export file is deleted");
+    let schemas = send_as(&app, &token, Method::GET, SCHEMAS, Value::Null).await;
+    assert_eq!(schemas.body["results"], json!([]), "{}", schemas.body);
+    let again = send_as(&app, &token, Method::POST, SCHEMAS, car_schema()).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
     // A new list may take the old name again.
     let list = json!({"name": "Friends", "objectTypeId": "0-1", "processingType": "MANUAL"});
     let again = send_as(&app, &token, Method::POST, "/crm/v3/lists", list).await;
