@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
     ("store", &["domain"]),
-    ("jobs", &["domain", "store", "blob", "clock"]),
-    ("api", &["domain", "store", "blob", "clock"]),
+    ("jobs", &["domain", "store", "blob", "clock", "faults"]),
+    ("api", &["domain", "store", "blob", "clock", "faults"]),
     ("blob", &["tls"]),
     ("clock", &[]),
+    ("faults", &[]),
     ("tls", &[]),
 ];
 

@@ -19,7 +19,8 @@ use crate::api::{self, ApiConfig, AppState, auth};
 use crate::blob::signing::UrlSigner;
 use crate::blob::{Blobs, LocalBlobs, S3Blobs};
 use crate::clock::Clock;
-use crate::domain::scope::ALL_SCOPES;
+use crate::domain::scope::development_scopes;
+use crate::faults::Faults;
 use crate::jobs::{ExportConfig, Runner, RunnerParts};
 use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
@@ -133,7 +134,7 @@ fn require_database(data_dir: &Path) -> ServerResult<()> {
     )))
 }
 
-/// On a store with no portal, creates one and a token holding every scope, and writes the
+/// On a store with no portal, creates one and a token holding every scope (the admin one too), and writes the
 /// token to `dev-token` (mode 0600). Returns the token when it was created now.
 pub async fn bootstrap(
     store: &dyn Portals,
@@ -151,7 +152,7 @@ pub async fn bootstrap(
         return Ok(None);
     }
     let token = auth::generate_token();
-    let scopes: Vec<String> = ALL_SCOPES.iter().map(|s| s.to_string()).collect();
+    let scopes = development_scopes();
     store
         .create_token(
             portal,
@@ -193,6 +194,8 @@ pub struct Settings {
     pub blob_url: Option<String>,
     /// Open connections and their timeouts.
     pub connections: ConnectionLimits,
+    /// The one clock of the API and the workers (`serve --clock`).
+    pub clock: Clock,
 }
 
 impl Default for Settings {
@@ -205,6 +208,7 @@ impl Default for Settings {
             link_ttl_secs: 300,
             blob_url: None,
             connections: ConnectionLimits::default(),
+            clock: Clock::system(),
         }
     }
 }
@@ -235,14 +239,16 @@ pub fn assemble(
     })?;
     let wake = Arc::new(Notify::new());
     let stores = Stores::from(store);
-    let clock = Clock::system();
+    let clock = settings.clock.clone();
     let limits = settings
         .api
         .rate_limits
         .map(|config| Arc::new(RateLimiter::new(config)));
+    let faults = Arc::new(Faults::default());
     let state = AppState {
         store: stores.clone(),
         clock: clock.clone(),
+        faults: faults.clone(),
         limits,
         config: Arc::new(settings.api),
         metrics: telemetry::metrics_handle(),
@@ -260,6 +266,7 @@ pub fn assemble(
         stream: stores.stream,
         blobs,
         clock,
+        faults,
     };
     let runner = Runner::new(
         parts,

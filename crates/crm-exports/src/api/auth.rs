@@ -28,6 +28,11 @@ impl Auth {
         self.token.id
     }
 
+    /// The scopes the token holds.
+    pub fn scopes(&self) -> &[String] {
+        &self.token.scopes
+    }
+
     /// Passes if the token holds any one of `any_of`.
     pub fn require(&self, any_of: &[&str]) -> ApiResult<()> {
         if any_of

@@ -1,10 +1,11 @@
 //! The HTTP API: axum routers for records, batches, search and properties on both path
 //! families (`/crm/v3/...` and `/crm/.../2026-03/...`), the auth extractor, HubSpot's error
 //! body, and the middleware every response passes through (correlation id, metrics, rate
-//! limits, HubSpot's body on every error, URL checks, body limit, panic guard), plus the web
-//! console's embedded files at `/`. It reads and writes only through the store's roles; it
+//! limits, injected faults, HubSpot's body on every error, URL checks, body limit, panic
+//! guard), plus the web console's embedded files at `/` and the admin API at `/_crm-exports/`. It reads and writes only through the store's roles; it
 //! never imports `jobs` (an export is enqueued by creating its row).
 
+mod admin;
 mod association_schema;
 pub(crate) mod associations;
 pub mod auth;
@@ -61,6 +62,7 @@ use crate::domain::ObjectType;
 use crate::domain::custom_object::find_live;
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::SearchLimits;
+use crate::faults::Faults;
 use crate::store::{PortalId, Stores};
 
 pub const CORRELATION_HEADER: &str = "x-hubspot-correlation-id";
@@ -77,6 +79,8 @@ pub struct ApiConfig {
     pub rate_limits: Option<RateLimitConfig>,
     /// Whether CSV exports guard formula-like cells when the request does not say.
     pub csv_formula_guard: bool,
+    /// Whether the admin API under `/_crm-exports/` exists (`--admin-api off`: 404).
+    pub admin_api: bool,
 }
 
 impl Default for ApiConfig {
@@ -89,6 +93,7 @@ impl Default for ApiConfig {
             request_timeout: Duration::from_secs(60),
             rate_limits: Some(RateLimitConfig::default()),
             csv_formula_guard: false,
+            admin_api: true,
         }
     }
 }
@@ -103,6 +108,8 @@ pub struct AppState {
     pub exports: Arc<exports::ExportsContext>,
     /// The rate limits' counters; `None` when limits are off.
     pub limits: Option<Arc<RateLimiter>>,
+    /// The faults the admin API injected, shared with the export workers.
+    pub faults: Arc<Faults>,
 }
 
 /// What a handler needs the caller's token to allow on an object type.
@@ -209,6 +216,11 @@ fn properties_router() -> Router<AppState> {
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let timeout = state.config.request_timeout;
+    let admin = if state.config.admin_api {
+        Router::new().nest(admin::PREFIX, admin::routes())
+    } else {
+        Router::new()
+    };
     Router::new()
         .nest("/crm/v3/objects", objects_router())
         .nest("/crm/objects/2026-03", objects_router())
@@ -231,6 +243,7 @@ pub fn router(state: AppState) -> Router {
         .merge(exports::download_routes())
         .merge(token_info::routes())
         .merge(console::routes())
+        .merge(admin)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             query_check::check_declared,
@@ -249,6 +262,7 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(middleware::from_fn(url_check::reject_malformed_urls))
         .layer(middleware::from_fn(error_shape::hubspot_error_bodies))
+        .layer(middleware::from_fn_with_state(state.clone(), admin::inject))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             rate_limit::enforce,

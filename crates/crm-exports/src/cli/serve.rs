@@ -88,6 +88,14 @@ pub struct ServeArgs {
     /// return get a leading apostrophe. Off by default, so files match HubSpot's byte for byte.
     #[arg(long, env = "CRM_EXPORTS_CSV_FORMULA_GUARD")]
     pub csv_formula_guard: bool,
+    /// Serve the admin API under `/_crm-exports/` (portals, reset, clock, faults) to tokens
+    /// holding `crm-exports.admin`; `off` answers 404 there.
+    #[arg(long, env = "CRM_EXPORTS_ADMIN_API", value_enum, default_value = "on")]
+    pub admin_api: Switch,
+    /// The service's clock: `system`, or `fixed:<RFC 3339 time>` standing still until the
+    /// admin API moves it (`POST /_crm-exports/clock`).
+    #[arg(long, env = "CRM_EXPORTS_CLOCK", default_value = "system", value_parser = Clock::parse)]
+    pub clock: Clock,
     #[command(flatten)]
     pub export: ExportArgs,
 }
@@ -221,6 +229,7 @@ impl ServeArgs {
                     header_read: Duration::from_secs(self.header_read_timeout_secs),
                 },
             },
+            clock: self.clock.clone(),
         }
     }
 
@@ -239,6 +248,7 @@ impl ServeArgs {
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             rate_limits: self.rate_limits.config(),
             csv_formula_guard: self.csv_formula_guard,
+            admin_api: self.admin_api == Switch::On,
         }
     }
 }
@@ -247,7 +257,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     telemetry::init_logging(args.log_format);
     let data_dir = args.store.data_dir.as_path();
     let store = args.store.open_or_create().await?;
-    let now = Clock::system().now_ms();
+    let now = args.clock.now_ms();
     let new_token = server::bootstrap(store.as_ref(), data_dir, now).await?;
     let listener = server::bind(args.bind).await?;
     let address = listener.local_addr()?;

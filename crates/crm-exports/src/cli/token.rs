@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use super::data::StoreArgs;
 use crate::api::auth;
 use crate::clock::Clock;
-use crate::domain::scope::{ALL_SCOPES, is_known};
+use crate::domain::scope::{ADMIN_SCOPE, ALL_SCOPES, is_known};
 use crate::domain::time::format_datetime;
 use crate::store::PortalId;
 
@@ -27,7 +27,8 @@ pub enum TokenCommand {
         /// Portal id, a positive whole number; leave it out for a new portal.
         #[arg(long, env = "CRM_EXPORTS_PORTAL")]
         portal: Option<i64>,
-        /// Comma-separated scopes, or `all`.
+        /// Comma-separated scopes, or `all` (every HubSpot scope; the admin API's
+        /// `crm-exports.admin` only when named).
         #[arg(long, value_delimiter = ',', required = true)]
         scopes: Vec<String>,
         /// A name to recognise the token by.
@@ -122,7 +123,7 @@ fn expand_scopes(requested: &[String]) -> anyhow::Result<Vec<String>> {
             scopes.push(s.to_string());
         } else {
             bail!(
-                "unknown scope {s:?}; known scopes: {}",
+                "unknown scope {s:?}; known scopes: {}, {ADMIN_SCOPE}",
                 ALL_SCOPES.join(", ")
             );
         }

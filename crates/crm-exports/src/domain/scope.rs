@@ -1,5 +1,6 @@
-//! The OAuth-style scopes a token can hold. The list is what `token create` accepts and what
-//! the first-start development token is given.
+//! The OAuth-style scopes a token can hold: HubSpot's, which `token create --scopes all`
+//! grants, and this service's own admin scope, which only a token created with it by name
+//! (and the first-start development token) holds.
 
 /// Every scope this service checks anywhere, in HubSpot's spelling.
 pub const ALL_SCOPES: &[&str] = &[
@@ -30,6 +31,18 @@ pub const ALL_SCOPES: &[&str] = &[
     "crm.export",
 ];
 
+/// The scope of the admin API under `/_crm-exports/` (reset, clock, faults); not HubSpot's.
+pub const ADMIN_SCOPE: &str = "crm-exports.admin";
+
 pub fn is_known(scope: &str) -> bool {
-    ALL_SCOPES.contains(&scope)
+    scope == ADMIN_SCOPE || ALL_SCOPES.contains(&scope)
+}
+
+/// What the first-start development token holds: every HubSpot scope and the admin scope.
+pub fn development_scopes() -> Vec<String> {
+    ALL_SCOPES
+        .iter()
+        .chain(std::iter::once(&ADMIN_SCOPE))
+        .map(|s| s.to_string())
+        .collect()
 }

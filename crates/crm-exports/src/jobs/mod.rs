@@ -3,11 +3,13 @@
 //! the outcome fenced on the lease, with failures retried by a [`RetryPolicy`]. `run_once`
 //! is the testable step and takes the time it runs at; `work` loops it until shutdown,
 //! reading the service's clock once per step. Depends on the store's export queue and
-//! record stream only; imports `domain`, `store`, `blob` and `formats`, never the API.
+//! record stream only; imports `domain`, `store`, `blob`, `formats`, the clock and the fault
+//! registry (a fault the admin API left for a portal's next export), never the API.
 
 pub mod associated;
 mod attempt;
 mod file;
+mod injected;
 pub mod leftovers;
 pub mod memory;
 pub mod render;
@@ -24,6 +26,7 @@ pub use self::retry::RetryPolicy;
 use crate::blob::Blobs;
 use crate::clock::Clock;
 use crate::domain::export::ExportState;
+use crate::faults::Faults;
 use crate::store::{ExportQueue, ExportRow, RecordStream, with_causes as detail};
 
 #[derive(Clone, Debug)]
@@ -72,6 +75,7 @@ pub struct Runner {
     config: ExportConfig,
     retry: RetryPolicy,
     clock: Clock,
+    faults: Arc<Faults>,
     /// Set by [`Runner::stop`]; shared by every clone, so one call stops all workers.
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -82,6 +86,8 @@ pub struct RunnerParts {
     pub stream: Arc<dyn RecordStream>,
     pub blobs: Arc<Blobs>,
     pub clock: Clock,
+    /// Where the admin API leaves a fault for a portal's next export.
+    pub faults: Arc<Faults>,
 }
 
 impl Runner {
@@ -98,6 +104,7 @@ impl Runner {
             config,
             retry,
             clock: parts.clock,
+            faults: parts.faults,
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
         }
     }
@@ -145,6 +152,13 @@ impl Runner {
             return Ok(RunOutcome::Idle);
         };
         tracing::info!(export_id = row.id, attempt = row.attempt, "export claimed");
+        if let Some(fault) = self.faults.take_export_fault(row.portal.0) {
+            injected::apply(self.queue.as_ref(), &row, fault, now).await?;
+            return Ok(RunOutcome::Ran {
+                id: row.id,
+                state: self.current_state(&row).await,
+            });
+        }
         // An earlier attempt that did not finish (its process died) left its files behind.
         leftovers::remove_earlier_attempts(&self.blobs, row.id, row.attempt);
         let attempt = Attempt::new(self, &row, now);

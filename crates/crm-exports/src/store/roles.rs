@@ -48,6 +48,10 @@ pub trait Portals: Send + Sync {
     async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<Arc<TokenInfo>>>;
     async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>>;
     async fn revoke_token(&self, id: i64, now: i64) -> StoreResult<bool>;
+    /// Removes everything the portal holds but its tokens, in one transaction, leaving it as
+    /// a new portal starts (HubSpot's default definitions). `None` for an unknown portal;
+    /// otherwise the exports removed, whose files the caller deletes.
+    async fn reset_portal(&self, portal: PortalId) -> StoreResult<Option<Vec<ExportRow>>>;
 }
 
 /// Object schemas: property definitions and groups.

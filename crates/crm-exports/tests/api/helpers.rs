@@ -28,6 +28,8 @@ pub struct TestApp {
     pub portal: PortalId,
     pub store: SharedStore,
     pub runner: Runner,
+    /// The server's clock, which the admin API moves.
+    pub clock: Clock,
     client: reqwest::Client,
     /// On PostgreSQL: an admin connection and the test's own schema, dropped at the end.
     postgres: Option<(tokio_postgres::Client, String)>,
@@ -124,6 +126,7 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
         let connections = settings.connections;
+        let clock = settings.clock.clone();
         let (state, runner) =
             server::assemble(store.clone(), dir.path(), settings).expect("assemble");
         tokio::spawn(server::serve_with(listener, state, connections, async {
@@ -135,6 +138,7 @@ impl TestApp {
             portal,
             store,
             runner,
+            clock,
             client: {
                 crm_exports::client::install_tls_provider();
                 reqwest::Client::new()
@@ -244,7 +248,7 @@ impl TestApp {
         let mut ran = 0;
         while let RunOutcome::Ran { .. } = self
             .runner
-            .run_once(Clock::system().now_ms())
+            .run_once(self.clock.now_ms())
             .await
             .expect("the runner step succeeds")
         {

@@ -1,5 +1,6 @@
 //! End-to-end tests over HTTP against the real app on a random port.
 
+mod admin;
 mod association_schema;
 mod associations;
 mod custom_objects;

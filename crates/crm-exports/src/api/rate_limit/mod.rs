@@ -67,6 +67,13 @@ pub enum Policy {
 }
 
 impl Policy {
+    /// A policy by HubSpot's name (`TEN_SECONDLY_ROLLING`), as a fault names it.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Policy::TenSecondly, Policy::Secondly, Policy::Daily]
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(name.trim()))
+    }
+
     fn name(self) -> &'static str {
         match self {
             Policy::TenSecondly => "TEN_SECONDLY_ROLLING",
@@ -234,6 +241,28 @@ fn is_crm_search(request: &Request) -> bool {
             .extensions()
             .get::<MatchedPath>()
             .is_some_and(|p| p.as_str().ends_with("/{object_type}/search"))
+}
+
+/// The 429 an injected fault answers: the limiter's own, with the headers of a token that
+/// has used up its window (the configured figures, or the defaults when limits are off),
+/// asking for a retry in one second.
+pub fn refused_by_fault(state: &AppState, policy: Policy) -> Response {
+    let config = state.config.rate_limits.unwrap_or_default();
+    let quota = Quota {
+        max: config.per_ten_seconds,
+        remaining: 0,
+        daily: config.daily,
+        daily_remaining: if policy == Policy::Daily {
+            0
+        } else {
+            config.daily
+        },
+    };
+    refused(&Refusal {
+        policy,
+        retry_after_ms: 1_000,
+        quota: (policy != Policy::Secondly).then_some(quota),
+    })
 }
 
 fn refused(refusal: &Refusal) -> Response {

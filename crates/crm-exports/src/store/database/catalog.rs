@@ -16,8 +16,10 @@ use crate::domain::custom_object::{
 use crate::domain::property::{PropertyDefinition, PropertyGroup};
 use crate::domain::schema::ObjectSchema;
 use crate::store::sql::exec::op;
-use crate::store::sql::{association_labels, custom_objects, portals, schemas};
-use crate::store::{CustomObjects, LabelDraft, PortalId, Portals, Schemas, StoreResult, TokenInfo};
+use crate::store::sql::{association_labels, custom_objects, portal_reset, portals, schemas};
+use crate::store::{
+    CustomObjects, ExportRow, LabelDraft, PortalId, Portals, Schemas, StoreResult, TokenInfo,
+};
 
 #[async_trait]
 impl<B: Backend> Portals for Database<B> {
@@ -97,6 +99,16 @@ impl<B: Backend> Portals for Database<B> {
             caches.tokens.remove_where(|_, info| info.id == id);
         }
         revoked
+    }
+
+    async fn reset_portal(&self, portal: PortalId) -> StoreResult<Option<Vec<ExportRow>>> {
+        let reset = self
+            .write(op(move |e| Box::pin(portal_reset::reset_portal(e, portal))))
+            .await;
+        // Cached schemas and finished exports of the portal describe what is gone.
+        self.forget_portal_schemas(portal);
+        self.forget_export(None);
+        reset
     }
 }
 

@@ -24,7 +24,7 @@ use crate::store::{
 
 impl<B: Backend> Database<B> {
     /// Drops the cached copy of export `id`, which this store just changed.
-    fn forget_export(&self, id: Option<i64>) {
+    pub(super) fn forget_export(&self, id: Option<i64>) {
         if let Some(caches) = &self.caches {
             caches
                 .finished_exports

@@ -19,6 +19,7 @@ pub mod lists;
 pub mod merges;
 pub mod owners;
 pub mod pipelines;
+pub mod portal_reset;
 pub mod portals;
 pub mod predicate;
 pub mod records;

@@ -1,0 +1,50 @@
+//! The admin API under `/_crm-exports/`, outside HubSpot's paths: what a test suite drives
+//! to control this stand-in (new portals, reset, the clock, injected faults). Every route
+//! needs a token holding `crm-exports.admin` (403 `MISSING_SCOPES` otherwise), and none
+//! exists with `serve --admin-api off`. It reads and writes through the store's roles and
+//! the shared clock and fault registry; it never imports `jobs`.
+
+mod clock;
+mod faults;
+mod portals;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+
+pub use self::faults::inject;
+use super::AppState;
+use super::auth::Auth;
+use super::error::ApiError;
+use crate::domain::scope::ADMIN_SCOPE;
+
+/// Where the admin routes are nested.
+pub const PREFIX: &str = "/_crm-exports";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/portals", post(portals::create))
+        .route("/portals/{portal_id}/reset", post(portals::reset))
+        .route("/clock", get(clock::show).post(clock::change))
+        .route(
+            "/faults",
+            get(faults::list).post(faults::add).delete(faults::clear),
+        )
+}
+
+/// A caller whose token holds the admin scope.
+pub struct Admin(pub Auth);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_request_parts(parts, state).await?;
+        auth.require(&[ADMIN_SCOPE])?;
+        Ok(Admin(auth))
+    }
+}
