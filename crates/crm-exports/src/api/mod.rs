@@ -216,11 +216,6 @@ fn properties_router() -> Router<AppState> {
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let timeout = state.config.request_timeout;
-    let admin = if state.config.admin_api {
-        Router::new().nest(admin::PREFIX, admin::routes())
-    } else {
-        Router::new()
-    };
     Router::new()
         .nest("/crm/v3/objects", objects_router())
         .nest("/crm/objects/2026-03", objects_router())
@@ -243,7 +238,7 @@ pub fn router(state: AppState) -> Router {
         .merge(exports::download_routes())
         .merge(token_info::routes())
         .merge(console::routes())
-        .merge(admin)
+        .merge(admin::router(state.config.admin_api))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             query_check::check_declared,

@@ -22,7 +22,17 @@ use crate::domain::scope::ADMIN_SCOPE;
 /// Where the admin routes are nested.
 pub const PREFIX: &str = "/_crm-exports";
 
-pub fn routes() -> Router<AppState> {
+/// The admin routes under [`PREFIX`], or none with `--admin-api off` (every admin path is
+/// then the unknown-route 404). The prefix is written out so that the route reader of the
+/// hostile-input tests, which reads this source, finds it.
+pub fn router(enabled: bool) -> Router<AppState> {
+    if !enabled {
+        return Router::new();
+    }
+    Router::new().nest("/_crm-exports", routes())
+}
+
+fn routes() -> Router<AppState> {
     Router::new()
         .route("/portals", post(portals::create))
         .route("/portals/{portal_id}/reset", post(portals::reset))

@@ -35,8 +35,14 @@ pub fn api_routes() -> Vec<Route> {
 
 /// The routes of `function` in `module` (`mod` for api/mod.rs), under `prefix`.
 fn collect(api: &Path, module: &str, function: &str, prefix: &str, out: &mut BTreeSet<Route>) {
-    let source = std::fs::read_to_string(api.join(format!("{module}.rs")))
-        .unwrap_or_else(|e| panic!("api/{module}.rs: {e}"));
+    let file = api.join(format!("{module}.rs"));
+    let file = if file.exists() {
+        file
+    } else {
+        api.join(module).join("mod.rs")
+    };
+    let source = std::fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("api/{module}: {e}"));
     let body = function_body(&source, function)
         .unwrap_or_else(|| panic!("no fn {function} in api/{module}.rs"));
     let mut rest = body;
@@ -79,10 +85,9 @@ fn join(prefix: &str, path: &str) -> String {
 
 /// `lists::routes()` → (`lists`, `routes`); `objects_router()` → (this module, it).
 fn router_function(expression: &str, module: &str) -> (String, String) {
-    let call = expression
-        .trim()
-        .trim_end_matches(')')
-        .trim_end_matches('(');
+    // `lists::routes()`, `admin::router(state.config.admin_api)`: the name before the
+    // arguments.
+    let call = expression.trim().split('(').next().unwrap_or_default();
     let call = call.trim_start_matches("super::");
     match call.rsplit_once("::") {
         Some((m, f)) => (m.to_string(), f.to_string()),
