@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
     ("store", &["domain"]),
-    ("jobs", &["domain", "store", "blob", "clock"]),
+    ("jobs", &["domain", "store", "blob", "clock", "tls"]),
     ("api", &["domain", "store", "blob", "clock"]),
     ("blob", &["tls"]),
     ("clock", &[]),

@@ -20,6 +20,7 @@ pub mod scope;
 pub mod search;
 pub mod time;
 pub mod value_error;
+pub mod webhook;
 
 pub use object_type::ObjectType;
 pub use property::{PropertyDefinition, PropertyType};

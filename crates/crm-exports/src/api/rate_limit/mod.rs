@@ -237,6 +237,7 @@ fn is_crm_search(request: &Request) -> bool {
 }
 
 fn refused(refusal: &Refusal) -> Response {
+    metrics::counter!("crm_exports_rate_limited_total").increment(1);
     let mut error = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "RATE_LIMITS",
