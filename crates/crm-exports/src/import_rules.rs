@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
     ("store", &["domain"]),
-    ("jobs", &["domain", "store", "blob", "clock", "faults"]),
+    (
+        "jobs",
+        &["domain", "store", "blob", "clock", "faults", "tls"],
+    ),
     ("api", &["domain", "store", "blob", "clock", "faults"]),
     ("blob", &["tls"]),
     ("clock", &[]),

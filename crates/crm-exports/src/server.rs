@@ -21,6 +21,7 @@ use crate::blob::{Blobs, LocalBlobs, S3Blobs};
 use crate::clock::Clock;
 use crate::domain::scope::development_scopes;
 use crate::faults::Faults;
+use crate::jobs::delivery::{Deliverer, DeliveryConfig};
 use crate::jobs::{ExportConfig, Runner, RunnerParts};
 use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
@@ -274,6 +275,11 @@ pub fn assemble(
         settings.export,
     );
     Ok((state, runner))
+}
+
+/// The webhook deliverer over the state's store and clock.
+pub fn deliverer(state: &AppState, config: DeliveryConfig) -> Deliverer {
+    Deliverer::new(state.store.webhooks.clone(), config, state.clock.clone())
 }
 
 /// Serves on an already-bound listener until `shutdown` resolves, with the default

@@ -1,6 +1,7 @@
-//! Logging (tracing, pretty or JSON) and the process-wide Prometheus recorder behind
+//! Logging (tracing, pretty or JSON; colour only on a terminal) and the process-wide Prometheus recorder behind
 //! `/metrics`.
 
+use std::io::IsTerminal;
 use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -12,12 +13,14 @@ pub enum LogFormat {
     Json,
 }
 
-/// Installs the log subscriber once; later calls (tests) are ignored.
+/// Installs the log subscriber once; later calls (tests) are ignored. Colour only when
+/// stderr is a terminal, so a log written to a file or a pipe holds no escape codes.
 pub fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_env("CRM_EXPORTS_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Pretty => builder.try_init(),

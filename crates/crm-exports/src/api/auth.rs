@@ -89,10 +89,13 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Au
         .token_by_hash(&hash_token(token))
         .await?
     {
-        Some(token) => Ok(Auth {
-            portal: token.portal,
-            token,
-        }),
+        Some(token) => {
+            super::access_log::note_portal(token.portal);
+            Ok(Auth {
+                portal: token.portal,
+                token,
+            })
+        }
         None => Err(ApiError::unauthenticated(INVALID_TOKEN)),
     }
 }

@@ -63,6 +63,7 @@ pub fn routes() -> Router<AppState> {
         .route("/export/async/tasks/{task_id}/status", get(status))
         .route("/export/{export_id}", get(details))
         .route("/export/{export_id}/cancel", post(cancel))
+        .merge(super::webhooks::routes())
 }
 
 pub fn download_routes() -> Router<AppState> {
@@ -419,6 +420,14 @@ async fn cancel(
         .cancel_export(auth.portal, row.id, state.clock.now_ms())
         .await?
         .ok_or_else(|| not_permitted(row.id, &auth))?;
+    if row.state == ExportState::Canceled {
+        tracing::info!(
+            export_id = row.id,
+            portal = auth.portal.0,
+            "export canceled"
+        );
+        metrics::counter!("crm_exports_exports_total", "state" => "CANCELED").increment(1);
+    }
     Ok(Json(details_json(&row)))
 }
 

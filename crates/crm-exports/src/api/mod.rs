@@ -5,6 +5,7 @@
 //! guard), plus the web console's embedded files at `/` and the admin API at `/_crm-exports/`. It reads and writes only through the store's roles; it
 //! never imports `jobs` (an export is enqueued by creating its row).
 
+mod access_log;
 mod admin;
 mod association_schema;
 pub(crate) mod associations;
@@ -38,6 +39,7 @@ mod search;
 pub mod strict_json;
 mod token_info;
 mod url_check;
+mod webhooks;
 mod wire;
 
 use std::sync::Arc;
@@ -53,6 +55,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
+use tracing::Instrument;
 
 use self::auth::Auth;
 use self::error::{ApiError, ApiResult, CORRELATION_ID};
@@ -62,6 +65,7 @@ use crate::domain::ObjectType;
 use crate::domain::custom_object::find_live;
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::SearchLimits;
+use crate::domain::webhook::HostPolicy;
 use crate::faults::Faults;
 use crate::store::{PortalId, Stores};
 
@@ -81,6 +85,8 @@ pub struct ApiConfig {
     pub csv_formula_guard: bool,
     /// Whether the admin API under `/_crm-exports/` exists (`--admin-api off`: 404).
     pub admin_api: bool,
+    /// Which webhook targets a subscription may name (`--webhook-allow-hosts`).
+    pub webhook_hosts: HostPolicy,
 }
 
 impl Default for ApiConfig {
@@ -94,6 +100,7 @@ impl Default for ApiConfig {
             rate_limits: Some(RateLimitConfig::default()),
             csv_formula_guard: false,
             admin_api: true,
+            webhook_hosts: HostPolicy::default(),
         }
     }
 }
@@ -244,6 +251,7 @@ pub fn router(state: AppState) -> Router {
             query_check::check_declared,
         ))
         .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .fallback(ops::unknown_route)
         .method_not_allowed_fallback(ops::method_not_allowed)
@@ -269,26 +277,40 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Gives each request a correlation id (in error bodies and the response header) and
-/// records its count and latency by route.
+/// Gives each request a correlation id (in error bodies and the response header) and a
+/// span, records its count and latency by route, and writes its access line.
 async fn observe(State(_state): State<AppState>, request: Request, next: Next) -> Response {
     let correlation_id = error::new_correlation_id();
     let started = Instant::now();
     let method = request.method().clone();
     let route = request.extensions().get::<MatchedPath>().cloned();
-    let mut response = CORRELATION_ID
-        .scope(correlation_id, next.run(request))
-        .await;
-    let mut text = uuid::Uuid::encode_buffer();
-    let text = correlation_id.hyphenated().encode_lower(&mut text);
-    if let Ok(value) = HeaderValue::from_str(text) {
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static(CORRELATION_HEADER), value);
-    }
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let span =
+        tracing::info_span!("request", method = %method, route, correlation_id = %correlation_id);
+    let served = CORRELATION_ID.scope(correlation_id, async {
+        let mut response = next.run(request).await;
+        access_log::write(
+            &method,
+            route,
+            response.status(),
+            started.elapsed(),
+            correlation_id,
+        );
+        if let Some(value) = header_value(correlation_id) {
+            let name = HeaderName::from_static(CORRELATION_HEADER);
+            response.headers_mut().insert(name, value);
+        }
+        response
+    });
+    let response = access_log::with_portal_slot(served.instrument(span)).await;
     request_metrics::record(&method, route, response.status(), started.elapsed());
     response
+}
+
+fn header_value(id: uuid::Uuid) -> Option<HeaderValue> {
+    let mut text = uuid::Uuid::encode_buffer();
+    let text = id.hyphenated().encode_lower(&mut text);
+    HeaderValue::from_str(text).ok()
 }
 
 /// The router behind trailing-slash normalisation: the SDKs call collection paths both with

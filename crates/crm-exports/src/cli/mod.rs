@@ -1,5 +1,5 @@
 //! The command line: `serve` runs the service (`worker` export workers alone); `token`
-//! and `owner` manage portals; `seed` fills one with demo data; `export` is a client of the
+//! and `owner` manage portals; `webhook` their completion-webhook subscriptions; `seed` fills one with demo data; `export` is a client of the
 //! exports API; `completions` and `man` describe the command line itself. Every option is
 //! a flag, and most are also a `CRM_EXPORTS_*` variable; each command takes only the
 //! options it uses, after its name (`crm-exports serve --data-dir D`).
@@ -12,6 +12,7 @@ mod owner;
 mod seed;
 mod serve;
 mod token;
+mod webhook;
 mod worker;
 
 /// The `--filter` grammar (`city EQ Paris AND amount >= 10`) as HubSpot's filter groups;
@@ -43,6 +44,8 @@ pub enum Command {
     Token(token::TokenArgs),
     /// Create owners (the people `hubspot_owner_id` names).
     Owner(owner::OwnerArgs),
+    /// Subscribe URLs to a portal's export events (completion webhooks).
+    Webhook(webhook::WebhookArgs),
     /// Fill a portal with realistic, reproducible demo data.
     Seed(seed::SeedArgs),
     /// Start, follow, download and cancel exports through the HTTP API.
@@ -71,6 +74,7 @@ pub fn main() -> ExitCode {
             Command::Worker(args) => worker::run(args).await,
             Command::Token(args) => token::run(args).await,
             Command::Owner(args) => owner::run(args).await,
+            Command::Webhook(args) => webhook::run(args).await,
             Command::Seed(args) => seed::run(args).await,
             Command::Export(args) => export::run(args).await,
             Command::Completions(args) => help::completions(args),

@@ -13,6 +13,8 @@ use crate::api::ApiConfig;
 use crate::api::rate_limit::RateLimitConfig;
 use crate::clock::Clock;
 use crate::domain::search::SearchLimits;
+use crate::domain::webhook::HostPolicy;
+use crate::jobs::delivery::DeliveryConfig;
 use crate::jobs::{ExportConfig, Runner};
 use crate::server;
 use crate::server::{ConnTimeouts, ConnectionLimits, Settings};
@@ -98,6 +100,8 @@ pub struct ServeArgs {
     pub clock: Clock,
     #[command(flatten)]
     pub export: ExportArgs,
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -177,6 +181,43 @@ pub struct ExportArgs {
     pub test_hold_claimed_ms: u64,
 }
 
+/// How completion webhooks are delivered; shared by `serve` and `worker`.
+#[derive(Args, Debug)]
+pub struct WebhookArgs {
+    /// Hosts webhook subscriptions may target besides public addresses, comma-separated
+    /// (`127.0.0.1,hooks.internal`), or `*` for any. By default only hosts that resolve to
+    /// public addresses are called: any token holder can subscribe, and the server must not
+    /// be made to POST to itself, its private network or a cloud metadata address.
+    #[arg(long, env = "CRM_EXPORTS_WEBHOOK_ALLOW_HOSTS", default_value = "")]
+    pub webhook_allow_hosts: String,
+    /// Seconds one delivery attempt may take before it counts as failed.
+    #[arg(long, env = "CRM_EXPORTS_WEBHOOK_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub webhook_timeout_secs: u64,
+    /// For tests only: the first retry's delay in milliseconds (default three minutes,
+    /// doubling to about a day over ten attempts).
+    #[arg(long, env = "CRM_EXPORTS_TEST_WEBHOOK_BACKOFF_MS", hide = true)]
+    pub test_webhook_backoff_ms: Option<u64>,
+}
+
+impl WebhookArgs {
+    pub fn hosts(&self) -> HostPolicy {
+        HostPolicy::parse(&self.webhook_allow_hosts)
+    }
+
+    pub fn config(&self, public_url: Option<String>) -> DeliveryConfig {
+        let defaults = DeliveryConfig::default();
+        DeliveryConfig {
+            hosts: self.hosts(),
+            attempt_timeout: Duration::from_secs(self.webhook_timeout_secs),
+            backoff_base: self
+                .test_webhook_backoff_ms
+                .map_or(defaults.backoff_base, Duration::from_millis),
+            public_url,
+            ..defaults
+        }
+    }
+}
+
 /// The machine's cores, and at least two, so that exports of two portals run side by side.
 fn default_export_workers() -> usize {
     std::thread::available_parallelism()
@@ -249,6 +290,7 @@ impl ServeArgs {
             rate_limits: self.rate_limits.config(),
             csv_formula_guard: self.csv_formula_guard,
             admin_api: self.admin_api == Switch::On,
+            webhook_hosts: self.webhooks.hosts(),
         }
     }
 }
@@ -282,14 +324,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let connections = settings.connections;
     let (state, runner) = server::assemble(store, data_dir, settings)?;
     let wake = state.exports.wake.clone();
-    let workers = args.export.spawn_workers(&runner, &wake);
+    let mut workers = args.export.spawn_workers(&runner, &wake);
+    // Deliveries run where exports run: `serve --workers 0` leaves both to `worker`.
+    let public_url = args
+        .public_url
+        .clone()
+        .or_else(|| Some(format!("http://{address}")));
+    let deliverer = server::deliverer(&state, args.webhooks.config(public_url));
     if !workers.is_empty() {
         // Exports created by other API processes wake these workers too.
         state.store.exports.forward_export_wakeups(wake);
+        workers.push(tokio::spawn(deliverer.clone().work()));
     }
     let result = server::serve_with(listener, state, connections, server::shutdown_signal()).await;
     // An export in progress is re-queued at once, for the next start or another worker.
     runner.stop();
+    deliverer.stop();
     for w in workers {
         let _ = w.await;
     }

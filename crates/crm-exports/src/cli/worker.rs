@@ -1,11 +1,11 @@
-//! `crm-exports worker`: export workers without the HTTP API, for scaling exports apart
-//! from the API on a shared PostgreSQL database. Stops on SIGINT or SIGTERM, handing an
-//! export in progress back to the queue.
+//! `crm-exports worker`: export workers and the webhook deliverer without the HTTP API,
+//! for scaling exports apart from the API on a shared PostgreSQL database. Stops on
+//! SIGINT or SIGTERM, handing an export in progress back to the queue.
 
 use clap::Args;
 
 use super::data::StoreArgs;
-use super::serve::ExportArgs;
+use super::serve::{ExportArgs, WebhookArgs};
 use crate::server::{self, Settings};
 use crate::telemetry::{self, LogFormat};
 
@@ -23,6 +23,12 @@ pub struct WorkerArgs {
     pub log_format: LogFormat,
     #[command(flatten)]
     pub export: ExportArgs,
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
+    /// Base URL of the API, for the status link in webhook deliveries (a path alone
+    /// without it).
+    #[arg(long, env = "CRM_EXPORTS_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
@@ -41,8 +47,10 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     };
     let (state, runner) = server::assemble(store.clone(), data_dir, settings)?;
     let wake = state.exports.wake.clone();
-    let workers = args.export.spawn_workers(&runner, &wake);
+    let mut workers = args.export.spawn_workers(&runner, &wake);
     store.forward_export_wakeups(wake);
+    let deliverer = server::deliverer(&state, args.webhooks.config(args.public_url.clone()));
+    workers.push(tokio::spawn(deliverer.clone().work()));
     tracing::info!(
         workers = workers.len(),
         "export workers started; stop with SIGTERM or Ctrl-C"
@@ -50,6 +58,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     server::shutdown_signal().await;
     // An export in progress is re-queued at once, for another worker.
     runner.stop();
+    deliverer.stop();
     for w in workers {
         let _ = w.await;
     }

@@ -21,6 +21,7 @@ pub mod search;
 pub mod time;
 pub mod token;
 pub mod value_error;
+pub mod webhook;
 
 pub use object_type::ObjectType;
 pub use property::{PropertyDefinition, PropertyType};

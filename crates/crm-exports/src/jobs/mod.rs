@@ -8,10 +8,12 @@
 
 pub mod associated;
 mod attempt;
+pub mod delivery;
 mod file;
 mod injected;
 pub mod leftovers;
 pub mod memory;
+mod outcome_report;
 pub mod render;
 mod retry;
 
@@ -19,6 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Notify;
+use tracing::Instrument;
 
 pub use self::attempt::JobError;
 use self::attempt::{Attempt, Failure};
@@ -138,7 +141,8 @@ impl Runner {
         self.config.lease.as_millis() as i64
     }
 
-    /// Claims and runs at most one export, at `now`.
+    /// Claims and runs at most one export, at `now`, in a span naming the export, its
+    /// portal and the attempt, so every line the attempt logs carries them.
     pub async fn run_once(&self, now: i64) -> Result<RunOutcome, JobError> {
         if self.is_stopping() {
             return Ok(RunOutcome::Idle);
@@ -151,7 +155,18 @@ impl Runner {
         let Some(row) = claimed else {
             return Ok(RunOutcome::Idle);
         };
-        tracing::info!(export_id = row.id, attempt = row.attempt, "export claimed");
+        let span = tracing::info_span!(
+            "export",
+            export_id = row.id,
+            portal = row.portal.0,
+            attempt = row.attempt
+        );
+        self.run_claimed(row, now).instrument(span).await
+    }
+
+    async fn run_claimed(&self, row: ExportRow, now: i64) -> Result<RunOutcome, JobError> {
+        let format = row.request.format.extension();
+        tracing::info!(format, worker = %self.worker_id, "export claimed");
         if let Some(fault) = self.faults.take_export_fault(row.portal.0) {
             injected::apply(self.queue.as_ref(), &row, fault, now).await?;
             return Ok(RunOutcome::Ran {
@@ -165,7 +180,7 @@ impl Runner {
         let (outcome, at) = match attempt.run().await {
             Ok((done, at)) => (Some(done), at),
             Err(failure) => {
-                log_failure(&row, &failure);
+                log_failure(&failure);
                 let at = attempt.latest();
                 (
                     self.retry.outcome(failure, row.attempt, at, rand::random()),
@@ -174,9 +189,13 @@ impl Runner {
             }
         };
         if let Some(outcome) = outcome {
-            self.queue
-                .finish_export(row.id, row.attempt, outcome, at)
+            let recorded = self
+                .queue
+                .finish_export(row.id, row.attempt, outcome.clone(), at)
                 .await?;
+            if recorded {
+                outcome_report::record(&row, &outcome, at);
+            }
         }
         Ok(RunOutcome::Ran {
             id: row.id,
@@ -237,25 +256,17 @@ impl Runner {
     }
 }
 
-/// Logs why an attempt ended, with every cause (the export row keeps only the message).
-fn log_failure(row: &ExportRow, failure: &Failure) {
-    let (id, attempt) = (row.id, row.attempt);
+/// Logs why an attempt ended, with every cause (the export row keeps only the message);
+/// the export's span names it.
+fn log_failure(failure: &Failure) {
     match failure {
         Failure::Retryable(e) | Failure::Permanent(e) => {
-            tracing::warn!(
-                export_id = id,
-                attempt,
-                "export attempt failed: {}",
-                detail(e)
-            );
+            tracing::warn!("export attempt failed: {}", detail(e));
         }
         Failure::Interrupted => {
-            tracing::info!(
-                export_id = id,
-                "the worker is stopping; the export is queued again"
-            );
+            tracing::info!("the worker is stopping; the export is queued again");
         }
-        Failure::LeaseLost => tracing::info!(export_id = id, "lease lost; result dropped"),
+        Failure::LeaseLost => tracing::info!("lease lost; result dropped"),
     }
 }
 

@@ -22,6 +22,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     8 => "0008_truncated_cells.sql",
     9 => "0009_labels_limits_list_folders.sql",
     10 => "0010_pipelines_merges.sql",
+    11 => "0011_webhooks.sql",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -35,6 +36,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     8 => "0008_truncated_cells.sql",
     9 => "0009_labels_limits_list_folders.sql",
     10 => "0010_pipelines_merges.sql",
+    11 => "0011_webhooks.sql",
 );
 
 #[cfg(test)]

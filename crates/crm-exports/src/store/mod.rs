@@ -1,9 +1,9 @@
 //! Persistence in domain terms, split into roles ([`roles`]): portals and tokens, schemas,
-//! custom objects, records, associations, lists, owners, pipelines, the export queue and
-//! the record stream an export reads. Callers hold the roles they use ([`Stores`]). The SQL both
-//! databases run is written once in `sql/`; `database/` implements every role over either
-//! backend, and `sqlite/` and `postgres/` keep only what differs. Imports only `domain`;
-//! wire types never reach it.
+//! custom objects, records, associations, lists, owners, pipelines, the export queue,
+//! the record stream an export reads and completion webhooks. Callers hold the roles they
+//! use ([`Stores`]). The SQL both databases run is written once in `sql/`; `database/`
+//! implements every role over either backend, and `sqlite/` and `postgres/` keep only
+//! what differs. Imports only `domain`; wire types never reach it.
 
 mod cache;
 pub mod database;
@@ -14,15 +14,17 @@ mod roles;
 pub mod sql;
 pub mod sqlite;
 mod types;
+mod webhook_types;
 
 use std::sync::Arc;
 
 pub use self::error::{Cause, StoreError, StoreResult, with_causes};
 pub use self::roles::{
     Associations, CustomObjects, ExportQueue, ListFolders, Lists, Owners, Pipelines, Portals,
-    RecordStream, Records, Schemas,
+    RecordStream, Records, Schemas, Webhooks,
 };
 pub use self::types::*;
+pub use self::webhook_types::*;
 use crate::domain::ObjectType;
 use crate::domain::search::{RawFilterGroup, SearchLimits, parse_predicate};
 
@@ -40,6 +42,7 @@ pub trait Store:
     + Pipelines
     + ExportQueue
     + RecordStream
+    + Webhooks
 {
 }
 
@@ -55,6 +58,7 @@ impl<T> Store for T where
         + Pipelines
         + ExportQueue
         + RecordStream
+        + Webhooks
 {
 }
 
@@ -74,6 +78,7 @@ pub struct Stores {
     pub pipelines: Arc<dyn Pipelines>,
     pub exports: Arc<dyn ExportQueue>,
     pub stream: Arc<dyn RecordStream>,
+    pub webhooks: Arc<dyn Webhooks>,
 }
 
 impl From<SharedStore> for Stores {
@@ -89,7 +94,8 @@ impl From<SharedStore> for Stores {
             owners: store.clone(),
             pipelines: store.clone(),
             exports: store.clone(),
-            stream: store,
+            stream: store.clone(),
+            webhooks: store,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The store's roles, one trait per kind of caller need, none over 15 methods: tokens and
 //! portals, schemas and properties, custom objects and association definitions, records,
-//! associations, lists, list folders, owners, pipelines, the export queue, and the record
-//! stream an export reads.
+//! associations, lists, list folders, owners, pipelines, the export queue, the record
+//! stream an export reads, and completion webhooks.
 //! Callers hold the roles they use ([`super::Stores`]); both databases implement every role
 //! through one generic implementation (`database/`).
 
@@ -16,6 +16,7 @@ use super::types::{
     MergeRefusal, PipelineAudit, PortalId, RecordKey, TokenInfo, Visibility, WriteFailure, WriteOp,
     Written,
 };
+use super::webhook_types::{AttemptResult, ClaimedDelivery, DeliveryRow, NewWebhook, WebhookRow};
 use crate::domain::association::AssociationCatalog;
 use crate::domain::custom_object::{
     AssociationDefinition, CustomObject, CustomObjectSettings, NewCustomObject,
@@ -516,6 +517,50 @@ pub trait ExportQueue: Send + Sync {
     ) -> StoreResult<Option<ExportRow>>;
     /// Exports whose files are older than `before`, deleted with their rows.
     async fn delete_exports_before(&self, before: i64) -> StoreResult<Vec<ExportRow>>;
+    /// Exports waiting to run, over every portal (the queue-depth gauge).
+    async fn count_queued_exports(&self) -> StoreResult<i64>;
+}
+
+/// Completion webhooks: a portal's subscriptions and their delivery log, and the
+/// deliveries workers claim under a lease and send. Deliveries are written by the export
+/// queue, in the transaction of the state change they announce.
+#[async_trait]
+pub trait Webhooks: Send + Sync {
+    /// Creates a subscription; `None` when the portal already has as many as it may keep.
+    async fn create_webhook(
+        &self,
+        portal: PortalId,
+        new: NewWebhook,
+        now: i64,
+    ) -> StoreResult<Option<WebhookRow>>;
+    async fn list_webhooks(&self, portal: PortalId) -> StoreResult<Vec<WebhookRow>>;
+    /// A subscription of `portal`; `None` for unknown ids and other portals' subscriptions.
+    async fn get_webhook(&self, portal: PortalId, id: i64) -> StoreResult<Option<WebhookRow>>;
+    /// Deletes a subscription and its deliveries; `false` when `portal` has no such one.
+    async fn delete_webhook(&self, portal: PortalId, id: i64) -> StoreResult<bool>;
+    /// A subscription's latest `limit` deliveries, newest first, with their attempts;
+    /// `None` when `portal` has no such subscription.
+    async fn webhook_deliveries(
+        &self,
+        portal: PortalId,
+        id: i64,
+        limit: i64,
+    ) -> StoreResult<Option<Vec<DeliveryRow>>>;
+    /// Claims up to `limit` due deliveries until `now + lease_ms`, starting an attempt.
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ClaimedDelivery>>;
+    /// Records the result of attempt `attempt`; `false` when that claim was lost.
+    async fn record_delivery_attempt(
+        &self,
+        id: i64,
+        attempt: i64,
+        result: AttemptResult,
+        now: i64,
+    ) -> StoreResult<bool>;
 }
 
 /// What an export reads: the schema and list it selects by, the owners and association

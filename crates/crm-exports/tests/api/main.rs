@@ -31,3 +31,4 @@ mod search;
 mod sheets;
 mod task_status;
 mod token_info;
+mod webhooks;

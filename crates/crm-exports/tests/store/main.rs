@@ -20,3 +20,4 @@ mod processes;
 mod records;
 mod search;
 mod wakeups;
+mod webhooks;

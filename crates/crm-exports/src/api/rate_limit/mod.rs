@@ -266,6 +266,7 @@ pub fn refused_by_fault(state: &AppState, policy: Policy) -> Response {
 }
 
 fn refused(refusal: &Refusal) -> Response {
+    metrics::counter!("crm_exports_rate_limited_total").increment(1);
     let mut error = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "RATE_LIMITS",

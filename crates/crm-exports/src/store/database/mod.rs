@@ -9,6 +9,7 @@ mod data;
 mod folders;
 mod pipelines;
 mod queue;
+mod webhooks;
 
 use std::future::Future;
 use std::sync::Arc;

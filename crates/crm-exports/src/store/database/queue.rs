@@ -173,6 +173,10 @@ impl<B: Backend> ExportQueue for Database<B> {
         self.forget_export(None);
         deleted
     }
+
+    async fn count_queued_exports(&self) -> StoreResult<i64> {
+        self.read(op(|e| Box::pin(exports::count_queued(e)))).await
+    }
 }
 
 #[async_trait]

@@ -98,6 +98,6 @@ async fn step(e: &mut dyn Exec, claim: &Claim, portal: i64) -> StoreResult<Step>
         fail_interrupted(e, id, claim.now).await?;
         return Ok(Step::Failed);
     }
-    let row = take_lease(e, id, &claim.worker_id, claim.now, claim.lease_ms).await?;
+    let row = take_lease(e, id, claim, running).await?;
     Ok(Step::Claimed(Box::new(row)))
 }

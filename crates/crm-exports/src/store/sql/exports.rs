@@ -6,7 +6,10 @@
 
 use super::builder::{Param, Sql};
 use super::exec::{Exec, RowRead, first, integer, one, rows, to_json};
+use super::webhooks;
 use crate::domain::export::{ExportRequest, ExportState};
+use crate::domain::webhook::WebhookEvent;
+use crate::store::database::Claim;
 use crate::store::{
     CutText, ExportLogPage, ExportOutcome, ExportQuota, ExportRow, PortalId, StoreError,
     StoreResult,
@@ -171,24 +174,29 @@ pub async fn create_within_quota(
 
 /// Fails an export whose lease expired once too often (its worker keeps dying).
 pub async fn fail_interrupted(e: &mut dyn Exec, id: i64, now: i64) -> StoreResult<()> {
+    tracing::warn!(
+        export_id = id,
+        "export failed: it was interrupted too many times"
+    );
     let text = "UPDATE exports SET state = 'FAILED', completed_at = ?2, updated_at = ?2, \
          last_error = 'The export was interrupted too many times.', worker_id = NULL, \
          lease_expires_at = NULL WHERE id = ?1";
     let d = e.dialect();
     e.execute(&Sql::fixed(d, text, vec![Param::Int(id), Param::Int(now)]))
         .await?;
-    Ok(())
+    webhooks::enqueue(e, id, WebhookEvent::Failed, now).await
 }
 
-/// Takes a lease on export `id` for `worker_id` until `now + lease_ms`; returns the export
-/// as it now stands.
+/// Takes a lease on export `id` for the claiming worker until `now + lease_ms`; returns the
+/// export as it now stands. `taking_over` says the export was running under a lease that
+/// expired (its worker died or stalled), which is logged.
 pub async fn take_lease(
     e: &mut dyn Exec,
     id: i64,
-    worker_id: &str,
-    now: i64,
-    lease_ms: i64,
+    claim: &Claim,
+    taking_over: bool,
 ) -> StoreResult<ExportRow> {
+    let (worker_id, now, lease_ms) = (claim.worker_id.as_str(), claim.now, claim.lease_ms);
     let text = format!(
         "UPDATE exports SET state = 'PROCESSING', attempt = attempt + 1, worker_id = ?2, \
          lease_expires_at = ?3, started_at = COALESCE(started_at, ?4), updated_at = ?4, \
@@ -202,7 +210,17 @@ pub async fn take_lease(
         Param::Int(now),
     ];
     let d = e.dialect();
-    one(e, &Sql::fixed(d, &text, params), export_row).await
+    let row = one(e, &Sql::fixed(d, &text, params), export_row).await?;
+    if taking_over {
+        tracing::warn!(
+            export_id = id,
+            portal = row.portal.0,
+            attempt = row.attempt,
+            worker = worker_id,
+            "export taken over: the lease of its last attempt expired"
+        );
+    }
+    Ok(row)
 }
 
 /// Extends a lease; `false` when the lease was lost (reclaimed, or the export canceled).
@@ -251,6 +269,11 @@ pub async fn finish(
     now: i64,
 ) -> StoreResult<bool> {
     let fenced = vec![Param::Int(id), Param::Int(attempt)];
+    let event = match outcome {
+        ExportOutcome::Done { .. } => Some(WebhookEvent::Completed),
+        ExportOutcome::Failed { .. } => Some(WebhookEvent::Failed),
+        ExportOutcome::Retry { .. } => None,
+    };
     let (set, values): (&str, Vec<Param<'_>>) = match outcome {
         ExportOutcome::Done {
             record_count,
@@ -282,7 +305,11 @@ pub async fn finish(
         format!("UPDATE exports SET {set}, worker_id = NULL, lease_expires_at = NULL {FENCE}");
     let params = fenced.into_iter().chain(values).collect();
     let d = e.dialect();
-    Ok(e.execute(&Sql::fixed(d, &text, params)).await? == 1)
+    let finished = e.execute(&Sql::fixed(d, &text, params)).await? == 1;
+    if let Some(event) = event.filter(|_| finished) {
+        webhooks::enqueue(e, id, event, now).await?;
+    }
+    Ok(finished)
 }
 
 /// Cancels an export that is queued or running; returns it as it now stands.
@@ -297,8 +324,18 @@ pub async fn cancel(
          WHERE id = ?1 AND portal_id = ?2 AND state IN ('ENQUEUED', 'PROCESSING')";
     let params = vec![Param::Int(id), Param::Int(portal.0), Param::Int(now)];
     let d = e.dialect();
-    e.execute(&Sql::fixed(d, text, params)).await?;
+    if e.execute(&Sql::fixed(d, text, params)).await? == 1 {
+        webhooks::enqueue(e, id, WebhookEvent::Canceled, now).await?;
+    }
     get(e, portal, id).await
+}
+
+/// Exports waiting to run (queued, or back in the queue for a retry), for the queue-depth
+/// gauge.
+pub async fn count_queued(e: &mut dyn Exec) -> StoreResult<i64> {
+    let text = "SELECT COUNT(*) FROM exports WHERE state = 'ENQUEUED'";
+    let sql = Sql::fixed(e.dialect(), text, Vec::new());
+    integer(e, &sql).await
 }
 
 /// Deletes the finished exports requested before `before`; returns them, by id.

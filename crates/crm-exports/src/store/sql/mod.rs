@@ -24,4 +24,5 @@ pub mod portals;
 pub mod predicate;
 pub mod records;
 pub mod schemas;
+pub mod webhooks;
 pub mod writes;

@@ -28,7 +28,7 @@ pub fn claim(claim: Claim) -> Op<Option<crate::store::ExportRow>> {
                     fail_interrupted(e, id, claim.now).await?;
                     continue;
                 }
-                let row = take_lease(e, id, &claim.worker_id, claim.now, claim.lease_ms).await?;
+                let row = take_lease(e, id, &claim, running).await?;
                 return Ok(Some(row));
             }
         })

@@ -41,8 +41,7 @@ fn collect(api: &Path, module: &str, function: &str, prefix: &str, out: &mut BTr
     } else {
         api.join(module).join("mod.rs")
     };
-    let source = std::fs::read_to_string(&file)
-        .unwrap_or_else(|e| panic!("api/{module}: {e}"));
+    let source = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("api/{module}: {e}"));
     let body = function_body(&source, function)
         .unwrap_or_else(|| panic!("no fn {function} in api/{module}.rs"));
     let mut rest = body;
