@@ -168,6 +168,10 @@ async fn fill(app: &TestApp, portal: i64, token: &str) -> std::path::PathBuf {
         .create_owner(PortalId(portal), "o@example.com", "O", "Wner", 0)
         .await
         .unwrap();
+    let hook =
+        json!({"targetUrl": "https://hooks.example.com/done", "events": ["export.completed"]});
+    let made = send_as(app, token, Method::POST, "/crm/v3/exports/webhooks", hook).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
     let id = start_export(app, token).await;
     app.run_exports().await;
     let row = app.store.get_export(PortalId(portal), id.parse().unwrap());
@@ -215,6 +219,8 @@ async fn a_reset_portal_answers_as_a_new_one_and_another_portal_is_untouched(app
         json!([])
     );
     assert!(!file.exists(), "the export file is deleted");
+    let hooks = get("/crm/v3/exports/webhooks", token.clone()).await;
+    assert_eq!(hooks.body["results"], json!([]), "{}", hooks.body);
     let schemas = send_as(&app, &token, Method::GET, SCHEMAS, Value::Null).await;
     assert_eq!(schemas.body["results"], json!([]), "{}", schemas.body);
     let again = send_as(&app, &token, Method::POST, SCHEMAS, car_schema()).await;
@@ -226,9 +232,11 @@ async fn a_reset_portal_answers_as_a_new_one_and_another_portal_is_untouched(app
 
     let other = get("/crm/v3/objects/contacts", kept_token.clone()).await;
     assert_eq!(other.body["results"].as_array().unwrap().len(), 2);
-    let shoe = get("/crm/v3/properties/contacts/shoe_size", kept_token).await;
+    let shoe = get("/crm/v3/properties/contacts/shoe_size", kept_token.clone()).await;
     assert_eq!(shoe.status, StatusCode::OK);
     assert!(kept_file.exists());
+    let kept_hooks = get("/crm/v3/exports/webhooks", kept_token.clone()).await;
+    assert_eq!(kept_hooks.body["results"].as_array().unwrap().len(), 1);
 
     let unknown = app
         .post("/_crm-exports/portals/99999/reset", json!({}))

@@ -30,6 +30,8 @@ const PORTAL_TABLES: &[&str] = &[
     "custom_objects",
     "properties",
     "property_groups",
+    "webhook_deliveries",
+    "webhook_subscriptions",
 ];
 
 /// Resets `portal`; `None` when there is no such portal. Returns the exports removed, whose
@@ -48,6 +50,11 @@ pub async fn reset_portal(
     let members = "DELETE FROM list_members WHERE list_id IN \
          (SELECT id FROM lists WHERE portal_id = ?1)";
     e.execute(&Sql::fixed(d, members, by_portal.clone()))
+        .await?;
+    // Webhook attempts have no portal column; they go with their deliveries.
+    let attempts = "DELETE FROM webhook_attempts WHERE delivery_id IN \
+         (SELECT id FROM webhook_deliveries WHERE portal_id = ?1)";
+    e.execute(&Sql::fixed(d, attempts, by_portal.clone()))
         .await?;
     for table in PORTAL_TABLES {
         let text = format!("DELETE FROM {table} WHERE portal_id = ?1");
