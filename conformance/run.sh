@@ -71,37 +71,17 @@ else
     echo "SKIPPED: strict task-status check (set CRM_EXPORTS_HELD_BASE_URL and CRM_EXPORTS_HELD_TOKEN)"
 fi
 
-# HubSpot's Node SDK (13.x runs on Node 20) for the exports endpoints.
+# HubSpot's Node SDK (13.x runs on Node 20): the exports endpoints, faults injected through
+# the admin API, and the rate limits.
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
-    echo "== conformance/node/exports.mjs"
     if [ ! -d "$here/node/node_modules/@hubspot/api-client" ]; then
         (cd "$here/node" && npm install --no-audit --no-fund --no-package-lock --loglevel=error) || exit 1
     fi
-    timeout "$SCRIPT_TIMEOUT" node "$here/node/exports.mjs" 2>&1 | tee "$out"
-    rc=${PIPESTATUS[0]}
-    line="$(grep -E '^conformance: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)"
-    if [ -n "$line" ]; then
-        passed=$((passed + $(echo "$line" | sed -E 's/^conformance: ([0-9]+) passed.*/\1/')))
-        failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')))
-    else
-        echo "conformance/node/exports.mjs ended without a summary (exit $rc)"
-        failed=$((failed + 1))
-    fi
-    [ "$rc" -eq 0 ] || status=1
-    # HubSpot's rate limits through the same SDK, against a server started with low limits.
+    run_script node/exports.mjs node "$here/node/exports.mjs"
+    run_script node/faults.mjs node "$here/node/faults.mjs"
+    # The rate limits, against a server started with low limits.
     if [ -n "${CRM_EXPORTS_LIMITED_BASE_URL:-}" ] && [ -n "${CRM_EXPORTS_LIMITED_TOKEN:-}" ]; then
-        echo "== conformance/node/rate_limits.mjs"
-        timeout "$SCRIPT_TIMEOUT" node "$here/node/rate_limits.mjs" 2>&1 | tee "$out"
-        rc=${PIPESTATUS[0]}
-        line="$(grep -E '^conformance: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)"
-        if [ -n "$line" ]; then
-            passed=$((passed + $(echo "$line" | sed -E 's/^conformance: ([0-9]+) passed.*/\1/')))
-            failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')))
-        else
-            echo "conformance/node/rate_limits.mjs ended without a summary (exit $rc)"
-            failed=$((failed + 1))
-        fi
-        [ "$rc" -eq 0 ] || status=1
+        run_script node/rate_limits.mjs node "$here/node/rate_limits.mjs"
     elif [ -n "${CI+set}" ]; then
         echo "conformance: CI needs CRM_EXPORTS_LIMITED_BASE_URL and _TOKEN for the rate-limit check" >&2
         failed=$((failed + 1))
