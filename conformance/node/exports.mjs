@@ -4,33 +4,13 @@
 // CRM_EXPORTS_TOKEN, and a server with at least one export worker.
 import hubspot from '@hubspot/api-client';
 
-const base = (process.env.CRM_EXPORTS_BASE_URL || '').replace(/\/+$/, '');
-const token = process.env.CRM_EXPORTS_TOKEN || '';
-if (!base || !token) {
-  console.error('conformance: set CRM_EXPORTS_BASE_URL and CRM_EXPORTS_TOKEN');
-  process.exit(2);
-}
+import { Checks, assert, env } from './checks.mjs';
+
+const { base, token } = env('CRM_EXPORTS_BASE_URL', 'CRM_EXPORTS_TOKEN');
 const client = new hubspot.Client({ accessToken: token, basePath: base, numberOfApiCallRetries: 0 });
 const marker = 'n' + Math.random().toString(16).slice(2, 12);
-let passed = 0;
-let failed = 0;
-
-async function check(name, fn) {
-  try {
-    const value = await fn();
-    passed += 1;
-    console.log(`ok   [node] ${name}`);
-    return value;
-  } catch (error) {
-    failed += 1;
-    console.log(`FAIL [node] ${name}: ${String(error && error.message ? error.message : error).replace(/\s+/g, ' ')}`);
-    return undefined;
-  }
-}
-
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
+const c = new Checks('node');
+const check = c.check.bind(c);
 
 const emails = [0, 1, 2].map((i) => `${marker}-${i}@node.example`);
 
@@ -97,5 +77,4 @@ await check('an unknown export id -> 403 from getStatus', async () => {
   throw new Error('an unknown export id was answered');
 });
 
-console.log(`conformance: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+c.finish();

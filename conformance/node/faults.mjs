@@ -7,31 +7,11 @@
 // development token has it).
 import hubspot from '@hubspot/api-client';
 
-const base = (process.env.CRM_EXPORTS_BASE_URL || '').replace(/\/+$/, '');
-const token = process.env.CRM_EXPORTS_TOKEN || '';
-if (!base || !token) {
-  console.error('conformance: set CRM_EXPORTS_BASE_URL and CRM_EXPORTS_TOKEN');
-  process.exit(2);
-}
-let passed = 0;
-let failed = 0;
+import { Checks, assert, env } from './checks.mjs';
 
-async function check(name, fn) {
-  try {
-    const value = await fn();
-    passed += 1;
-    console.log(`ok   [node faults] ${name}`);
-    return value;
-  } catch (error) {
-    failed += 1;
-    console.log(`FAIL [node faults] ${name}: ${String(error && error.message ? error.message : error).replace(/\s+/g, ' ')}`);
-    return undefined;
-  }
-}
-
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
+const { base, token } = env('CRM_EXPORTS_BASE_URL', 'CRM_EXPORTS_TOKEN');
+const c = new Checks('node faults');
+const check = c.check.bind(c);
 
 const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
 const admin = (method, body) => fetch(`${base}/_crm-exports/faults`, {
@@ -75,5 +55,4 @@ await check("a 502 fault answers HubSpot's error body, and DELETE clears every r
   assert(again.status === 200, `status ${again.status} after DELETE`);
 });
 
-console.log(`conformance: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+c.finish();

@@ -8,32 +8,12 @@
 // CRM_EXPORTS_LIMITED_PER_10S (the --rate-limit-per-10s it was given).
 import hubspot from '@hubspot/api-client';
 
-const base = (process.env.CRM_EXPORTS_LIMITED_BASE_URL || '').replace(/\/+$/, '');
-const token = process.env.CRM_EXPORTS_LIMITED_TOKEN || '';
+import { Checks, assert, env } from './checks.mjs';
+
+const { base, token } = env('CRM_EXPORTS_LIMITED_BASE_URL', 'CRM_EXPORTS_LIMITED_TOKEN');
 const perTen = Number(process.env.CRM_EXPORTS_LIMITED_PER_10S || '10');
-if (!base || !token) {
-  console.error('conformance: set CRM_EXPORTS_LIMITED_BASE_URL and CRM_EXPORTS_LIMITED_TOKEN');
-  process.exit(2);
-}
-let passed = 0;
-let failed = 0;
-
-async function check(name, fn) {
-  try {
-    const value = await fn();
-    passed += 1;
-    console.log(`ok   [node limits] ${name}`);
-    return value;
-  } catch (error) {
-    failed += 1;
-    console.log(`FAIL [node limits] ${name}: ${String(error && error.message ? error.message : error).replace(/\s+/g, ' ')}`);
-    return undefined;
-  }
-}
-
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
+const c = new Checks('node limits');
+const check = c.check.bind(c);
 
 const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
 const page = () => fetch(`${base}/crm/v3/objects/contacts?limit=1`, { headers });
@@ -104,5 +84,4 @@ await check("the SDK's search retry waits a second and succeeds (crm.contacts.se
   assert(waited >= 900, `answered after ${waited} ms: the SDK did not have to wait`);
 });
 
-console.log(`conformance: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+c.finish();
