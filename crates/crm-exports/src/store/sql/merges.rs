@@ -57,23 +57,16 @@ pub async fn merge(
         }
     }
     let names: Vec<String> = schema.properties.iter().map(|p| p.name.clone()).collect();
-    let keys = [RecordKey::Id(merged)];
-    let Some(Some(absorbed)) = read(e, portal, schema, &keys, &names, Visibility::Live)
+    let keys = [RecordKey::Id(merged), RecordKey::Id(primary)];
+    let mut both = read(e, portal, schema, &keys, &names, Visibility::Live)
         .await?
-        .pop()
-    else {
+        .into_iter();
+    let (Some(Some(absorbed)), kept) = (both.next(), both.next().flatten()) else {
         return Ok(Err(MergeRefusal::Missing(given_merged)));
     };
-    let merged_ids = match schema.property(MERGED_IDS) {
-        Some(_) => {
-            let names = [MERGED_IDS.to_string()];
-            let keys = [RecordKey::Id(primary)];
-            let before = read(e, portal, schema, &keys, &names, Visibility::Live).await?;
-            let before = before.into_iter().flatten().next();
-            Some(merged_id_list(before.as_ref(), &absorbed, merged))
-        }
-        None => None,
-    };
+    let merged_ids = schema
+        .property(MERGED_IDS)
+        .map(|_| merged_id_list(kept.as_ref(), &absorbed, merged));
     let d = e.dialect();
     let table = table_name(portal, object);
     // The merged row goes first, so values unique per portal (a contact's email) can move.
