@@ -30,7 +30,7 @@ use crate::blob::Blobs;
 use crate::clock::Clock;
 use crate::domain::export::ExportState;
 use crate::faults::Faults;
-use crate::store::{ExportQueue, ExportRow, RecordStream, with_causes as detail};
+use crate::store::{ExportOutcome, ExportQueue, ExportRow, RecordStream, with_causes as detail};
 
 #[derive(Clone, Debug)]
 pub struct ExportConfig {
@@ -167,26 +167,12 @@ impl Runner {
     async fn run_claimed(&self, row: ExportRow, now: i64) -> Result<RunOutcome, JobError> {
         let format = row.request.format.extension();
         tracing::info!(format, worker = %self.worker_id, "export claimed");
-        if let Some(fault) = self.faults.take_export_fault(row.portal.0) {
-            injected::apply(self.queue.as_ref(), &row, fault, now).await?;
-            return Ok(RunOutcome::Ran {
-                id: row.id,
-                state: self.current_state(&row).await,
-            });
-        }
-        // An earlier attempt that did not finish (its process died) left its files behind.
-        leftovers::remove_earlier_attempts(&self.blobs, row.id, row.attempt);
-        let attempt = Attempt::new(self, &row, now);
-        let (outcome, at) = match attempt.run().await {
-            Ok((done, at)) => (Some(done), at),
-            Err(failure) => {
-                log_failure(&failure);
-                let at = attempt.latest();
-                (
-                    self.retry.outcome(failure, row.attempt, at, rand::random()),
-                    at,
-                )
-            }
+        let (outcome, at) = match self.faults.take_export_fault(row.portal.0) {
+            Some(fault) => (
+                injected::apply(self.queue.as_ref(), &row, fault, now).await?,
+                now,
+            ),
+            None => self.attempt(&row, now).await,
         };
         if let Some(outcome) = outcome {
             let recorded = self
@@ -201,6 +187,25 @@ impl Runner {
             id: row.id,
             state: self.current_state(&row).await,
         })
+    }
+
+    /// Runs one attempt at a claimed export: its outcome to record (none when the worker
+    /// is stopping or lost the lease) and when the attempt ended.
+    async fn attempt(&self, row: &ExportRow, now: i64) -> (Option<ExportOutcome>, i64) {
+        // An earlier attempt that did not finish (its process died) left its files behind.
+        leftovers::remove_earlier_attempts(&self.blobs, row.id, row.attempt);
+        let attempt = Attempt::new(self, row, now);
+        match attempt.run().await {
+            Ok((done, at)) => (Some(done), at),
+            Err(failure) => {
+                log_failure(&failure);
+                let at = attempt.latest();
+                (
+                    self.retry.outcome(failure, row.attempt, at, rand::random()),
+                    at,
+                )
+            }
+        }
     }
 
     async fn current_state(&self, row: &ExportRow) -> ExportState {
