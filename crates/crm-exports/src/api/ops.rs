@@ -1,7 +1,7 @@
 //! Operational endpoints outside HubSpot's API: `/healthz` (liveness: the process answers),
 //! `/readyz` (readiness: the store answers a trivial query, else 503 with our error body)
-//! and Prometheus `/metrics` (the queue-depth gauge is counted at each scrape), plus the
-//! HubSpot-shaped 404 for unknown routes.
+//! and Prometheus `/metrics` (the queue-depth and store-pool gauges are read at each
+//! scrape), plus the HubSpot-shaped 404 for unknown routes.
 
 use std::time::Duration;
 
@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
-use crate::store::with_causes;
+use crate::store::{PoolUse, with_causes};
 
 pub async fn healthz() -> &'static str {
     "ok"
@@ -36,10 +36,22 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         Ok(depth) => metrics::gauge!("crm_exports_export_queue_depth").set(depth as f64),
         Err(e) => tracing::warn!("cannot count the export queue: {}", with_causes(&e)),
     }
+    record_pool_use(state.store.exports.connection_pool_use());
     (
         [("content-type", "text/plain; version=0.0.4")],
         state.metrics.render(),
     )
+}
+
+/// The store pool gauges: connections by state, callers waiting for one, and the bound.
+fn record_pool_use(pool: PoolUse) {
+    let connections = "crm_exports_store_pool_connections";
+    metrics::gauge!(connections, "state" => "in_use").set(pool.in_use as f64);
+    metrics::gauge!(connections, "state" => "idle").set(pool.idle as f64);
+    metrics::gauge!("crm_exports_store_pool_waiting").set(pool.waiting as f64);
+    if let Some(max) = pool.max {
+        metrics::gauge!("crm_exports_store_pool_max_connections").set(max as f64);
+    }
 }
 
 pub async fn unknown_route(method: Method, uri: Uri) -> ApiError {

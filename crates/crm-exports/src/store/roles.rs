@@ -13,8 +13,8 @@ use super::StoreResult;
 use super::types::{
     AssociationLimit, BatchSink, Edge, EdgeRefusal, ExportLogPage, ExportOutcome, ExportQuota,
     ExportRow, FolderChange, LabelDraft, ListDraft, ListFolder, ListRow, MembershipChange,
-    MergeRefusal, PipelineAudit, PortalId, RecordKey, TokenInfo, Visibility, WriteFailure, WriteOp,
-    Written,
+    MergeRefusal, PipelineAudit, PoolUse, PortalId, RecordKey, TokenInfo, Visibility, WriteFailure,
+    WriteOp, Written,
 };
 use super::webhook_types::{AttemptResult, ClaimedDelivery, DeliveryRow, NewWebhook, WebhookRow};
 use crate::domain::association::AssociationCatalog;
@@ -519,6 +519,8 @@ pub trait ExportQueue: Send + Sync {
     async fn delete_exports_before(&self, before: i64) -> StoreResult<Vec<ExportRow>>;
     /// Exports waiting to run, over every portal (the queue-depth gauge).
     async fn count_queued_exports(&self) -> StoreResult<i64>;
+    /// The store's connections now (the pool gauges, read beside the queue depth).
+    fn connection_pool_use(&self) -> PoolUse;
 }
 
 /// Completion webhooks: a portal's subscriptions and their delivery log, and the

@@ -13,6 +13,17 @@ use crate::domain::{ObjectType, Value};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PortalId(pub i64);
 
+/// The store's connections at one moment, for `/metrics`: how many run a statement, how
+/// many wait idle for the next, the most the store opens (`None`: no fixed bound, as
+/// SQLite opens a reader whenever all are busy), and callers waiting for a connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolUse {
+    pub in_use: u64,
+    pub idle: u64,
+    pub max: Option<u64>,
+    pub waiting: u64,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct TokenInfo {
     pub id: i64,

@@ -1,6 +1,6 @@
 //! The export queue: claims (oldest due first, one at a time per portal, even when many
 //! workers claim at once), leases and their renewal, fencing, reclaim of expired leases,
-//! retries, cancel, the quota count and retention.
+//! retries, cancel, the quota count, retention, and the connection pool the metrics read.
 
 use std::collections::HashSet;
 
@@ -31,6 +31,7 @@ contract_tests!(
     the_text_a_finished_file_cut_is_kept_with_the_export,
     the_export_log_pages_a_portals_exports_newest_first_with_filters,
     retention_deletes_only_finished_exports_older_than_the_cutoff,
+    the_pool_reports_the_connections_it_keeps,
 );
 
 async fn enqueue(store: &SharedStore, portal: PortalId, name: &str, at: i64) -> ExportRow {
@@ -573,4 +574,19 @@ async fn retention_deletes_only_finished_exports_older_than_the_cutoff(store: Sh
             .unwrap()
             .is_empty()
     );
+}
+
+async fn the_pool_reports_the_connections_it_keeps(store: SharedStore) {
+    let mine = portal(&store).await;
+    enqueue(&store, mine, "Pooled", NOW).await;
+    assert_eq!(store.count_queued_exports().await.unwrap(), 1);
+    // Between calls nothing runs: every connection the store keeps is idle, and a read has
+    // left at least one to reuse.
+    let pool = store.connection_pool_use();
+    assert_eq!(pool.in_use, 0, "{pool:?}");
+    assert_eq!(pool.waiting, 0, "{pool:?}");
+    assert!(pool.idle >= 1, "{pool:?}");
+    if let Some(max) = pool.max {
+        assert!(pool.idle <= max, "{pool:?}");
+    }
 }

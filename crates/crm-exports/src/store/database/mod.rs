@@ -19,7 +19,7 @@ use tokio::sync::Notify;
 use super::cache::Caches;
 use super::sql::exec::{Op, op};
 use super::sql::schemas;
-use super::{BatchSink, ExportRow, PortalId, StoreResult};
+use super::{BatchSink, ExportRow, PoolUse, PortalId, StoreResult};
 use crate::domain::ObjectType;
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::Predicate;
@@ -69,6 +69,9 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Wakes `wake` when any process creates an export, where the database can tell.
     fn forward_export_wakeups(&self, wake: Arc<Notify>);
+
+    /// The connections this process holds now.
+    fn pool_use(&self) -> PoolUse;
 }
 
 /// Every store role over one backend.

@@ -19,7 +19,8 @@ use crate::store::sql::schemas::known_or_load;
 use crate::store::sql::{exports, records};
 use crate::store::{
     Associations, BatchSink, CustomObjects, ExportLogPage, ExportOutcome, ExportQueue, ExportQuota,
-    ExportRow, ListRow, Lists, Owners, PortalId, RecordStream, Records, Schemas, StoreResult,
+    ExportRow, ListRow, Lists, Owners, PoolUse, PortalId, RecordStream, Records, Schemas,
+    StoreResult,
 };
 
 impl<B: Backend> Database<B> {
@@ -176,6 +177,10 @@ impl<B: Backend> ExportQueue for Database<B> {
 
     async fn count_queued_exports(&self) -> StoreResult<i64> {
         self.read(op(|e| Box::pin(exports::count_queued(e)))).await
+    }
+
+    fn connection_pool_use(&self) -> PoolUse {
+        self.backend.pool_use()
     }
 }
 

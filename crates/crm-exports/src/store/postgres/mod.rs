@@ -23,7 +23,7 @@ use self::exec::PgExec;
 use crate::store::database::{Backend, BatchRead, Claim, Database};
 use crate::store::sql::dialect::EXPORT_CREATED_CHANNEL;
 use crate::store::sql::exec::Op;
-use crate::store::{BatchSink, ExportRow, StoreError, StoreResult};
+use crate::store::{BatchSink, ExportRow, PoolUse, StoreError, StoreResult};
 
 /// Pooled connections per process: a few API requests and export steps at once, and no
 /// more, since many processes share one server's connection limit. Each running export
@@ -124,6 +124,16 @@ impl Backend for Postgres {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });
+    }
+
+    fn pool_use(&self) -> PoolUse {
+        let status = self.pool.status();
+        PoolUse {
+            in_use: status.size.saturating_sub(status.available) as u64,
+            idle: status.available as u64,
+            max: Some(status.max_size as u64),
+            waiting: status.waiting as u64,
+        }
     }
 }
 

@@ -10,6 +10,7 @@ mod migrations;
 mod stream;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::functions::FunctionFlags;
@@ -21,7 +22,7 @@ use self::exec::{SqliteExec, run_now};
 use crate::domain::token::TokenPattern;
 use crate::store::database::{Backend, BatchRead, Claim, Database};
 use crate::store::sql::exec::Op;
-use crate::store::{BatchSink, ExportRow, StoreError, StoreResult};
+use crate::store::{BatchSink, ExportRow, PoolUse, StoreError, StoreResult};
 
 const MAX_IDLE_READERS: usize = 8;
 
@@ -32,6 +33,8 @@ pub struct Sqlite {
     path: PathBuf,
     writer: Arc<Mutex<Connection>>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// Reader connections running a statement now (the idle ones are in `readers`).
+    readers_busy: Arc<AtomicU64>,
 }
 
 impl Database<Sqlite> {
@@ -53,6 +56,7 @@ impl Database<Sqlite> {
             path: path.to_path_buf(),
             writer: Arc::new(Mutex::new(writer)),
             readers: Arc::new(Mutex::new(Vec::new())),
+            readers_busy: Arc::new(AtomicU64::new(0)),
         }))
     }
 }
@@ -85,7 +89,9 @@ impl Backend for Sqlite {
 
     async fn read<T: Send + 'static>(&self, op: Op<T>) -> StoreResult<T> {
         let (readers, path) = (self.readers.clone(), self.path.clone());
+        let busy = BusyReader::count(self.readers_busy.clone());
         blocking(move || {
+            let _busy = busy;
             let pooled = readers.lock().map_err(|_| poisoned())?.pop();
             let mut conn = match pooled {
                 Some(c) => c,
@@ -127,6 +133,35 @@ impl Backend for Sqlite {
 
     /// Workers share the API's process, which wakes them itself.
     fn forward_export_wakeups(&self, _wake: Arc<Notify>) {}
+
+    /// The writer, and the readers: busy ones counted, idle ones kept for reuse. Export
+    /// streams read over connections of their own and are not counted.
+    fn pool_use(&self) -> PoolUse {
+        let writer_busy = u64::from(self.writer.try_lock().is_err());
+        let idle_readers = self.readers.lock().map_or(0, |r| r.len() as u64);
+        PoolUse {
+            in_use: writer_busy + self.readers_busy.load(Ordering::Relaxed),
+            idle: (1 - writer_busy) + idle_readers,
+            max: None,
+            waiting: 0,
+        }
+    }
+}
+
+/// Counts a read as busy from when it is asked for until it ends (dropped on its thread).
+struct BusyReader(Arc<AtomicU64>);
+
+impl BusyReader {
+    fn count(busy: Arc<AtomicU64>) -> Self {
+        busy.fetch_add(1, Ordering::Relaxed);
+        Self(busy)
+    }
+}
+
+impl Drop for BusyReader {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// A read-only connection: a pooled reader, or an export's own, which holds its read
