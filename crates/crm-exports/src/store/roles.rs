@@ -515,7 +515,8 @@ pub trait ExportQueue: Send + Sync {
         id: i64,
         now: i64,
     ) -> StoreResult<Option<ExportRow>>;
-    /// Exports whose files are older than `before`, deleted with their rows.
+    /// Exports whose files are older than `before`, deleted with their rows, and the webhook
+    /// deliveries that ended before then.
     async fn delete_exports_before(&self, before: i64) -> StoreResult<Vec<ExportRow>>;
     /// Exports waiting to run, over every portal (the queue-depth gauge).
     async fn count_queued_exports(&self) -> StoreResult<i64>;

@@ -1,7 +1,7 @@
 //! Completion webhooks: subscriptions per portal, deliveries written with the export's
 //! state change (one per subscribed event, none for other portals or other events), the
-//! claim of due deliveries under a lease, retries keeping the event id, and fencing of a
-//! worker whose claim was taken over.
+//! claim of due deliveries under a lease, retries keeping the event id, fencing of a
+//! worker whose claim was taken over, and the retention sweep of the delivery log.
 
 use crm_exports::domain::webhook::WebhookEvent;
 use crm_exports::store::{
@@ -21,6 +21,7 @@ contract_tests!(
     a_claimed_delivery_is_leased_and_its_retry_keeps_the_event_id,
     a_worker_whose_claim_was_taken_over_records_nothing,
     deleting_a_subscription_drops_its_pending_deliveries,
+    retention_deletes_ended_deliveries_and_keeps_those_being_retried,
 );
 
 async fn subscribe(store: &SharedStore, portal: PortalId, events: &[WebhookEvent]) -> i64 {
@@ -258,4 +259,49 @@ async fn deleting_a_subscription_drops_its_pending_deliveries(store: SharedStore
             .unwrap()
             .is_empty()
     );
+}
+
+async fn retention_deletes_ended_deliveries_and_keeps_those_being_retried(store: SharedStore) {
+    let mine = portal(&store).await;
+    let id = subscribe(&store, mine, &[WebhookEvent::Completed]).await;
+    finished_export(&store, mine, done()).await;
+    finished_export(&store, mine, done()).await;
+    let claimed = store.claim_deliveries(NOW + 100, LEASE, 10).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    let delivered = AttemptResult {
+        status_code: Some(200),
+        error: None,
+        next: NextStep::Delivered,
+    };
+    let retried = failed_with(503, NextStep::RetryAt(NOW + 86_400_000));
+    let (ended, pending) = (claimed[0].delivery.id, claimed[1].delivery.id);
+    for (delivery, result) in [(ended, delivered), (pending, retried)] {
+        assert!(
+            store
+                .record_delivery_attempt(delivery, 1, result, NOW + 200)
+                .await
+                .unwrap()
+        );
+    }
+    // A sweep that keeps what ended at NOW + 200 removes nothing.
+    store.delete_exports_before(NOW + 200).await.unwrap();
+    let kept = store
+        .webhook_deliveries(mine, id, 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.len(), 2);
+    store.delete_exports_before(NOW + 201).await.unwrap();
+    let left = store
+        .webhook_deliveries(mine, id, 10)
+        .await
+        .unwrap()
+        .unwrap();
+    let ids: Vec<i64> = left.iter().map(|d| d.id).collect();
+    assert_eq!(
+        ids,
+        vec![pending],
+        "only the delivery still being retried is kept"
+    );
+    assert_eq!(left[0].log.len(), 1, "its attempts are kept with it");
 }

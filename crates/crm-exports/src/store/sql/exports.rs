@@ -338,8 +338,11 @@ pub async fn count_queued(e: &mut dyn Exec) -> StoreResult<i64> {
     integer(e, &sql).await
 }
 
-/// Deletes the finished exports requested before `before`; returns them, by id.
+/// Deletes the finished exports requested before `before`, and the webhook deliveries that
+/// ended before then; returns the exports, by id.
 pub async fn delete_before(e: &mut dyn Exec, before: i64) -> StoreResult<Vec<ExportRow>> {
+    // The delivery log is kept as long as the exports it announced.
+    webhooks::delete_completed_before(e, before).await?;
     let text = format!(
         "DELETE FROM exports WHERE requested_at < ?1 AND state IN ('DONE', 'FAILED', 'CANCELED') \
          RETURNING {COLUMNS}"

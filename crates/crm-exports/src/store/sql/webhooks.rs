@@ -122,6 +122,20 @@ pub async fn delete(e: &mut dyn Exec, portal: PortalId, id: i64) -> StoreResult<
     Ok(e.execute(&Sql::fixed(d, subscription, params())).await? == 1)
 }
 
+/// Deletes the deliveries that ended (delivered, or failed for good) before `before`, with
+/// their attempts: the retention sweep, so the delivery log does not grow without end. A
+/// delivery still being retried is kept whatever its age.
+pub async fn delete_completed_before(e: &mut dyn Exec, before: i64) -> StoreResult<u64> {
+    let d = e.dialect();
+    let ended = "SELECT id FROM webhook_deliveries WHERE completed_at < ?1";
+    let attempts = format!("DELETE FROM webhook_attempts WHERE delivery_id IN ({ended})");
+    e.execute(&Sql::fixed(d, &attempts, vec![Param::Int(before)]))
+        .await?;
+    let deliveries = "DELETE FROM webhook_deliveries WHERE completed_at < ?1";
+    e.execute(&Sql::fixed(d, deliveries, vec![Param::Int(before)]))
+        .await
+}
+
 /// A subscription's latest `limit` deliveries, newest first, each with its attempts.
 pub async fn deliveries(
     e: &mut dyn Exec,
