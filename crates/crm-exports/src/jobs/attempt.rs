@@ -366,6 +366,9 @@ impl<'r> Attempt<'r> {
                         abandon(&reader, &writer, temp);
                         return Err(e.into());
                     }
+                    if rows != rows_reported {
+                        tracing::debug!(rows, "export progress");
+                    }
                     rows_reported = rows;
                 }
             }
