@@ -88,12 +88,23 @@ impl Server {
     }
 
     pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        Self::launch(data_dir, extra, env, None)
+        Self::launch(data_dir, extra, env, None, None)
     }
 
     /// `serve` under an open-files limit of `limit` descriptors.
     pub fn start_with_descriptor_limit(data_dir: &Path, extra: &[&str], limit: u64) -> Server {
-        Self::launch(data_dir, extra, &[], Some(limit))
+        Self::launch(data_dir, extra, &[], Some(limit), None)
+    }
+
+    /// `serve` with its log (stderr) appended to the file at `log`, as an operator who
+    /// redirects it would have it.
+    pub fn start_logging_to(
+        data_dir: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+        log: &Path,
+    ) -> Server {
+        Self::launch(data_dir, extra, env, None, Some(log))
     }
 
     fn launch(
@@ -101,6 +112,7 @@ impl Server {
         extra: &[&str],
         env: &[(&str, &str)],
         descriptor_limit: Option<u64>,
+        log: Option<&Path>,
     ) -> Server {
         let data = data_dir.to_str().expect("a UTF-8 path");
         let mut args = vec!["serve", "--data-dir", data, "--bind", "127.0.0.1:0"];
@@ -114,10 +126,19 @@ impl Server {
             Some(limit) => command_with_descriptor_limit(data_dir, &args, limit),
             None => command(data_dir, &args),
         };
+        let stderr = match log {
+            Some(path) => std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .expect("the log file opens")
+                .into(),
+            None => Stdio::null(),
+        };
         let mut child = launcher
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("serve starts");
         let stdout = child.stdout.take().expect("piped stdout");

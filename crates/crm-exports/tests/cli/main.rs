@@ -1,5 +1,6 @@
 //! The command-line client and the seed, run as a user runs them: the real binary, a real
-//! server process, files downloaded to disk and read back with CSV and spreadsheet readers.
+//! server process, files downloaded to disk and read back with CSV and spreadsheet readers,
+//! and what an operator of that process sees: its log, its metrics, its webhooks.
 
 mod connections;
 mod errors;
@@ -8,6 +9,7 @@ mod export_list;
 mod files;
 mod folders;
 mod harness;
+mod operations;
 mod quick_start;
 mod rate_limits;
 mod reproducible;
