@@ -1,4 +1,5 @@
-//! Records: write, read, list, unique values, atomic batches, archive.
+//! Records: write, read, list, unique values, atomic batches, archive, and a call of many
+//! creates (written many rows to a statement) reading back row by row.
 
 use crm_exports::domain::Value;
 use crm_exports::store::{
@@ -17,6 +18,7 @@ contract_tests!(
     values_said_to_read_back_unchanged_do,
     archived_records_leave_reads_and_free_their_unique_values,
     records_list_in_id_order_page_by_page,
+    many_creates_setting_different_properties_read_back_each_as_given,
 );
 
 fn by_email(email: &str) -> RecordKey {
@@ -420,4 +422,80 @@ async fn records_list_in_id_order_page_by_page(store: SharedStore) {
         .await
         .unwrap();
     assert!(none.is_empty());
+}
+
+/// The raw values of the `n`th record of a large create call: each sets its own mix of
+/// properties, so the rows of one statement set different columns.
+fn mixed(n: usize) -> Vec<(&'static str, String)> {
+    let mut raw = Vec::new();
+    if n % 3 != 0 {
+        raw.push(("email", format!("p{n}@example.com")));
+    }
+    if n % 2 == 0 {
+        raw.push(("firstname", format!("F{n}")));
+    }
+    if n % 5 == 0 {
+        raw.push(("score", format!("{n}.5")));
+    }
+    if n == 400 {
+        // Already taken by record 1 of this call: refused, the others written.
+        raw.push(("email", "P1@example.com".to_string()));
+    }
+    raw
+}
+
+async fn many_creates_setting_different_properties_read_back_each_as_given(store: SharedStore) {
+    let portal = portal(&store).await;
+    custom_property(&store, portal, "score", "number").await;
+    const COUNT: usize = 700;
+    let mut ops = Vec::new();
+    for n in 0..COUNT {
+        let raw = mixed(n);
+        let raw: Vec<(&str, &str)> = raw.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        ops.push(WriteOp::Create(values(&store, portal, &raw).await, vec![]));
+    }
+    let written = store
+        .write_records(portal, CONTACTS, ops.into(), false, NOW)
+        .await
+        .unwrap();
+    assert!(matches!(written[400], Err(WriteFailure::Duplicate { .. })));
+    let created: Vec<(usize, i64)> = written
+        .iter()
+        .enumerate()
+        .filter_map(|(n, w)| w.as_ref().ok().map(|w| (n, w.id)))
+        .collect();
+    assert_eq!(created.len(), COUNT - 1);
+    let keys = created.iter().map(|(_, id)| RecordKey::Id(*id)).collect();
+    let names = projection(&["email", "firstname", "score"]);
+    let read = store
+        .read_records(portal, CONTACTS, keys, names, Visibility::Live)
+        .await
+        .unwrap();
+    assert_eq!(read.len(), created.len());
+    for ((n, id), record) in created.iter().zip(&read) {
+        let record = record.as_ref().expect("every created record reads back");
+        assert_eq!(record.id, *id);
+        let raw = mixed(*n);
+        let want = |name: &str| raw.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+        assert_eq!(record.get("email"), want("email").map(Value::Text).as_ref());
+        assert_eq!(
+            record.get("firstname"),
+            want("firstname").map(Value::Text).as_ref()
+        );
+        let score = want("score").map(|s| Value::Real(s.parse().unwrap()));
+        assert_eq!(record.get("score"), score.as_ref(), "record {n}");
+    }
+    // The next call sees every row the last one wrote.
+    let again = values(&store, portal, &[("email", "p2@example.com")]).await;
+    let refused = store
+        .write_records(
+            portal,
+            CONTACTS,
+            vec![WriteOp::Create(again, vec![])].into(),
+            false,
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(refused[0], Err(WriteFailure::Duplicate { .. })));
 }

@@ -11,6 +11,7 @@ pub mod association_limits;
 pub mod associations;
 pub mod builder;
 pub mod custom_objects;
+mod deferred;
 pub mod dialect;
 pub mod exec;
 pub mod exports;

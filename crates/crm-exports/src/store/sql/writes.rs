@@ -2,12 +2,14 @@
 //! and upserts by unique value, applied in order. Ids come from the server-wide sequence, a
 //! block per call; uniqueness is checked before writing, so a conflict names the record that
 //! holds the value, and the database's unique index catches what a concurrent writer slips
-//! past the check.
+//! past the check. A call of creates only writes its new rows many to a statement
+//! ([`PendingRows`]).
 
 use std::collections::HashMap;
 
 use super::builder::{Param, Sql};
-use super::dialect::{Sequence, table_name};
+use super::deferred::PendingRows;
+use super::dialect::{Dialect, Sequence, table_name};
 use super::exec::{Exec, first, rows};
 use super::records::{is_live, push_equals, resolve_live};
 use super::{association_limits, associations};
@@ -27,16 +29,19 @@ struct Batch<'s> {
     now: i64,
     ids: IdBlock,
     taken: TakenValues,
-    insert: Insert,
+    insert: PendingRows<'s>,
+    /// Whether new rows may wait in `insert`: only when the call makes nothing but creates,
+    /// so no update or lookup by value in it can miss a row still waiting.
+    deferring: bool,
 }
 
 /// Applies `ops` in order; the caller decides whether to keep them (an atomic batch with a
 /// failure is rolled back).
-pub async fn write(
+pub async fn write<'s>(
     e: &mut dyn Exec,
     portal: PortalId,
-    schema: &ObjectSchema,
-    ops: &[WriteOp],
+    schema: &'s ObjectSchema,
+    ops: &'s [WriteOp],
     now: i64,
 ) -> StoreResult<Vec<Outcome>> {
     let creations = ops
@@ -49,7 +54,8 @@ pub async fn write(
         now,
         ids: IdBlock::reserve(e, creations).await?,
         taken: TakenValues::load(e, portal, schema, ops).await?,
-        insert: Insert::default(),
+        insert: PendingRows::default(),
+        deferring: ops.iter().all(|op| matches!(op, WriteOp::Create(..))),
     };
     let mut outcomes = Vec::with_capacity(ops.len());
     for op in ops {
@@ -63,16 +69,21 @@ pub async fn write(
         };
         outcomes.push(outcome);
     }
+    batch.insert.flush(e, (portal, schema)).await?;
     Ok(outcomes)
 }
 
-impl Batch<'_> {
+impl<'s> Batch<'s> {
     async fn create_with_edges(
         &mut self,
         e: &mut dyn Exec,
-        values: &PropertyValues,
+        values: &'s PropertyValues,
         edges: &[NewEdge],
     ) -> StoreResult<Outcome> {
+        if self.deferring && edges.iter().any(|edge| edge.to == self.schema.object) {
+            // The target may be a record of this call still waiting to be written.
+            self.insert.flush(e, (self.portal, self.schema)).await?;
+        }
         for edge in edges {
             if !is_live(e, self.portal, edge.to, edge.to_id).await? {
                 return Ok(Err(WriteFailure::MissingAssociationTarget(edge.to_id)));
@@ -159,10 +170,41 @@ impl Batch<'_> {
         if !values.iter().any(|(name, _)| name == property) {
             values.push((property.clone(), Some(Value::Text(value.clone()))));
         }
-        self.create(e, &values).await
+        let id = match self.admit(e, &values).await? {
+            Ok(id) => id,
+            Err(failure) => return Ok(Err(failure)),
+        };
+        // The values are this call's own copy, so the row owns its parameters.
+        let row = stored_values(e.dialect(), self.schema, &values)?;
+        let row = row.into_iter().map(|(n, v)| (n, v.into_owned())).collect();
+        self.write_row(e, id, row).await?;
+        Ok(Ok(Written { id, created: true }))
     }
 
-    async fn create(&mut self, e: &mut dyn Exec, values: &PropertyValues) -> StoreResult<Outcome> {
+    async fn create(
+        &mut self,
+        e: &mut dyn Exec,
+        values: &'s PropertyValues,
+    ) -> StoreResult<Outcome> {
+        let id = match self.admit(e, values).await? {
+            Ok(id) => id,
+            Err(failure) => return Ok(Err(failure)),
+        };
+        let row = stored_values(e.dialect(), self.schema, values)?;
+        self.write_row(e, id, row).await?;
+        Ok(Ok(Written { id, created: true }))
+    }
+
+    /// Checks a new record's unique values and gives it an id; the failure when another
+    /// record holds one of them.
+    async fn admit(
+        &mut self,
+        e: &mut dyn Exec,
+        values: &PropertyValues,
+    ) -> StoreResult<Result<i64, WriteFailure>> {
+        if self.deferring && self.taken.reads_store(values) {
+            self.insert.flush(e, (self.portal, self.schema)).await?;
+        }
         if let Err(failure) = self
             .taken
             .check(e, self.portal, self.schema, values, 0)
@@ -171,18 +213,23 @@ impl Batch<'_> {
             return Ok(Err(failure));
         }
         let id = self.ids.take()?;
-        let d = e.dialect();
-        let text = self.insert.text(d, self.portal, self.schema, values);
-        let mut params = Vec::with_capacity(3 + values.len());
-        params.extend([Param::Int(id), Param::Int(self.now), Param::Int(self.now)]);
-        for (name, value) in values {
-            if let Some(value) = value {
-                params.push(d.stored_value(known(self.schema, name)?.property_type, value));
-            }
-        }
-        e.execute(&Sql::reusing(d, text, params)).await?;
         self.taken.note(values, id);
-        Ok(Ok(Written { id, created: true }))
+        Ok(Ok(id))
+    }
+
+    /// Writes a new record's row, or leaves it waiting for the next statement.
+    async fn write_row(
+        &mut self,
+        e: &mut dyn Exec,
+        id: i64,
+        row: Vec<(&str, Param<'s>)>,
+    ) -> StoreResult<()> {
+        let target = (self.portal, self.schema);
+        self.insert.push(e, target, id, self.now, row).await?;
+        if !self.deferring {
+            self.insert.flush(e, target).await?;
+        }
+        Ok(())
     }
 
     async fn update(
@@ -370,6 +417,15 @@ impl TakenValues {
         Ok(Ok(()))
     }
 
+    /// Whether checking `values` reads the store (a unique value not known in memory), so
+    /// rows still waiting to be written must be written first.
+    fn reads_store(&self, values: &PropertyValues) -> bool {
+        values.iter().any(|(name, value)| {
+            let unique = self.unique.iter().any(|u| u == name);
+            unique && (self.known.is_none() || !matches!(value, None | Some(Value::Text(_))))
+        })
+    }
+
     /// Records that `id` now holds the unique values among `values`.
     fn note(&mut self, values: &PropertyValues, id: i64) {
         let Some(known) = &mut self.known else {
@@ -436,44 +492,21 @@ async fn holder(
     first(e, &sql, |r| r.int(0)).await
 }
 
-/// The insert statement for the properties the last create set, kept while the next
-/// creates set the same ones (a batch's inputs usually do), so its text is built once.
-#[derive(Default)]
-struct Insert {
-    properties: Vec<String>,
-    text: String,
-}
-
-impl Insert {
-    fn text(
-        &mut self,
-        d: super::dialect::Dialect,
-        portal: PortalId,
-        schema: &ObjectSchema,
-        values: &PropertyValues,
-    ) -> &str {
-        let set = values.iter().filter(|(_, v)| v.is_some()).map(|(n, _)| n);
-        if self.text.is_empty() || !set.clone().eq(self.properties.iter()) {
-            self.properties = set.cloned().collect();
-            let object = schema.object;
-            let mut sql = format!(
-                "INSERT INTO {} (id, created_at, updated_at",
-                table_name(portal, object)
-            );
-            for name in &self.properties {
-                sql.push_str(", ");
-                sql.push_str(&d.column(object, name));
-            }
-            sql.push_str(") VALUES (");
-            for n in 1..=3 + self.properties.len() {
-                if n > 1 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&d.placeholder(n));
-            }
-            sql.push(')');
-            self.text = sql;
+/// The properties a new row sets, each with its value as stored.
+fn stored_values<'n, 'v>(
+    d: Dialect,
+    schema: &ObjectSchema,
+    values: &'v PropertyValues,
+) -> StoreResult<Vec<(&'n str, Param<'v>)>>
+where
+    'v: 'n,
+{
+    let mut row = Vec::with_capacity(values.len());
+    for (name, value) in values {
+        if let Some(value) = value {
+            let kind = known(schema, name)?.property_type;
+            row.push((name.as_str(), d.stored_value(kind, value)));
         }
-        &self.text
     }
+    Ok(row)
 }

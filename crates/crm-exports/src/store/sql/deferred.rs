@@ -1,0 +1,143 @@
+//! New record rows held back and written many to one `INSERT … VALUES (…), (…)`: on
+//! PostgreSQL every statement is a round trip to the server, and one per record kept bulk
+//! writes (seeding, batch create) at a few thousand records a second. Rows wait only while
+//! nothing else in the write call could read them back; the caller flushes before any such
+//! read and at the end of the call, in the same transaction.
+
+use super::builder::{Param, Sql};
+use super::dialect::{Dialect, table_name};
+use super::exec::Exec;
+use crate::domain::schema::ObjectSchema;
+use crate::store::{PortalId, StoreResult};
+
+/// Most rows one statement carries: past a few hundred the round trips saved are few, and
+/// the statement text grows.
+const ROWS_PER_INSERT: usize = 256;
+
+/// Most bound parameters one statement carries, under SQLite's limit (32,766) and
+/// PostgreSQL's (65,535), for objects with many properties set.
+const PARAMS_PER_INSERT: usize = 30_000;
+
+/// A new row: its id, and the value of each property it sets, by column index.
+struct Row<'v> {
+    id: i64,
+    values: Vec<(usize, Param<'v>)>,
+}
+
+/// The rows waiting to be inserted. Their columns are every property any of them sets;
+/// a row binds NULL where it sets none, as it would by leaving the column out (record
+/// columns have no defaults). Records of one object mostly set the same few properties,
+/// so a statement's columns are few more than one row's.
+#[derive(Default)]
+pub struct PendingRows<'v> {
+    columns: Vec<String>,
+    rows: Vec<Row<'v>>,
+    /// When every waiting row was created (and last updated).
+    now: i64,
+}
+
+impl<'v> PendingRows<'v> {
+    /// Adds a row, written at once when the statement is full. `values` are the properties
+    /// it sets with their stored values.
+    pub async fn push(
+        &mut self,
+        e: &mut dyn Exec,
+        target: (PortalId, &ObjectSchema),
+        id: i64,
+        now: i64,
+        values: Vec<(&str, Param<'v>)>,
+    ) -> StoreResult<()> {
+        let new_columns = values
+            .iter()
+            .filter(|(name, _)| !self.columns.iter().any(|c| c == name))
+            .count();
+        let per_row = 3 + self.columns.len() + new_columns;
+        if (self.rows.len() + 1) * per_row > PARAMS_PER_INSERT || self.now != now {
+            self.flush(e, target).await?;
+        }
+        self.now = now;
+        let values = values
+            .into_iter()
+            .map(|(name, value)| (self.column_index(name), value))
+            .collect();
+        self.rows.push(Row { id, values });
+        if self.rows.len() >= ROWS_PER_INSERT {
+            self.flush(e, target).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes every waiting row.
+    pub async fn flush(
+        &mut self,
+        e: &mut dyn Exec,
+        (portal, schema): (PortalId, &ObjectSchema),
+    ) -> StoreResult<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let d = e.dialect();
+        let width = self.columns.len();
+        let mut params = Vec::with_capacity(self.rows.len() * (3 + width));
+        for row in self.rows.drain(..) {
+            params.extend([
+                Param::Int(row.id),
+                Param::Int(self.now),
+                Param::Int(self.now),
+            ]);
+            let start = params.len();
+            params.resize_with(start + width, || Param::Null);
+            for (column, value) in row.values {
+                params[start + column] = value;
+            }
+        }
+        let rows = params.len() / (3 + width);
+        let text = insert_text(d, portal, schema, &self.columns, rows);
+        self.columns.clear();
+        e.execute(&Sql::reusing(d, &text, params)).await?;
+        Ok(())
+    }
+
+    fn column_index(&mut self, name: &str) -> usize {
+        match self.columns.iter().position(|c| c == name) {
+            Some(index) => index,
+            None => {
+                self.columns.push(name.to_owned());
+                self.columns.len() - 1
+            }
+        }
+    }
+}
+
+/// `INSERT INTO <records> (id, created_at, updated_at, <properties>) VALUES (…), …` for
+/// `rows` rows, in the dialect's placeholders.
+fn insert_text(
+    d: Dialect,
+    portal: PortalId,
+    schema: &ObjectSchema,
+    properties: &[String],
+    rows: usize,
+) -> String {
+    let object = schema.object;
+    let mut sql = format!(
+        "INSERT INTO {} (id, created_at, updated_at",
+        table_name(portal, object)
+    );
+    for name in properties {
+        sql.push_str(", ");
+        sql.push_str(&d.column(object, name));
+    }
+    sql.push_str(") VALUES ");
+    let per_row = 3 + properties.len();
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..per_row {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&d.placeholder(row * per_row + column + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
