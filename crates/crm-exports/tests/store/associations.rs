@@ -12,6 +12,7 @@ contract_tests!(
     an_association_reads_from_both_sides_and_reports_missing_records,
     dissociating_removes_one_type_or_all_in_both_directions,
     a_record_created_with_an_association_is_linked_atomically,
+    creates_in_one_call_count_the_edges_earlier_ones_made_against_a_limit,
 );
 
 async fn company(store: &SharedStore, portal: crm_exports::store::PortalId, name: &str) -> i64 {
@@ -192,4 +193,75 @@ async fn a_record_created_with_an_association_is_linked_atomically(store: Shared
             .unwrap(),
         vec![(acme, ann, 2)]
     );
+}
+
+/// A call of creates writes its edges many to a statement; a limit still counts the edges
+/// the call's earlier records made.
+async fn creates_in_one_call_count_the_edges_earlier_ones_made_against_a_limit(store: SharedStore) {
+    use crm_exports::store::{AssociationLimit, WriteFailure};
+    let portal = portal(&store).await;
+    let (acme, globex) = (
+        company(&store, portal, "Acme").await,
+        company(&store, portal, "Globex").await,
+    );
+    let two_contacts = AssociationLimit {
+        from: COMPANIES,
+        to: CONTACTS,
+        type_id: 280,
+        max_to_object_ids: 2,
+    };
+    store
+        .set_association_limits(portal, vec![two_contacts], false, NOW)
+        .await
+        .unwrap();
+    let link = |to_id| NewEdge {
+        to: COMPANIES,
+        to_id,
+        type_id: 279,
+        inverse_id: 280,
+    };
+    let ops: Vec<WriteOp> = (0..3)
+        .map(|_| WriteOp::Create(vec![], vec![link(acme)]))
+        .collect();
+    let written = store
+        .write_records(portal, CONTACTS, ops.into(), false, NOW)
+        .await
+        .unwrap();
+    let to_acme = store
+        .read_associations(portal, COMPANIES, CONTACTS, vec![acme])
+        .await
+        .unwrap();
+    assert!(written[0].is_ok() && written[1].is_ok());
+    assert!(
+        matches!(written[2], Err(WriteFailure::OverAssociationLimit { .. })),
+        "{:?} {to_acme:?}",
+        written[2]
+    );
+    let first_two: Vec<i64> = written[..2].iter().map(|w| w.clone().unwrap().id).collect();
+    let linked: Vec<i64> = to_acme.iter().map(|(_, contact, _)| *contact).collect();
+    assert_eq!(linked, first_two);
+
+    // Without the limit, many join Globex in one call, each edge stored both ways.
+    store
+        .purge_association_limits(portal, (COMPANIES, CONTACTS), vec![280])
+        .await
+        .unwrap();
+    let ops: Vec<WriteOp> = (0..600)
+        .map(|_| WriteOp::Create(vec![], vec![link(globex)]))
+        .collect();
+    let written = store
+        .write_records(portal, CONTACTS, ops.into(), false, NOW)
+        .await
+        .unwrap();
+    let to_globex = store
+        .read_associations(portal, COMPANIES, CONTACTS, vec![globex])
+        .await
+        .unwrap();
+    assert_eq!(to_globex.len(), 600);
+    let last = written[599].clone().unwrap().id;
+    let back = store
+        .read_associations(portal, CONTACTS, COMPANIES, vec![last])
+        .await
+        .unwrap();
+    assert_eq!(back, vec![(last, globex, 279)]);
 }

@@ -428,13 +428,13 @@ async fn records_list_in_id_order_page_by_page(store: SharedStore) {
 /// properties, so the rows of one statement set different columns.
 fn mixed(n: usize) -> Vec<(&'static str, String)> {
     let mut raw = Vec::new();
-    if n % 3 != 0 {
+    if !n.is_multiple_of(3) {
         raw.push(("email", format!("p{n}@example.com")));
     }
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         raw.push(("firstname", format!("F{n}")));
     }
-    if n % 5 == 0 {
+    if n.is_multiple_of(5) {
         raw.push(("score", format!("{n}.5")));
     }
     if n == 400 {

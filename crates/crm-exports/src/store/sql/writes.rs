@@ -7,12 +7,13 @@
 
 use std::collections::HashMap;
 
+use super::association_limits;
 use super::builder::{Param, Sql};
 use super::deferred::PendingRows;
 use super::dialect::{Dialect, Sequence, table_name};
 use super::exec::{Exec, first, rows};
+use super::inline_edges::InlineEdges;
 use super::records::{is_live, push_equals, resolve_live};
-use super::{association_limits, associations};
 use crate::domain::schema::ObjectSchema;
 use crate::domain::{ObjectType, Value};
 use crate::store::{
@@ -30,6 +31,7 @@ struct Batch<'s> {
     ids: IdBlock,
     taken: TakenValues,
     insert: PendingRows<'s>,
+    edges: InlineEdges,
     /// Whether new rows may wait in `insert`: only when the call makes nothing but creates,
     /// so no update or lookup by value in it can miss a row still waiting.
     deferring: bool,
@@ -55,8 +57,12 @@ pub async fn write<'s>(
         ids: IdBlock::reserve(e, creations).await?,
         taken: TakenValues::load(e, portal, schema, ops).await?,
         insert: PendingRows::default(),
+        edges: InlineEdges::default(),
         deferring: ops.iter().all(|op| matches!(op, WriteOp::Create(..))),
     };
+    if batch.deferring {
+        batch.edges = InlineEdges::prefetch(e, portal, schema.object, ops).await?;
+    }
     let mut outcomes = Vec::with_capacity(ops.len());
     for op in ops {
         let outcome = match op {
@@ -70,6 +76,7 @@ pub async fn write<'s>(
         outcomes.push(outcome);
     }
     batch.insert.flush(e, (portal, schema)).await?;
+    batch.edges.flush(e, portal, now).await?;
     Ok(outcomes)
 }
 
@@ -85,7 +92,11 @@ impl<'s> Batch<'s> {
             self.insert.flush(e, (self.portal, self.schema)).await?;
         }
         for edge in edges {
-            if !is_live(e, self.portal, edge.to, edge.to_id).await? {
+            let live = match self.edges.known_live(edge.to, edge.to_id) {
+                Some(live) => live,
+                None => is_live(e, self.portal, edge.to, edge.to_id).await?,
+            };
+            if !live {
                 return Ok(Err(WriteFailure::MissingAssociationTarget(edge.to_id)));
             }
         }
@@ -94,6 +105,7 @@ impl<'s> Batch<'s> {
         }
         let created = self.create(e, values).await?;
         if let Ok(written) = &created {
+            let (portal, now) = (self.portal, self.now);
             for edge in edges {
                 let made = Edge {
                     from_id: written.id,
@@ -101,8 +113,11 @@ impl<'s> Batch<'s> {
                     type_id: edge.type_id,
                     inverse_id: edge.inverse_id,
                 };
-                let (from, to) = (self.schema.object, edge.to);
-                associations::insert_edge(e, self.portal, from, to, &made, self.now).await?;
+                let pair = (self.schema.object, edge.to);
+                self.edges.push(e, portal, pair, &made, now).await?;
+            }
+            if !self.deferring {
+                self.edges.flush(e, portal, now).await?;
             }
         }
         Ok(created)
@@ -111,16 +126,20 @@ impl<'s> Batch<'s> {
     /// Whether a new record's inline edges would go over an association limit: the new
     /// record holds only these edges, and each target what it holds already.
     async fn over_limit(
-        &self,
+        &mut self,
         e: &mut dyn Exec,
         edges: &[NewEdge],
     ) -> StoreResult<Option<WriteFailure>> {
         let from = self.schema.object;
         for (index, edge) in edges.iter().enumerate() {
-            let limits = association_limits::applying(e, self.portal, from, edge.to).await?;
+            let limits = self.edges.limits(e, self.portal, from, edge.to).await?;
             if limits.is_empty() {
                 continue;
             }
+            // The check counts the target's stored edges to live records: write the
+            // waiting records and edges first.
+            self.insert.flush(e, (self.portal, self.schema)).await?;
+            self.edges.flush(e, self.portal, self.now).await?;
             let same = |o: &&NewEdge| o.to == edge.to && o.type_id == edge.type_id;
             let before = edges[..index].iter().filter(same).count() as i64;
             let mine = limits
