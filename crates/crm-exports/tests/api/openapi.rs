@@ -92,6 +92,35 @@ async fn the_document_is_openapi_3_1_with_resolving_references_and_unique_operat
             }
         }
     }
+    // Every link names an operation of the document, with each of its path parameters.
+    let mut links = 0;
+    for item in document["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            for response in operation["responses"].as_object().unwrap().values() {
+                for link in response["links"]
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|l| l.values())
+                {
+                    links += 1;
+                    let target = link["operationId"].as_str().unwrap();
+                    assert!(
+                        ids.contains(target),
+                        "a link to {target}, which is not here"
+                    );
+                    let (_, path) = target.split_once('-').unwrap();
+                    let (path, _) = path.rsplit_once('_').unwrap();
+                    let wanted = path.matches('{').count();
+                    assert_eq!(
+                        link["parameters"].as_object().unwrap().len(),
+                        wanted,
+                        "{target}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(links > 20, "only {links} links");
     let scheme = &document["components"]["securitySchemes"]["bearer"];
     assert_eq!(scheme["type"], "http");
     assert_eq!(scheme["scheme"], "bearer");

@@ -144,7 +144,7 @@ pub fn build(admin: bool) -> Json {
             let item = paths
                 .entry(openapi_path(&full))
                 .or_insert_with(|| json!({}));
-            item[op.method] = operation(op, mount.tag, &full);
+            item[op.method] = operation(op, mount, &full);
         }
     }
     json!({
@@ -185,7 +185,8 @@ fn tags(admin: bool) -> Json {
     Json::Array(names.into_iter().map(|n| json!({ "name": n })).collect())
 }
 
-fn operation(op: &Op, tag: &str, full: &str) -> Json {
+fn operation(op: &Op, mount: &Mount, full: &str) -> Json {
+    let tag = mount.tag;
     let path = openapi_path(full);
     let scopes = scope_names(op.scopes);
     let mut described = op.summary.to_string();
@@ -201,7 +202,7 @@ fn operation(op: &Op, tag: &str, full: &str) -> Json {
         "description": described,
         "tags": [tag],
         "parameters": parameters(op, full, &path),
-        "responses": responses(op, full),
+        "responses": responses(op, mount, full),
         "security": security(&scopes),
     });
     if let Some(body) = op.body {
@@ -247,14 +248,52 @@ fn path_examples(name: &str, full: &str) -> Option<&'static [&'static str]> {
     }
 }
 
-fn responses(op: &Op, full: &str) -> Json {
+fn responses(op: &Op, mount: &Mount, full: &str) -> Json {
     let mut out = Map::new();
     for (status, reply) in std::iter::once(&op.reply).chain(op.more) {
         out.insert(status.to_string(), success(*status, *reply));
     }
+    if !op.links.is_empty() {
+        out[&op.reply.0.to_string()]["links"] = links(op, mount, full);
+    }
     for status in error_statuses(op, full) {
         let reference = format!("#/components/responses/Error{status}");
         out.insert(status.to_string(), json!({ "$ref": reference }));
+    }
+    Json::Object(out)
+}
+
+/// The links of `op`'s usual answer to operations of the same mount: each path parameter
+/// the target shares with `op` comes from this request, the one it adds from the answer.
+fn links(op: &Op, mount: &Mount, full: &str) -> Json {
+    let mut out = Map::new();
+    let ours = openapi_path(full);
+    for (name, pointer) in op.links {
+        // Names are unique within a table, not within a mount (objects and their
+        // associations share one), so the target is looked up in `op`'s own table.
+        let same = |t: &Op| t.method == op.method && t.path == op.path;
+        let table = mount.tables.iter().find(|t| t.iter().any(same));
+        let target = table.and_then(|t| t.iter().find(|t| t.name == *name));
+        let Some(target) = target else { continue };
+        let target_path = openapi_path(&router_path(mount.prefix, target.path));
+        let mut parameters = Map::new();
+        for param in target_path
+            .split('{')
+            .skip(1)
+            .filter_map(|p| p.split('}').next())
+        {
+            let value = if ours.contains(&format!("{{{param}}}")) {
+                format!("$request.path.{param}")
+            } else {
+                format!("$response.body#{pointer}")
+            };
+            parameters.insert(param.to_string(), Json::String(value));
+        }
+        let target_id = format!("{}-{target_path}_{}", target.method, target.name);
+        out.insert(
+            (*name).to_string(),
+            json!({ "operationId": target_id, "parameters": parameters }),
+        );
     }
     Json::Object(out)
 }

@@ -56,6 +56,10 @@ pub struct Op {
     pub errors: &'static [u16],
     /// Query parameters that take text (typed ones come from `query_check`).
     pub query: &'static [&'static str],
+    /// OpenAPI links from the usual answer: the name of an operation of the same table and
+    /// the JSON pointer in this answer's body of the id it takes (its other path
+    /// parameters are this request's), so a client or fuzzer can follow a create.
+    pub links: &'static [(&'static str, &'static str)],
 }
 
 pub const GET: &str = "get";
@@ -82,6 +86,7 @@ pub const fn op(
         more: &[],
         errors: &[],
         query: &[],
+        links: &[],
     }
 }
 
@@ -124,6 +129,11 @@ impl Op {
 
     pub const fn query(mut self, names: &'static [&'static str]) -> Self {
         self.query = names;
+        self
+    }
+
+    pub const fn links(mut self, links: &'static [(&'static str, &'static str)]) -> Self {
+        self.links = links;
         self
     }
 }

@@ -86,7 +86,8 @@ pub const OBJECTS: &[Op] = &[
         .scopes(ObjectWrite)
         .body("SimplePublicObjectInputForCreate")
         .json(201, "SimplePublicObject")
-        .errors(&[409]),
+        .errors(&[409])
+        .links(&[("getById", "/id"), ("update", "/id"), ("archive", "/id")]),
     op(POST, "/{object_type}/search", "doSearch", "Search records")
         .scopes(ObjectRead)
         .body("PublicObjectSearchRequest")
@@ -203,7 +204,12 @@ pub const PROPERTIES: &[Op] = &[
         .scopes(SchemaWrite)
         .body("PropertyCreate")
         .json(201, "Property")
-        .errors(&[409]),
+        .errors(&[409])
+        .links(&[
+            ("getByName", "/name"),
+            ("update", "/name"),
+            ("archive", "/name"),
+        ]),
     op(
         GET,
         "/{object_type}/groups",
@@ -221,7 +227,12 @@ pub const PROPERTIES: &[Op] = &[
     .scopes(SchemaWrite)
     .body("PropertyGroupCreate")
     .json(201, "PropertyGroup")
-    .errors(&[409]),
+    .errors(&[409])
+    .links(&[
+        ("getGroupByName", "/name"),
+        ("updateGroup", "/name"),
+        ("archiveGroup", "/name"),
+    ]),
     op(
         GET,
         "/{object_type}/groups/{group_name}",
@@ -450,7 +461,8 @@ pub const SCHEMAS: &[Op] = &[
         .scopes(CUSTOM_SCHEMA_WRITE)
         .body("ObjectSchemaEgg")
         .json(201, "ObjectSchema")
-        .errors(&[409]),
+        .errors(&[409])
+        .links(&[("getById", "/objectTypeId"), ("update", "/objectTypeId")]),
     op(
         POST,
         "/batch/read",
@@ -516,7 +528,13 @@ pub const LISTS: &[Op] = &[
         .scopes(LISTS_WRITE)
         .body("ListCreateRequest")
         .json(200, "ListCreateResponse")
-        .errors(&[409]),
+        .errors(&[409])
+        .links(&[
+            ("getById", "/list/listId"),
+            ("getPage", "/list/listId"),
+            ("add", "/list/listId"),
+            ("remove", "/list/listId"),
+        ]),
     op(POST, "/search", "doSearch", "Search lists")
         .scopes(LISTS_READ)
         .body("ListSearchRequest")
@@ -723,7 +741,14 @@ pub const PIPELINES: &[Op] = &[
         .scopes(SchemaWrite)
         .body("PipelineInput")
         .json(201, "Pipeline")
-        .errors(&[409]),
+        .errors(&[409])
+        .links(&[
+            ("getById", "/id"),
+            ("update", "/id"),
+            ("getStages", "/id"),
+            ("getAudit", "/id"),
+            ("archive", "/id"),
+        ]),
     op(
         GET,
         "/{object_type}/{pipeline_id}",
@@ -848,7 +873,8 @@ pub const EXPORTS: &[Op] = &[
     op(POST, "/export/async", "start", "Start an export")
         .scopes(EXPORT)
         .body("PublicExportRequest")
-        .json(202, "TaskLocator"),
+        .json(202, "TaskLocator")
+        .links(&[("getStatus", "/id"), ("getById", "/id"), ("cancel", "/id")]),
     op(
         GET,
         "/export/async/tasks/{task_id}/status",
@@ -885,7 +911,12 @@ pub const EXPORTS: &[Op] = &[
     )
     .scopes(EXPORT)
     .body("ExportWebhookCreate")
-    .json(201, "ExportWebhookWithSecret"),
+    .json(201, "ExportWebhookWithSecret")
+    .links(&[
+        ("getWebhook", "/id"),
+        ("getDeliveries", "/id"),
+        ("archiveWebhook", "/id"),
+    ]),
     op(
         GET,
         "/webhooks/{webhook_id}",

@@ -38,6 +38,11 @@ fn time() -> Json {
     json!({ "type": "string", "format": "date-time" })
 }
 
+/// Milliseconds since 1970, as this service's own extensions give times.
+fn millis() -> Json {
+    json!({ "type": "integer", "description": "milliseconds since 1970-01-01T00:00:00Z" })
+}
+
 fn strings() -> Json {
     array(text())
 }
@@ -466,7 +471,7 @@ fn exports() -> Map<String, Json> {
 
 fn webhooks() -> Map<String, Json> {
     let subscription =
-        json!({ "id": text(), "targetUrl": text(), "events": strings(), "createdAt": time() });
+        json!({ "id": text(), "targetUrl": text(), "events": strings(), "createdAt": millis() });
     let mut with_secret = subscription.clone();
     with_secret["secret"] = text();
     let events = json!({ "type": "array", "items": { "type": "string", "enum": ["export.completed", "export.failed", "export.canceled"] } });
