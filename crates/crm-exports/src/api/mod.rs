@@ -2,8 +2,10 @@
 //! families (`/crm/v3/...` and `/crm/.../2026-03/...`), the auth extractor, HubSpot's error
 //! body, and the middleware every response passes through (correlation id, metrics, rate
 //! limits, injected faults, HubSpot's body on every error, URL checks, body limit, panic
-//! guard), plus the web console's embedded files at `/` and the admin API at `/_crm-exports/`. It reads and writes only through the store's roles; it
-//! never imports `jobs` (an export is enqueued by creating its row).
+//! guard), plus the web console's embedded files at `/`, the admin API at `/_crm-exports/`
+//! and the OpenAPI document of all of it at `/openapi.json`. It reads and writes only
+//! through the store's roles; it never imports `jobs` (an export is enqueued by creating
+//! its row).
 
 mod access_log;
 mod admin;
@@ -23,6 +25,7 @@ mod list_lifecycle;
 mod list_memberships;
 mod lists;
 mod merges;
+mod openapi;
 mod ops;
 mod owners;
 mod paging;
@@ -253,6 +256,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .merge(openapi::routes())
         .fallback(ops::unknown_route)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

@@ -173,6 +173,28 @@ fn table() -> &'static Table {
     })
 }
 
+/// The typed query parameters `route` (a full pattern, `/crm/v3/objects/{object_type}`)
+/// declares for `method` (`GET`), as OpenAPI schemas: the document describes exactly what
+/// this module checks.
+pub(super) fn declared_schemas(
+    method: &str,
+    route: &str,
+) -> Vec<(&'static str, serde_json::Value)> {
+    let params = table().get(&(method, route.to_string())).copied();
+    params
+        .unwrap_or_default()
+        .iter()
+        .map(|(name, kind)| {
+            let schema = match kind {
+                Kind::Int32 => serde_json::json!({ "type": "integer", "format": "int32" }),
+                Kind::Bool => serde_json::json!({ "type": "boolean" }),
+                Kind::Enum(allowed) => serde_json::json!({ "type": "string", "enum": allowed }),
+            };
+            (*name, schema)
+        })
+        .collect()
+}
+
 /// Middleware: checks the matched route's declared parameters. A caller without a valid
 /// token hears that first (401), as for a bad body.
 pub async fn check_declared(

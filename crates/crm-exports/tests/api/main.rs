@@ -20,6 +20,7 @@ mod export_log;
 mod exports;
 mod hostile;
 mod leftovers;
+mod openapi;
 mod properties;
 mod property_changes;
 mod query_params;

@@ -9,7 +9,7 @@
 
 mod dump;
 mod inputs;
-mod routes;
+pub(crate) mod routes;
 
 use serde_json::{Value, json};
 
