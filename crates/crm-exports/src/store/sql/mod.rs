@@ -14,6 +14,7 @@ pub mod custom_objects;
 pub mod dialect;
 pub mod exec;
 pub mod exports;
+pub mod imports;
 pub mod list_folders;
 pub mod lists;
 pub mod merges;
