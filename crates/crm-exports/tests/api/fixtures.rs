@@ -68,6 +68,11 @@ async fn a_fixture_round_trips_byte_for_byte(app: TestApp) {
     );
     let dumped = dump(&app, app.portal).await;
     assert_eq!(dumped, FULL);
+    let documented = include_str!("../../../../docs/FIXTURES.md");
+    assert!(
+        documented.contains(FULL),
+        "docs/FIXTURES.md shows this file in full"
+    );
 
     // The dump loads into a fresh portal of the same server (its custom object and label
     // get other type ids there, which the file never names) and dumps the same again.
@@ -256,6 +261,18 @@ async fn a_wrong_fixture_is_refused_whole_naming_line_and_field(app: TestApp) {
         message.contains("records.companies[0].id: the portal holds a record with id"),
         "{message}"
     );
+    assert_eq!(counts(&app).await, before);
+    // So is one whose contact's email a stored contact has.
+    app.create_many("contacts", vec![json!({"email": "Linus@example.com"})])
+        .await;
+    let before = counts(&app).await;
+    let reply = load(&app, app.portal, FULL).await;
+    assert_hubspot_error(&reply, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+    let message = reply.body["message"].as_str().unwrap();
+    let (line, column) = position_of(FULL, "\"email\": \"linus@example.com\"");
+    let named =
+        format!("line {line}, column {column}: records.contacts[1].properties.email: record ");
+    assert!(message.contains(&named), "{message}");
     assert_eq!(counts(&app).await, before);
     app.drop_postgres_schema().await;
 }
