@@ -229,9 +229,10 @@ async fn a_wrong_fixture_is_refused_whole_naming_line_and_field(app: TestApp) {
         "{message}"
     );
     assert!(
-        message.contains("invalid type: string \"2001\""),
+        message.contains("invalid type: string \"2001\", expected"),
         "{message}"
     );
+    assert!(!message.contains("i64"), "no Rust type names: {message}");
 
     // Several problems at once are all named, and nothing of any file was stored.
     let several = broken("\"model\": \"Model T\"", "\"modle\": \"Model T\"").replacen(

@@ -13,6 +13,7 @@ use super::Admin;
 use crate::api::AppState;
 use crate::api::error::{ApiError, ApiResult, ErrorDetail};
 use crate::api::extract::{Body, Path};
+use crate::api::strict_json::plain_message;
 use crate::fixtures::{self, FixtureError, FixtureProblem};
 use crate::store::PortalId;
 
@@ -53,7 +54,11 @@ pub async fn dump(
 
 fn refusal(e: FixtureError) -> ApiError {
     match e {
-        FixtureError::Refused(problems) => {
+        FixtureError::Refused(mut problems) => {
+            // serde's own messages name Rust types (`struct Fixture`, `i64`); say it plainly.
+            for problem in problems.iter_mut().filter(|p| p.path.is_empty()) {
+                problem.message = plain_message(&problem.message);
+            }
             let messages = problems.iter().map(ToString::to_string).collect();
             let mut error = ApiError::validation_list(messages);
             error.errors = problems.iter().map(detail).collect();
