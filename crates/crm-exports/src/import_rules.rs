@@ -13,7 +13,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "jobs",
         &["domain", "store", "blob", "clock", "faults", "tls"],
     ),
-    ("api", &["domain", "store", "blob", "clock", "faults"]),
+    (
+        "api",
+        &["domain", "store", "blob", "clock", "faults", "fixtures"],
+    ),
+    ("fixtures", &["domain", "store"]),
     ("blob", &["tls"]),
     ("clock", &[]),
     ("faults", &[]),

@@ -1,7 +1,8 @@
 //! crm-exports: a self-hostable, HubSpot-compatible CRM service. `domain` holds the pure
 //! rules, `store` the persistence, `api` the HTTP surface, `jobs` the export workers,
 //! `clock` and `faults` what the admin API lets tests control,
-//! `client` an HTTP client for the same API, `seed` the demo data, `cli` the commands, and
+//! `client` an HTTP client for the same API, `seed` the demo data, `fixtures` the declarative
+//! test data loaded and dumped with its ids, `cli` the commands, and
 //! `server` wires them into a running process.
 
 pub mod api;
@@ -11,6 +12,7 @@ pub mod client;
 pub mod clock;
 pub mod domain;
 pub mod faults;
+pub mod fixtures;
 pub mod jobs;
 pub mod seed;
 pub mod server;

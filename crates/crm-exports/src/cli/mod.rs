@@ -1,5 +1,5 @@
 //! The command line: `serve` runs the service (`worker` export workers alone); `token`
-//! and `owner` manage portals; `webhook` their completion-webhook subscriptions; `seed` fills one with demo data; `export` is a client of the
+//! and `owner` manage portals; `webhook` their completion-webhook subscriptions; `seed` fills one with demo data; `fixtures` loads and dumps its test data; `export` is a client of the
 //! exports API; `completions` and `man` describe the command line itself. Every option is
 //! a flag, and most are also a `CRM_EXPORTS_*` variable; each command takes only the
 //! options it uses, after its name (`crm-exports serve --data-dir D`).
@@ -7,6 +7,7 @@
 mod connection;
 mod data;
 mod export;
+mod fixtures;
 mod help;
 mod owner;
 mod seed;
@@ -48,6 +49,8 @@ pub enum Command {
     Webhook(webhook::WebhookArgs),
     /// Fill a portal with realistic, reproducible demo data.
     Seed(seed::SeedArgs),
+    /// Load a portal's test data from a fixture file, or dump a portal as one.
+    Fixtures(fixtures::FixturesArgs),
     /// Start, follow, download and cancel exports through the HTTP API.
     Export(export::ExportArgs),
     /// Print a shell completion script: `crm-exports completions bash > ~/.local/share/bash-completion/completions/crm-exports`.
@@ -76,6 +79,7 @@ pub fn main() -> ExitCode {
             Command::Owner(args) => owner::run(args).await,
             Command::Webhook(args) => webhook::run(args).await,
             Command::Seed(args) => seed::run(args).await,
+            Command::Fixtures(args) => fixtures::run(args).await,
             Command::Export(args) => export::run(args).await,
             Command::Completions(args) => help::completions(args),
             Command::Man(args) => help::man(args),

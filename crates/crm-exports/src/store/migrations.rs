@@ -23,6 +23,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     9 => "0009_labels_limits_list_folders.sql",
     10 => "0010_pipelines_merges.sql",
     11 => "0011_webhooks.sql",
+    12 => "0012_owner_ids_per_portal.sql",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -37,6 +38,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     9 => "0009_labels_limits_list_folders.sql",
     10 => "0010_pipelines_merges.sql",
     11 => "0011_webhooks.sql",
+    12 => "0012_owner_ids_per_portal.sql",
 );
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Persistence in domain terms, split into roles ([`roles`]): portals and tokens, schemas,
 //! custom objects, records, associations, lists, owners, pipelines, the export queue,
-//! the record stream an export reads and completion webhooks. Callers hold the roles they
+//! the record stream an export reads, completion webhooks, and imports of data with the
+//! ids it had elsewhere. Callers hold the roles they
 //! use ([`Stores`]). The SQL both databases run is written once in `sql/`; `database/`
 //! implements every role over either backend, and `sqlite/` and `postgres/` keep only
 //! what differs. Imports only `domain`; wire types never reach it.
@@ -8,6 +9,7 @@
 mod cache;
 pub mod database;
 mod error;
+mod import_types;
 mod migrations;
 pub mod postgres;
 mod roles;
@@ -19,9 +21,10 @@ mod webhook_types;
 use std::sync::Arc;
 
 pub use self::error::{Cause, StoreError, StoreResult, with_causes};
+pub use self::import_types::*;
 pub use self::roles::{
-    Associations, CustomObjects, ExportQueue, ListFolders, Lists, Owners, Pipelines, Portals,
-    RecordStream, Records, Schemas, Webhooks,
+    Associations, CustomObjects, ExportQueue, Imports, ListFolders, Lists, Owners, Pipelines,
+    Portals, RecordStream, Records, Schemas, Webhooks,
 };
 pub use self::types::*;
 pub use self::webhook_types::*;
@@ -43,6 +46,7 @@ pub trait Store:
     + ExportQueue
     + RecordStream
     + Webhooks
+    + Imports
 {
 }
 
@@ -59,6 +63,7 @@ impl<T> Store for T where
         + ExportQueue
         + RecordStream
         + Webhooks
+        + Imports
 {
 }
 
@@ -79,6 +84,7 @@ pub struct Stores {
     pub exports: Arc<dyn ExportQueue>,
     pub stream: Arc<dyn RecordStream>,
     pub webhooks: Arc<dyn Webhooks>,
+    pub imports: Arc<dyn Imports>,
 }
 
 impl From<SharedStore> for Stores {
@@ -95,7 +101,8 @@ impl From<SharedStore> for Stores {
             pipelines: store.clone(),
             exports: store.clone(),
             stream: store.clone(),
-            webhooks: store,
+            webhooks: store.clone(),
+            imports: store,
         }
     }
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::StoreResult;
+use super::import_types::PortalData;
 use super::types::{
     AssociationLimit, BatchSink, Edge, EdgeRefusal, ExportLogPage, ExportOutcome, ExportQuota,
     ExportRow, FolderChange, LabelDraft, ListDraft, ListFolder, ListRow, MembershipChange,
@@ -53,6 +54,24 @@ pub trait Portals: Send + Sync {
     /// a new portal starts (HubSpot's default definitions). `None` for an unknown portal;
     /// otherwise the exports removed, whose files the caller deletes.
     async fn reset_portal(&self, portal: PortalId) -> StoreResult<Option<Vec<ExportRow>>>;
+}
+
+/// Writing a portal's data with the ids it had elsewhere: what `fixtures load` writes, and
+/// what an `import` mirroring a HubSpot portal (its ids kept) is meant to reuse.
+#[async_trait]
+pub trait Imports: Send + Sync {
+    /// Inserts owners, custom objects, properties, groups, labels, records with their given
+    /// ids, timestamps and archived state, associations and lists, all in one transaction:
+    /// on any failure nothing is stored. Afterwards the record id sequence is past every id
+    /// written, so later creates collide with none. The caller has checked `data` against
+    /// the portal (names exist, values parse); what the database still refuses (an id or a
+    /// unique value already taken) is a `Conflict`.
+    async fn import_portal_data(
+        &self,
+        portal: PortalId,
+        data: PortalData,
+        now: i64,
+    ) -> StoreResult<()>;
 }
 
 /// Object schemas: property definitions and groups.

@@ -213,6 +213,19 @@ impl TestApp {
             .await
     }
 
+    /// A GET with the server's token, answering the status and the body's exact text.
+    pub async fn get_text(&self, path: &str) -> (StatusCode, String) {
+        let response = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request reaches the server");
+        let status = response.status();
+        (status, response.text().await.unwrap())
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> Reply {
         self.send(
             Method::POST,

@@ -18,6 +18,7 @@ mod console;
 mod errors;
 mod export_log;
 mod exports;
+mod fixtures;
 mod hostile;
 mod leftovers;
 mod openapi;

@@ -7,6 +7,7 @@ mod errors;
 mod export;
 mod export_list;
 mod files;
+mod fixtures;
 mod folders;
 mod harness;
 mod operations;

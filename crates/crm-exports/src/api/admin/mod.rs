@@ -1,11 +1,12 @@
 //! The admin API under `/_crm-exports/`, outside HubSpot's paths: what a test suite drives
-//! to control this stand-in (new portals, reset, the clock, injected faults). Every route
+//! to control this stand-in (new portals, reset, fixtures, the clock, injected faults). Every route
 //! needs a token holding `crm-exports.admin` (403 `MISSING_SCOPES` otherwise), and none
 //! exists with `serve --admin-api off`. It reads and writes through the store's roles and
 //! the shared clock and fault registry; it never imports `jobs`.
 
 mod clock;
 mod faults;
+mod fixtures;
 mod portals;
 
 use axum::Router;
@@ -36,6 +37,10 @@ fn routes() -> Router<AppState> {
     Router::new()
         .route("/portals", post(portals::create))
         .route("/portals/{portal_id}/reset", post(portals::reset))
+        .route(
+            "/portals/{portal_id}/fixtures",
+            get(fixtures::dump).post(fixtures::load),
+        )
         .route("/clock", get(clock::show).post(clock::change))
         .route(
             "/faults",

@@ -7,6 +7,7 @@
 mod catalog;
 mod data;
 mod folders;
+mod imports;
 mod pipelines;
 mod queue;
 mod webhooks;

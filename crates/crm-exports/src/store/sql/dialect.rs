@@ -274,6 +274,22 @@ impl Dialect {
         }
     }
 
+    /// Moves the record id sequence past `used` (an id some import chose), so later creates
+    /// never take it; a sequence already past it stays where it is.
+    pub fn advance_record_ids(self, used: i64) -> Sql<'static> {
+        let text = match self {
+            Dialect::Sqlite => {
+                "UPDATE sequences SET next_value = MAX(next_value, ?1 + 1) \
+                 WHERE name = 'record_id' RETURNING next_value"
+            }
+            // `setval` marks the value as taken: the next `nextval` answers one more.
+            Dialect::Postgres => {
+                "SELECT setval('record_ids', GREATEST(?1, (SELECT last_value FROM record_ids)))"
+            }
+        };
+        Sql::fixed(self, text, vec![Param::Int(used)])
+    }
+
     /// The column property groups are listed by: the order they were created in.
     pub fn creation_order(self) -> &'static str {
         match self {

@@ -1,0 +1,28 @@
+//! The imports role over any backend: one write transaction running the shared import, and
+//! the portal's cached schemas forgotten afterwards, since the import may have added
+//! properties, groups, custom objects and association types.
+
+use async_trait::async_trait;
+
+use super::{Backend, Database};
+use crate::store::sql::exec::op;
+use crate::store::sql::imports;
+use crate::store::{Imports, PortalData, PortalId, StoreResult};
+
+#[async_trait]
+impl<B: Backend> Imports for Database<B> {
+    async fn import_portal_data(
+        &self,
+        portal: PortalId,
+        data: PortalData,
+        now: i64,
+    ) -> StoreResult<()> {
+        let imported = self
+            .write(op(move |e| {
+                Box::pin(async move { imports::import(e, portal, &data, now).await })
+            }))
+            .await;
+        self.forget_portal_schemas(portal);
+        imported
+    }
+}
