@@ -8,6 +8,7 @@ mod export_list;
 mod files;
 mod folders;
 mod harness;
+mod portals;
 mod quick_start;
 mod rate_limits;
 mod reproducible;
