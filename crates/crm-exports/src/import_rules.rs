@@ -11,12 +11,24 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &["domain"]),
     (
         "jobs",
-        &["domain", "store", "blob", "clock", "faults", "tls"],
+        &[
+            "domain",
+            "store",
+            "blob",
+            "clock",
+            "faults",
+            "restore_gate",
+            "tls",
+        ],
     ),
-    ("api", &["domain", "store", "blob", "clock", "faults"]),
+    (
+        "api",
+        &["domain", "store", "blob", "clock", "faults", "restore_gate"],
+    ),
     ("blob", &["tls"]),
     ("clock", &[]),
     ("faults", &[]),
+    ("restore_gate", &[]),
     ("tls", &[]),
 ];
 

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod domain;
 pub mod faults;
 pub mod jobs;
+pub mod restore_gate;
 pub mod seed;
 pub mod server;
 pub mod store;

@@ -1,6 +1,6 @@
 //! Persistence in domain terms, split into roles ([`roles`]): portals and tokens, schemas,
 //! custom objects, records, associations, lists, owners, pipelines, the export queue,
-//! the record stream an export reads and completion webhooks. Callers hold the roles they
+//! the record stream an export reads, completion webhooks and whole-store snapshots. Callers hold the roles they
 //! use ([`Stores`]). The SQL both databases run is written once in `sql/`; `database/`
 //! implements every role over either backend, and `sqlite/` and `postgres/` keep only
 //! what differs. Imports only `domain`; wire types never reach it.
@@ -21,7 +21,7 @@ use std::sync::Arc;
 pub use self::error::{Cause, StoreError, StoreResult, with_causes};
 pub use self::roles::{
     Associations, CustomObjects, ExportQueue, ListFolders, Lists, Owners, Pipelines, Portals,
-    RecordStream, Records, Schemas, Webhooks,
+    RecordStream, Records, Schemas, Snapshots, Webhooks,
 };
 pub use self::types::*;
 pub use self::webhook_types::*;
@@ -43,6 +43,7 @@ pub trait Store:
     + ExportQueue
     + RecordStream
     + Webhooks
+    + Snapshots
 {
 }
 
@@ -59,6 +60,7 @@ impl<T> Store for T where
         + ExportQueue
         + RecordStream
         + Webhooks
+        + Snapshots
 {
 }
 
@@ -79,6 +81,7 @@ pub struct Stores {
     pub exports: Arc<dyn ExportQueue>,
     pub stream: Arc<dyn RecordStream>,
     pub webhooks: Arc<dyn Webhooks>,
+    pub snapshots: Arc<dyn Snapshots>,
 }
 
 impl From<SharedStore> for Stores {
@@ -95,7 +98,8 @@ impl From<SharedStore> for Stores {
             pipelines: store.clone(),
             exports: store.clone(),
             stream: store.clone(),
-            webhooks: store,
+            webhooks: store.clone(),
+            snapshots: store,
         }
     }
 }
