@@ -3,10 +3,13 @@
 //! workers (which apply an export fault to a portal's next export). A rule matches a
 //! method, a path glob and a portal, fires `times` times (or until cleared), each time with
 //! its `probability` drawn from its own seeded generator, so a run repeats exactly. Faults
-//! never change stored data. Imports nothing of ours.
+//! never change stored data. A pacing export fault (`stallAfterRows`, `rowsPerSecond`)
+//! becomes a [`RowPace`] the export's writer asks before each row; clearing the faults
+//! releases every pace still running. Imports nothing of ours.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError, Weak};
+use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -67,6 +70,121 @@ pub enum ExportFault {
     Fail(String),
     /// Ends CANCELED, as if the client had canceled it once it started.
     Cancel(bool),
+    /// Writes this many rows, then makes no progress (PROCESSING, its lease kept) until it
+    /// is canceled or the faults are cleared.
+    StallAfterRows(u64),
+    /// Writes at most this many rows a second (until the faults are cleared).
+    RowsPerSecond(u64),
+}
+
+impl ExportFault {
+    /// Why the fault cannot be applied, if it cannot.
+    pub fn problem(&self) -> Option<&'static str> {
+        match self {
+            ExportFault::RowsPerSecond(0) => Some("export.rowsPerSecond is at least 1"),
+            _ => None,
+        }
+    }
+
+    /// The pace it sets on the export's rows; `None` for a fault that does not run it.
+    fn pace(&self) -> Option<PaceKind> {
+        match *self {
+            ExportFault::StallAfterRows(rows) => Some(PaceKind::StallAfter(rows)),
+            ExportFault::RowsPerSecond(rate) => Some(PaceKind::PerSecond(rate.max(1))),
+            ExportFault::Fail(_) | ExportFault::Cancel(_) => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum PaceKind {
+    StallAfter(u64),
+    PerSecond(u64),
+}
+
+/// What a running export's writer asks before each row while a pacing fault applies to
+/// it. It waits on the writer's own (blocking) thread; the export's heartbeat goes on
+/// meanwhile, so the lease stays alive and a cancel is still noticed, and then
+/// [`RowPace::abandon`] wakes the writer to give up.
+#[derive(Debug)]
+pub struct RowPace {
+    kind: PaceKind,
+    /// When the first row was asked for: a rate counts from there.
+    started: OnceLock<Instant>,
+    state: Mutex<PaceState>,
+    wake: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct PaceState {
+    released: bool,
+    abandoned: bool,
+}
+
+/// The export this pace belonged to was abandoned (canceled, or the worker stopped).
+#[derive(Debug, thiserror::Error)]
+#[error("the export was abandoned while an injected fault held it")]
+pub struct Abandoned;
+
+impl RowPace {
+    fn new(kind: PaceKind) -> Self {
+        Self {
+            kind,
+            started: OnceLock::new(),
+            state: Mutex::new(PaceState::default()),
+            wake: Condvar::new(),
+        }
+    }
+
+    /// Blocks until row `index` (from 0) may be written; `Err` once abandoned.
+    pub fn before_row(&self, index: u64) -> Result<(), Abandoned> {
+        let started = *self.started.get_or_init(Instant::now);
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if state.abandoned {
+                return Err(Abandoned);
+            }
+            if state.released {
+                return Ok(());
+            }
+            let wait = match self.kind {
+                PaceKind::StallAfter(rows) if index < rows => return Ok(()),
+                PaceKind::StallAfter(_) => None,
+                PaceKind::PerSecond(rate) => {
+                    let due = started + Duration::from_secs_f64(index as f64 / rate as f64);
+                    match due.checked_duration_since(Instant::now()) {
+                        None => return Ok(()),
+                        Some(left) => Some(left),
+                    }
+                }
+            };
+            state = match wait {
+                None => self
+                    .wake
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner),
+                Some(left) => {
+                    let waited = self.wake.wait_timeout(state, left);
+                    waited.unwrap_or_else(PoisonError::into_inner).0
+                }
+            };
+        }
+    }
+
+    /// Lets the writer go on at full speed (the faults were cleared).
+    pub fn release(&self) {
+        self.update(|state| state.released = true);
+    }
+
+    /// Makes the writer give up at its next row (or at once if it waits).
+    pub fn abandon(&self) {
+        self.update(|state| state.abandoned = true);
+    }
+
+    fn update(&self, change: impl FnOnce(&mut PaceState)) {
+        change(&mut self.state.lock().unwrap_or_else(PoisonError::into_inner));
+        self.wake.notify_all();
+    }
 }
 
 /// A rule as the registry keeps it: its id and what it has left.
@@ -87,6 +205,8 @@ struct Registry {
     next_id: u64,
     rules: Vec<ActiveRule>,
     exports: HashMap<i64, ExportFault>,
+    /// The paces of exports running under a pacing fault, released by [`Faults::clear`].
+    paces: Vec<Weak<RowPace>>,
 }
 
 #[derive(Default)]
@@ -130,6 +250,19 @@ impl Faults {
         let mut registry = self.registry();
         registry.rules.clear();
         registry.exports.clear();
+        for pace in registry.paces.drain(..).filter_map(|p| p.upgrade()) {
+            pace.release();
+        }
+    }
+
+    /// The pace a pacing fault sets on the export it was taken for (kept, so clearing the
+    /// faults releases it); `None` for a fault that does not pace.
+    pub fn start_pace(&self, fault: &ExportFault) -> Option<Arc<RowPace>> {
+        let pace = Arc::new(RowPace::new(fault.pace()?));
+        let mut registry = self.registry();
+        registry.paces.retain(|p| p.strong_count() > 0);
+        registry.paces.push(Arc::downgrade(&pace));
+        Some(pace)
     }
 
     /// The effect of the first rule that matches and fires for this request, counted.
@@ -276,6 +409,45 @@ mod tests {
                 .is_none()
         );
         assert!(faults.is_empty());
+    }
+
+    #[test]
+    fn a_stall_lets_its_rows_through_then_waits_until_released_or_abandoned() {
+        let faults = Faults::default();
+        let pace = faults.start_pace(&ExportFault::StallAfterRows(2)).unwrap();
+        assert!(pace.before_row(0).is_ok() && pace.before_row(1).is_ok());
+        let waiting = {
+            let pace = pace.clone();
+            std::thread::spawn(move || pace.before_row(2).is_ok())
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(!waiting.is_finished(), "row 2 waits");
+        faults.clear();
+        assert!(waiting.join().unwrap(), "clearing the faults releases it");
+
+        let pace = faults.start_pace(&ExportFault::StallAfterRows(0)).unwrap();
+        let waiting = {
+            let pace = pace.clone();
+            std::thread::spawn(move || pace.before_row(0).is_err())
+        };
+        pace.abandon();
+        assert!(
+            waiting.join().unwrap(),
+            "abandoning it ends the wait with an error"
+        );
+        assert!(faults.start_pace(&ExportFault::Fail("x".into())).is_none());
+    }
+
+    #[test]
+    fn a_rate_spaces_rows_from_the_first() {
+        let faults = Faults::default();
+        let pace = faults.start_pace(&ExportFault::RowsPerSecond(20)).unwrap();
+        let start = Instant::now();
+        for row in 0..5 {
+            pace.before_row(row).unwrap();
+        }
+        // Row 4 is due 4/20 s after row 0.
+        assert!(start.elapsed() >= Duration::from_millis(200));
     }
 
     #[test]

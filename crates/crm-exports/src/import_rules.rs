@@ -11,16 +11,33 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &["domain"]),
     (
         "jobs",
-        &["domain", "store", "blob", "clock", "faults", "tls"],
+        &[
+            "domain",
+            "store",
+            "blob",
+            "clock",
+            "faults",
+            "restore_gate",
+            "tls",
+        ],
     ),
     (
         "api",
-        &["domain", "store", "blob", "clock", "faults", "fixtures"],
+        &[
+            "domain",
+            "store",
+            "blob",
+            "clock",
+            "faults",
+            "fixtures",
+            "restore_gate",
+        ],
     ),
     ("fixtures", &["domain", "store"]),
     ("blob", &["tls"]),
     ("clock", &[]),
     ("faults", &[]),
+    ("restore_gate", &[]),
     ("tls", &[]),
 ];
 

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod faults;
 pub mod fixtures;
 pub mod jobs;
+pub mod restore_gate;
 pub mod seed;
 pub mod server;
 pub mod store;

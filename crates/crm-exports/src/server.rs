@@ -23,6 +23,7 @@ use crate::domain::scope::development_scopes;
 use crate::faults::Faults;
 use crate::jobs::delivery::{Deliverer, DeliveryConfig};
 use crate::jobs::{ExportConfig, Runner, RunnerParts};
+use crate::restore_gate::RestoreGate;
 use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Cause, PortalId, Portals, SharedStore, Stores};
@@ -70,6 +71,8 @@ pub use self::conn_io::ConnTimeouts;
 pub const DATABASE_FILE: &str = "crm-exports.sqlite3";
 pub const DEV_TOKEN_FILE: &str = "dev-token";
 pub const EXPORTS_DIR: &str = "exports";
+/// Where the admin API keeps snapshots of the store, in the data folder.
+pub const SNAPSHOTS_DIR: &str = "snapshots";
 pub const SIGNING_KEY_FILE: &str = "signing-key";
 
 pub fn open_store(data_dir: &Path) -> ServerResult<Arc<SqliteStore>> {
@@ -246,7 +249,10 @@ pub fn assemble(
         .rate_limits
         .map(|config| Arc::new(RateLimiter::new(config)));
     let faults = Arc::new(Faults::default());
+    let gate = Arc::new(RestoreGate::default());
     let state = AppState {
+        gate: gate.clone(),
+        snapshots_dir: data_dir.join(SNAPSHOTS_DIR),
         store: stores.clone(),
         clock: clock.clone(),
         faults: faults.clone(),
@@ -268,6 +274,7 @@ pub fn assemble(
         blobs,
         clock,
         faults,
+        gate,
     };
     let runner = Runner::new(
         parts,

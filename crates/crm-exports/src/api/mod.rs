@@ -70,6 +70,7 @@ use crate::domain::schema::ObjectSchema;
 use crate::domain::search::SearchLimits;
 use crate::domain::webhook::HostPolicy;
 use crate::faults::Faults;
+use crate::restore_gate::RestoreGate;
 use crate::store::{PortalId, Stores};
 
 pub const CORRELATION_HEADER: &str = "x-hubspot-correlation-id";
@@ -120,6 +121,10 @@ pub struct AppState {
     pub limits: Option<Arc<RateLimiter>>,
     /// The faults the admin API injected, shared with the export workers.
     pub faults: Arc<Faults>,
+    /// Held by every request while it runs, so a snapshot's restore runs alone.
+    pub gate: Arc<RestoreGate>,
+    /// Where snapshots are kept: the data folder's `snapshots` folder.
+    pub snapshots_dir: std::path::PathBuf,
 }
 
 /// What a handler needs the caller's token to allow on an object type.
@@ -267,6 +272,10 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal("a request handler panicked").into_response()
         }))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            admin::wait_for_restore,
+        ))
         .layer(middleware::from_fn(url_check::reject_malformed_urls))
         .layer(middleware::from_fn(error_shape::hubspot_error_bodies))
         .layer(middleware::from_fn_with_state(state.clone(), admin::inject))

@@ -53,6 +53,24 @@ impl Blobs {
         }
     }
 
+    /// Copies every published file into `dir` (a snapshot's); returns the bytes copied, or
+    /// `None` when files live in a bucket, which a snapshot does not copy.
+    pub fn copy_files_to(&self, dir: &Path) -> Option<io::Result<u64>> {
+        match self {
+            Blobs::Local(local) => Some(local.copy_files_to(dir)),
+            Blobs::S3(_) => None,
+        }
+    }
+
+    /// Replaces every published file with those [`Blobs::copy_files_to`] put in `dir`; a
+    /// bucket is left as it is.
+    pub fn replace_files_from(&self, dir: &Path) -> io::Result<()> {
+        match self {
+            Blobs::Local(local) => local.replace_files_from(dir),
+            Blobs::S3(_) => Ok(()),
+        }
+    }
+
     /// A presigned download URL, when files live in a bucket.
     pub async fn presigned_url(
         &self,
@@ -118,5 +136,48 @@ impl LocalBlobs {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
+    }
+
+    /// The published files (keys), not the spool folder's files in progress.
+    fn published(dir: &Path) -> io::Result<Vec<PathBuf>> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let is_key = name.to_str().is_some_and(|n| Self::checked(n).is_ok());
+            if is_key && entry.file_type()?.is_file() {
+                files.push(entry.path());
+            }
+        }
+        Ok(files)
+    }
+
+    fn copy_files_to(&self, dir: &Path) -> io::Result<u64> {
+        std::fs::create_dir_all(dir)?;
+        let mut bytes = 0;
+        for file in Self::published(&self.root)? {
+            if let Some(name) = file.file_name() {
+                bytes += std::fs::copy(&file, dir.join(name))?;
+            }
+        }
+        Ok(bytes)
+    }
+
+    fn replace_files_from(&self, dir: &Path) -> io::Result<()> {
+        for file in Self::published(&self.root)? {
+            std::fs::remove_file(file)?;
+        }
+        if !dir.is_dir() {
+            return Ok(());
+        }
+        for file in Self::published(dir)? {
+            if let Some(name) = file.file_name() {
+                // Copied beside, then renamed: a download never reads half a file.
+                let temp = self.root.join("tmp").join(name);
+                std::fs::copy(&file, &temp)?;
+                std::fs::rename(&temp, self.root.join(name))?;
+            }
+        }
+        Ok(())
     }
 }

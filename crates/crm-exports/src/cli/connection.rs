@@ -18,6 +18,7 @@ pub struct ConnectionArgs {
         long,
         env = "CRM_EXPORTS_BASE_URL",
         default_value = DEFAULT_BASE_URL,
+        visible_alias = "url",
         global = true
     )]
     pub base_url: String,

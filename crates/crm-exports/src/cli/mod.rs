@@ -1,5 +1,5 @@
 //! The command line: `serve` runs the service (`worker` export workers alone); `token`
-//! and `owner` manage portals; `webhook` their completion-webhook subscriptions; `seed` fills one with demo data; `fixtures` loads and dumps its test data; `export` is a client of the
+//! and `owner` manage portals; `portal` creates and resets them through a server's admin API; `webhook` their completion-webhook subscriptions; `seed` fills one with demo data; `fixtures` loads and dumps its test data; `export` is a client of the
 //! exports API; `completions` and `man` describe the command line itself. Every option is
 //! a flag, and most are also a `CRM_EXPORTS_*` variable; each command takes only the
 //! options it uses, after its name (`crm-exports serve --data-dir D`).
@@ -10,6 +10,7 @@ mod export;
 mod fixtures;
 mod help;
 mod owner;
+mod portal;
 mod seed;
 mod serve;
 mod token;
@@ -45,6 +46,8 @@ pub enum Command {
     Token(token::TokenArgs),
     /// Create owners (the people `hubspot_owner_id` names).
     Owner(owner::OwnerArgs),
+    /// Create a portal (with a token) or reset one, through a running server's admin API.
+    Portal(portal::PortalArgs),
     /// Subscribe URLs to a portal's export events (completion webhooks).
     Webhook(webhook::WebhookArgs),
     /// Fill a portal with realistic, reproducible demo data.
@@ -77,6 +80,7 @@ pub fn main() -> ExitCode {
             Command::Worker(args) => worker::run(args).await,
             Command::Token(args) => token::run(args).await,
             Command::Owner(args) => owner::run(args).await,
+            Command::Portal(args) => portal::run(args).await,
             Command::Webhook(args) => webhook::run(args).await,
             Command::Seed(args) => seed::run(args).await,
             Command::Fixtures(args) => fixtures::run(args).await,

@@ -4,6 +4,8 @@
 //! **render and write** (the file, on a blocking thread), **heartbeat** (renews the lease
 //! while the writer works, reports progress, and gives up when the lease is lost or the
 //! worker stops), and **publish** (a last lease check, then the file moves into place).
+//! An injected pacing fault holds the writer row by row (its [`RowPace`]); the heartbeat
+//! runs on meanwhile, and abandoning the attempt wakes the writer to give up.
 //! Times come from the attempt's `now`: each heartbeat is the timer's interval after the
 //! last, so no phase reads a clock.
 
@@ -22,6 +24,7 @@ use crate::domain::batch::RecordBatch;
 use crate::domain::export::ExportType;
 use crate::domain::list::ProcessingType;
 use crate::domain::search::{Predicate, SearchLimits, parse_predicate};
+use crate::faults::RowPace;
 use crate::store::{CutText, ExportOutcome, ExportRow, StoreError, StoreResult};
 
 /// Why an export's work stopped short.
@@ -84,15 +87,23 @@ pub struct Attempt<'r> {
     now: i64,
     /// The time of the last heartbeat (`now` before the first).
     latest: AtomicI64,
+    /// An injected fault's pace for the writer's rows.
+    pace: Option<Arc<RowPace>>,
 }
 
 impl<'r> Attempt<'r> {
-    pub fn new(runner: &'r Runner, row: &'r ExportRow, now: i64) -> Self {
+    pub fn new(
+        runner: &'r Runner,
+        row: &'r ExportRow,
+        now: i64,
+        pace: Option<Arc<RowPace>>,
+    ) -> Self {
         Self {
             runner,
             row,
             now,
             latest: AtomicI64::new(now),
+            pace,
         }
     }
 
@@ -148,6 +159,9 @@ impl<'r> Attempt<'r> {
                     return Ok(());
                 }
                 tick = beat.tick() => {
+                    if self.runner.gate.is_restoring() {
+                        return Err(Failure::Interrupted);
+                    }
                     let at = self.now + (tick - first).as_millis() as i64;
                     self.latest.store(at, Ordering::Relaxed);
                     if !queue.renew_export_lease(row.id, row.attempt, at, lease_ms).await? {
@@ -305,6 +319,7 @@ impl<'r> Attempt<'r> {
         rows_written: Arc<AtomicU64>,
     ) -> JoinHandle<Result<file::Written, JobError>> {
         let (request, config) = (self.row.request.clone(), self.runner.config.clone());
+        let pace = self.pace.clone();
         tokio::task::spawn_blocking(move || {
             let job = FileJob {
                 request: &request,
@@ -312,6 +327,7 @@ impl<'r> Attempt<'r> {
                 associations: selection.associations.as_ref(),
                 temp: &temp,
                 config: &config,
+                pace: pace.as_deref(),
             };
             write_file(&job, batches, &rows_written)
         })
@@ -341,10 +357,15 @@ impl<'r> Attempt<'r> {
             tokio::select! {
                 result = &mut writer => break result,
                 _ = super::wait_until_stopped(&mut stopping) => {
-                    abandon(&reader, &writer, temp);
+                    self.abandon(&reader, &writer, temp);
                     return Err(Failure::Interrupted);
                 }
                 tick = beat.tick() => {
+                    // A snapshot's restore waits for this step: hand the export back.
+                    if self.runner.gate.is_restoring() {
+                        self.abandon(&reader, &writer, temp);
+                        return Err(Failure::Interrupted);
+                    }
                     let at = base + (tick - first).as_millis() as i64;
                     self.latest.store(at, Ordering::Relaxed);
                     let renewed = queue.renew_export_lease(row.id, row.attempt, at, lease_ms).await;
@@ -357,13 +378,13 @@ impl<'r> Attempt<'r> {
                         // Lost, or unknown (the database is unreachable): either way this
                         // attempt ends here, and its half-written file with it.
                         Ok(false) => {
-                            abandon(&reader, &writer, temp);
+                            self.abandon(&reader, &writer, temp);
                             return Err(Failure::LeaseLost);
                         }
                         Err(e) => Err(e),
                     };
                     if let Err(e) = reported {
-                        abandon(&reader, &writer, temp);
+                        self.abandon(&reader, &writer, temp);
                         return Err(e.into());
                     }
                     if rows != rows_reported {
@@ -441,9 +462,20 @@ fn beat_period(lease: Duration) -> Duration {
     (lease / 3).min(Duration::from_secs(1))
 }
 
-/// Stops the reader and the writer and drops the half-written file.
-fn abandon<T, U>(reader: &JoinHandle<T>, writer: &JoinHandle<U>, temp: &std::path::Path) {
-    reader.abort();
-    writer.abort();
-    let _ = std::fs::remove_file(temp);
+impl Attempt<'_> {
+    /// Stops the reader and the writer (waking one a pace holds) and drops the
+    /// half-written file.
+    fn abandon<T, U>(
+        &self,
+        reader: &JoinHandle<T>,
+        writer: &JoinHandle<U>,
+        temp: &std::path::Path,
+    ) {
+        if let Some(pace) = &self.pace {
+            pace.abandon();
+        }
+        reader.abort();
+        writer.abort();
+        let _ = std::fs::remove_file(temp);
+    }
 }

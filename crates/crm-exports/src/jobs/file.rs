@@ -17,6 +17,7 @@ use super::attempt::JobError;
 use super::render::{ColumnPlan, Rendered};
 use crate::domain::batch::RecordBatch;
 use crate::domain::export::{ExportFormat, ExportRequest, file_stem};
+use crate::faults::RowPace;
 
 /// HubSpot splits CSV and XLSX exports at a million rows.
 const HUBSPOT_PART_ROWS: u64 = 1_000_000;
@@ -39,6 +40,8 @@ pub struct FileJob<'a> {
     pub associations: Option<&'a AssociationColumns>,
     pub temp: &'a Path,
     pub config: &'a ExportConfig,
+    /// An injected fault's pace, asked before each row.
+    pub pace: Option<&'a RowPace>,
 }
 
 /// What [`write_file`] wrote.
@@ -63,6 +66,7 @@ pub fn write_file(
         associations,
         temp,
         config,
+        pace,
     } = *job;
     let format = sheet_format(request.format);
     let mut header_names = plan.headers.clone();
@@ -87,9 +91,20 @@ pub fn write_file(
                 .map(|p| p.as_cell(&scratch))
                 .chain(extra.iter().map(Rendered::as_cell))
                 .collect();
-            partitioner.write_row(&cells)?;
+            if let Some(pace) = pace {
+                // Paced rows are counted one by one, so progress shows where it stalls.
+                let index = rows_written.load(Ordering::Relaxed);
+                pace.before_row(index)
+                    .map_err(|e| JobError::message(e.to_string()))?;
+                partitioner.write_row(&cells)?;
+                rows_written.fetch_add(1, Ordering::Relaxed);
+            } else {
+                partitioner.write_row(&cells)?;
+            }
         }
-        rows_written.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        if pace.is_none() {
+            rows_written.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        }
     }
     let summary = partitioner.finish()?;
     // Column 0 is the record id; then the properties, then the association columns.

@@ -4,7 +4,8 @@
 //! is the testable step and takes the time it runs at; `work` loops it until shutdown,
 //! reading the service's clock once per step. Depends on the store's export queue and
 //! record stream only; imports `domain`, `store`, `blob`, `formats`, the clock and the fault
-//! registry (a fault the admin API left for a portal's next export), never the API.
+//! registry (a fault the admin API left for a portal's next export) and the restore gate
+//! (a snapshot's restore pauses the workers), never the API.
 
 pub mod associated;
 mod attempt;
@@ -29,7 +30,8 @@ pub use self::retry::RetryPolicy;
 use crate::blob::Blobs;
 use crate::clock::Clock;
 use crate::domain::export::ExportState;
-use crate::faults::Faults;
+use crate::faults::{Faults, RowPace};
+use crate::restore_gate::{REQUEST_WAIT, RestoreGate};
 use crate::store::{ExportOutcome, ExportQueue, ExportRow, RecordStream, with_causes as detail};
 
 #[derive(Clone, Debug)]
@@ -79,6 +81,7 @@ pub struct Runner {
     retry: RetryPolicy,
     clock: Clock,
     faults: Arc<Faults>,
+    gate: Arc<RestoreGate>,
     /// Set by [`Runner::stop`]; shared by every clone, so one call stops all workers.
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -91,6 +94,8 @@ pub struct RunnerParts {
     pub clock: Clock,
     /// Where the admin API leaves a fault for a portal's next export.
     pub faults: Arc<Faults>,
+    /// Held while a step runs; a snapshot's restore waits for it and pauses the workers.
+    pub gate: Arc<RestoreGate>,
 }
 
 impl Runner {
@@ -108,6 +113,7 @@ impl Runner {
             retry,
             clock: parts.clock,
             faults: parts.faults,
+            gate: parts.gate,
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
         }
     }
@@ -142,11 +148,15 @@ impl Runner {
     }
 
     /// Claims and runs at most one export, at `now`, in a span naming the export, its
-    /// portal and the attempt, so every line the attempt logs carries them.
+    /// portal and the attempt, so every line the attempt logs carries them. Nothing is
+    /// claimed while a snapshot is restored; the step holds the restore gate's pass.
     pub async fn run_once(&self, now: i64) -> Result<RunOutcome, JobError> {
-        if self.is_stopping() {
+        if self.is_stopping() || self.gate.is_restoring() {
             return Ok(RunOutcome::Idle);
         }
+        let Some(_pass) = self.gate.enter(REQUEST_WAIT).await else {
+            return Ok(RunOutcome::Idle);
+        };
         let (lease_ms, max_attempts) = (self.lease_ms(), self.config.max_attempts);
         let claimed = self
             .queue
@@ -167,12 +177,14 @@ impl Runner {
     async fn run_claimed(&self, row: ExportRow, now: i64) -> Result<RunOutcome, JobError> {
         let format = row.request.format.extension();
         tracing::info!(format, worker = %self.worker_id, "export claimed");
-        let (outcome, at) = match self.faults.take_export_fault(row.portal.0) {
-            Some(fault) => (
+        let fault = self.faults.take_export_fault(row.portal.0);
+        let pace = fault.as_ref().and_then(|f| self.faults.start_pace(f));
+        let (outcome, at) = match fault {
+            Some(fault) if pace.is_none() => (
                 injected::apply(self.queue.as_ref(), &row, fault, now).await?,
                 now,
             ),
-            None => self.attempt(&row, now).await,
+            _ => self.attempt(&row, now, pace).await,
         };
         if let Some(outcome) = outcome {
             let recorded = self
@@ -189,12 +201,18 @@ impl Runner {
         })
     }
 
-    /// Runs one attempt at a claimed export: its outcome to record (none when the worker
-    /// is stopping or lost the lease) and when the attempt ended.
-    async fn attempt(&self, row: &ExportRow, now: i64) -> (Option<ExportOutcome>, i64) {
+    /// Runs one attempt at a claimed export (paced by an injected fault's `pace`, if any):
+    /// its outcome to record (none when the worker is stopping or lost the lease) and when
+    /// the attempt ended.
+    async fn attempt(
+        &self,
+        row: &ExportRow,
+        now: i64,
+        pace: Option<Arc<RowPace>>,
+    ) -> (Option<ExportOutcome>, i64) {
         // An earlier attempt that did not finish (its process died) left its files behind.
         leftovers::remove_earlier_attempts(&self.blobs, row.id, row.attempt);
-        let attempt = Attempt::new(self, row, now);
+        let attempt = Attempt::new(self, row, now, pace);
         match attempt.run().await {
             Ok((done, at)) => (Some(done), at),
             Err(failure) => {

@@ -50,6 +50,15 @@ impl Caches {
         }
     }
 
+    /// Drops every entry (the whole store was replaced by a snapshot).
+    pub fn forget_everything(&self) {
+        if let Ok(mut schemas) = self.schemas.lock() {
+            schemas.clear();
+        }
+        self.tokens.remove_where(|_, _| true);
+        self.finished_exports.remove_where(|_, _| true);
+    }
+
     /// Drops every schema of the portal (its association types changed).
     pub fn forget_portal_schemas(&self, portal: PortalId) {
         if let Ok(mut schemas) = self.schemas.lock() {

@@ -1,7 +1,7 @@
 //! Persistence in domain terms, split into roles ([`roles`]): portals and tokens, schemas,
 //! custom objects, records, associations, lists, owners, pipelines, the export queue,
-//! the record stream an export reads, completion webhooks, and imports of data with the
-//! ids it had elsewhere. Callers hold the roles they
+//! the record stream an export reads, completion webhooks, imports of data with the ids it
+//! had elsewhere, and whole-store snapshots. Callers hold the roles they
 //! use ([`Stores`]). The SQL both databases run is written once in `sql/`; `database/`
 //! implements every role over either backend, and `sqlite/` and `postgres/` keep only
 //! what differs. Imports only `domain`; wire types never reach it.
@@ -24,7 +24,7 @@ pub use self::error::{Cause, StoreError, StoreResult, with_causes};
 pub use self::import_types::*;
 pub use self::roles::{
     Associations, CustomObjects, ExportQueue, Imports, ListFolders, Lists, Owners, Pipelines,
-    Portals, RecordStream, Records, Schemas, Webhooks,
+    Portals, RecordStream, Records, Schemas, Snapshots, Webhooks,
 };
 pub use self::types::*;
 pub use self::webhook_types::*;
@@ -47,6 +47,7 @@ pub trait Store:
     + RecordStream
     + Webhooks
     + Imports
+    + Snapshots
 {
 }
 
@@ -64,6 +65,7 @@ impl<T> Store for T where
         + RecordStream
         + Webhooks
         + Imports
+        + Snapshots
 {
 }
 
@@ -85,6 +87,7 @@ pub struct Stores {
     pub stream: Arc<dyn RecordStream>,
     pub webhooks: Arc<dyn Webhooks>,
     pub imports: Arc<dyn Imports>,
+    pub snapshots: Arc<dyn Snapshots>,
 }
 
 impl From<SharedStore> for Stores {
@@ -102,7 +105,8 @@ impl From<SharedStore> for Stores {
             exports: store.clone(),
             stream: store.clone(),
             webhooks: store.clone(),
-            imports: store,
+            imports: store.clone(),
+            snapshots: store,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! Callers hold the roles they use ([`super::Stores`]); both databases implement every role
 //! through one generic implementation (`database/`).
 
+use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -634,4 +635,20 @@ pub trait RecordStream: Send + Sync {
         ids: Vec<i64>,
         property: String,
     ) -> StoreResult<Vec<Record>>;
+}
+
+/// Whole-store snapshots for the admin API: every portal's rows saved under a name and
+/// brought back, replacing everything, in one transaction. The caller keeps the snapshot's
+/// folder (and the export files beside it) and runs each call alone (no other request or
+/// export step at the same time).
+#[async_trait]
+pub trait Snapshots: Send + Sync {
+    /// Saves everything stored as `name`, in `dir` (a new folder) or wherever the database
+    /// keeps it; returns the bytes it takes. A name in use is a conflict.
+    async fn save_snapshot(&self, name: &str, dir: &Path) -> StoreResult<u64>;
+    /// Replaces everything stored with snapshot `name` in one transaction, and forgets what
+    /// this store cached. A snapshot of another schema version is a conflict.
+    async fn restore_snapshot(&self, name: &str, dir: &Path) -> StoreResult<()>;
+    /// Removes what [`Snapshots::save_snapshot`] kept outside `dir`.
+    async fn delete_snapshot(&self, name: &str, dir: &Path) -> StoreResult<()>;
 }

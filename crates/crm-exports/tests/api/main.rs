@@ -1,6 +1,7 @@
 //! End-to-end tests over HTTP against the real app on a random port.
 
 mod admin;
+mod admin_export_faults;
 mod association_schema;
 mod associations;
 mod custom_objects;
@@ -31,6 +32,7 @@ mod records;
 mod refusals;
 mod search;
 mod sheets;
+mod snapshots;
 mod task_status;
 mod token_info;
 mod webhooks;

@@ -11,6 +11,7 @@ mod fixtures;
 mod folders;
 mod harness;
 mod operations;
+mod portals;
 mod quick_start;
 mod rate_limits;
 mod reproducible;

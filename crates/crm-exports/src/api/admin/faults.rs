@@ -59,6 +59,9 @@ pub async fn add(
             Ok((StatusCode::CREATED, Json(json!(active))))
         }
         (None, Some(export)) => {
+            if let Some(problem) = export.problem() {
+                return Err(ApiError::validation(problem));
+            }
             let portal = fault.portal_id.unwrap_or(auth.portal.0);
             state.faults.set_export_fault(portal, export.clone());
             let body = json!({"portalId": portal, "export": export});

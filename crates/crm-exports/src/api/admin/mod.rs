@@ -1,5 +1,5 @@
 //! The admin API under `/_crm-exports/`, outside HubSpot's paths: what a test suite drives
-//! to control this stand-in (new portals, reset, fixtures, the clock, injected faults). Every route
+//! to control this stand-in (new portals, reset, fixtures, snapshots, the clock, injected faults). Every route
 //! needs a token holding `crm-exports.admin` (403 `MISSING_SCOPES` otherwise), and none
 //! exists with `serve --admin-api off`. It reads and writes through the store's roles and
 //! the shared clock and fault registry; it never imports `jobs`.
@@ -8,13 +8,15 @@ mod clock;
 mod faults;
 mod fixtures;
 mod portals;
+mod snapshots;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 pub use self::faults::inject;
+pub use self::snapshots::wait_for_restore;
 use super::AppState;
 use super::auth::Auth;
 use super::error::ApiError;
@@ -41,6 +43,9 @@ fn routes() -> Router<AppState> {
             "/portals/{portal_id}/fixtures",
             get(fixtures::dump).post(fixtures::load),
         )
+        .route("/snapshots", get(snapshots::list).post(snapshots::create))
+        .route("/snapshots/{name}", delete(snapshots::remove))
+        .route("/snapshots/{name}/restore", post(snapshots::restore))
         .route("/clock", get(clock::show).post(clock::change))
         .route(
             "/faults",

@@ -1042,4 +1042,58 @@ pub const ADMIN_ROUTES: &[Op] = &[
     )
     .scopes(ADMIN)
     .no_content(),
+    op(
+        GET,
+        "/portals/{portal_id}/fixtures",
+        "dumpFixture",
+        "A portal's data as a fixture file (admin)",
+    )
+    .scopes(ADMIN)
+    .json(200, "AdminFixture"),
+    op(
+        POST,
+        "/portals/{portal_id}/fixtures",
+        "loadFixture",
+        "Load a fixture file into a portal, whole or not at all (admin)",
+    )
+    .scopes(ADMIN)
+    .body("AdminFixture")
+    .json(200, "AdminFixtureLoaded")
+    .errors(&[409]),
+    op(
+        GET,
+        "/snapshots",
+        "listSnapshots",
+        "The saved snapshots (admin)",
+    )
+    .scopes(ADMIN)
+    .json(200, "AdminSnapshots"),
+    op(
+        POST,
+        "/snapshots",
+        "createSnapshot",
+        "Save the whole store as a named snapshot (admin)",
+    )
+    .scopes(ADMIN)
+    .body("AdminSnapshotCreate")
+    .json(201, "AdminSnapshot")
+    .errors(&[409, 503]),
+    op(
+        POST,
+        "/snapshots/{name}/restore",
+        "restoreSnapshot",
+        "Bring the whole store back to a snapshot (admin)",
+    )
+    .scopes(ADMIN)
+    .json(200, "AdminSnapshotRestored")
+    .errors(&[409, 503]),
+    op(
+        DELETE,
+        "/snapshots/{name}",
+        "deleteSnapshot",
+        "Delete a snapshot (admin)",
+    )
+    .scopes(ADMIN)
+    .no_content()
+    .errors(&[503]),
 ];

@@ -674,4 +674,22 @@ const OWN: &[(&str, &str)] = &[
     ("AdminFaults", "The injected faults"),
     ("AdminFaultCreate", "What fault to inject where"),
     ("AdminFault", "The fault injected"),
+    (
+        "AdminFixture",
+        "A portal's owners, custom objects, properties, records, associations and lists (docs/FIXTURES.md)",
+    ),
+    ("AdminFixtureLoaded", "How much of each kind was loaded"),
+    (
+        "AdminSnapshots",
+        "The saved snapshots: name, createdAt, size",
+    ),
+    (
+        "AdminSnapshotCreate",
+        "name: letters, digits, - and _ (1 to 64)",
+    ),
+    ("AdminSnapshot", "The snapshot saved: name, createdAt, size"),
+    (
+        "AdminSnapshotRestored",
+        "The snapshot restored, and when: name, createdAt, size, restoredAt",
+    ),
 ];

@@ -13,14 +13,16 @@ mod queue;
 mod webhooks;
 
 use std::future::Future;
+use std::path::Path;
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use tokio::sync::Notify;
 
 use super::cache::Caches;
 use super::sql::exec::{Op, op};
 use super::sql::schemas;
-use super::{BatchSink, ExportRow, PoolUse, PortalId, StoreResult};
+use super::{BatchSink, ExportRow, PoolUse, PortalId, Snapshots, StoreResult};
 use crate::domain::ObjectType;
 use crate::domain::schema::ObjectSchema;
 use crate::domain::search::Predicate;
@@ -73,6 +75,27 @@ pub trait Backend: Send + Sync + 'static {
 
     /// The connections this process holds now.
     fn pool_use(&self) -> PoolUse;
+
+    /// Saves every table as snapshot `name` (see [`super::Snapshots`]).
+    fn save_snapshot(
+        &self,
+        name: &str,
+        dir: &Path,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    /// Replaces every table with snapshot `name`'s, in one transaction.
+    fn restore_snapshot(
+        &self,
+        name: &str,
+        dir: &Path,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Drops what the snapshot keeps in the database, if anything.
+    fn delete_snapshot(
+        &self,
+        name: &str,
+        dir: &Path,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// Every store role over one backend.
@@ -139,5 +162,26 @@ impl<B: Backend> Database<B> {
         if let Some(caches) = &self.caches {
             caches.forget_portal_schemas(portal);
         }
+    }
+}
+
+#[async_trait]
+impl<B: Backend> Snapshots for Database<B> {
+    async fn save_snapshot(&self, name: &str, dir: &Path) -> StoreResult<u64> {
+        self.backend.save_snapshot(name, dir).await
+    }
+
+    async fn restore_snapshot(&self, name: &str, dir: &Path) -> StoreResult<()> {
+        let restored = self.backend.restore_snapshot(name, dir).await;
+        // Whatever was cached describes the store before the restore (or half of a
+        // failed one, which rolled back): start over either way.
+        if let Some(caches) = &self.caches {
+            caches.forget_everything();
+        }
+        restored
+    }
+
+    async fn delete_snapshot(&self, name: &str, dir: &Path) -> StoreResult<()> {
+        self.backend.delete_snapshot(name, dir).await
     }
 }

@@ -9,8 +9,10 @@ mod cells;
 mod claim;
 mod exec;
 mod migrations;
+mod snapshot;
 mod stream;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -111,6 +113,21 @@ impl Backend for Postgres {
         tokio::task::spawn_blocking(move || stream::stream_blocking(&config, &read, &sink, &flag))
             .await
             .map_err(|e| StoreError::caused("the export's reader failed", e))?
+    }
+
+    async fn save_snapshot(&self, name: &str, _dir: &Path) -> StoreResult<u64> {
+        let mut client = self.pool.get().await?;
+        snapshot::save(&mut client, name).await
+    }
+
+    async fn restore_snapshot(&self, name: &str, _dir: &Path) -> StoreResult<()> {
+        let mut client = self.pool.get().await?;
+        snapshot::restore(&mut client, name).await
+    }
+
+    async fn delete_snapshot(&self, name: &str, _dir: &Path) -> StoreResult<()> {
+        let mut client = self.pool.get().await?;
+        snapshot::delete(&mut client, name).await
     }
 
     fn forward_export_wakeups(&self, wake: Arc<Notify>) {

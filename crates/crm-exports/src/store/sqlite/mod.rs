@@ -7,6 +7,7 @@
 mod claim;
 mod exec;
 mod migrations;
+mod snapshot;
 mod stream;
 
 use std::path::{Path, PathBuf};
@@ -133,6 +134,29 @@ impl Backend for Sqlite {
 
     /// Workers share the API's process, which wakes them itself.
     fn forward_export_wakeups(&self, _wake: Arc<Notify>) {}
+
+    async fn save_snapshot(&self, _name: &str, dir: &Path) -> StoreResult<u64> {
+        let (writer, dir) = (self.writer.clone(), dir.to_path_buf());
+        blocking(move || {
+            let conn = writer.lock().map_err(|_| poisoned())?;
+            snapshot::save(&conn, &dir)
+        })
+        .await
+    }
+
+    async fn restore_snapshot(&self, _name: &str, dir: &Path) -> StoreResult<()> {
+        let (writer, dir) = (self.writer.clone(), dir.to_path_buf());
+        blocking(move || {
+            let mut conn = writer.lock().map_err(|_| poisoned())?;
+            snapshot::restore(&mut conn, &dir)
+        })
+        .await
+    }
+
+    /// The snapshot is the file in its folder, which the caller removes.
+    async fn delete_snapshot(&self, _name: &str, _dir: &Path) -> StoreResult<()> {
+        Ok(())
+    }
 
     /// The writer, and the readers: busy ones counted, idle ones kept for reuse. Export
     /// streams read over connections of their own and are not counted.
