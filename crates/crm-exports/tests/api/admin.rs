@@ -1,5 +1,6 @@
-//! The admin API under `/_crm-exports/`: who may call it, new portals and reset (on SQLite
-//! and PostgreSQL), the controllable clock, and injected faults.
+//! The admin API under `/_crm-exports/`: who may call it, new portals and reset, the
+//! controllable clock and the `fail` export fault (these on SQLite and PostgreSQL), and
+//! injected request faults.
 
 use crm_exports::api::ApiConfig;
 use crm_exports::domain::scope::ADMIN_SCOPE;
@@ -265,10 +266,52 @@ async fn a_reset_portal_answers_as_a_new_one_and_another_portal_is_untouched_on_
     a_reset_portal_answers_as_a_new_one_and_another_portal_is_untouched(app).await;
 }
 
-#[tokio::test]
-async fn advancing_the_clock_six_minutes_expires_a_download_link() {
-    let app = TestApp::spawn().await;
-    let id = start_export(&app, &app.token).await;
+/// Declares `$test` (an `async fn(&TestApp)`) once per store, as `$test::on_sqlite` and
+/// `$test::on_postgres`, each over an app with `$settings`.
+macro_rules! on_both_stores {
+    ($($test:ident => $settings:expr),* $(,)?) => {$(
+        mod $test {
+            use super::*;
+
+            #[tokio::test]
+            async fn on_sqlite() {
+                super::$test(&TestApp::spawn_with_settings($settings).await).await;
+            }
+
+            #[tokio::test]
+            #[ignore = "needs PostgreSQL: set CRM_EXPORTS_TEST_POSTGRES_URL and run with --include-ignored"]
+            async fn on_postgres() {
+                let _ = NEEDS_POSTGRES;
+                let app = TestApp::spawn_on_postgres($settings).await;
+                super::$test(&app).await;
+                app.drop_postgres_schema().await;
+            }
+        }
+    )*};
+}
+
+fn settings() -> Settings {
+    Settings {
+        api: TestApp::config(),
+        ..Settings::default()
+    }
+}
+
+fn one_export_a_day() -> Settings {
+    Settings {
+        daily_export_quota: 1,
+        ..settings()
+    }
+}
+
+on_both_stores!(
+    advancing_the_clock_six_minutes_expires_a_download_link => settings(),
+    advancing_the_clock_a_day_opens_a_new_export_quota_day => one_export_a_day(),
+    a_fail_fault_ends_the_next_export_canceled_with_errors_and_failed_in_details => settings(),
+);
+
+async fn advancing_the_clock_six_minutes_expires_a_download_link(app: &TestApp) {
+    let id = start_export(app, &app.token).await;
     app.run_exports().await;
     let status = app.get(&format!("{STATUS}/{id}/status")).await;
     let url = status.body["result"].as_str().expect("a link").to_string();
@@ -292,22 +335,15 @@ async fn advancing_the_clock_six_minutes_expires_a_download_link() {
     assert_eq!(app.fetch(fresh).await.0, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn advancing_the_clock_a_day_opens_a_new_export_quota_day() {
-    let app = TestApp::spawn_with_settings(Settings {
-        api: TestApp::config(),
-        daily_export_quota: 1,
-        ..Settings::default()
-    })
-    .await;
-    start_export(&app, &app.token).await;
+async fn advancing_the_clock_a_day_opens_a_new_export_quota_day(app: &TestApp) {
+    start_export(app, &app.token).await;
     let over = app.post("/crm/v3/exports/export/async", csv_export()).await;
     assert_hubspot_error(&over, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITS");
     let moved = app
         .post("/_crm-exports/clock", json!({"advanceBy": "P1D"}))
         .await;
     assert_eq!(moved.status, StatusCode::OK);
-    start_export(&app, &app.token).await;
+    start_export(app, &app.token).await;
 }
 
 #[tokio::test]
@@ -429,9 +465,9 @@ async fn server_error_faults_have_hubspots_body_and_delete_clears_every_fault() 
     );
 }
 
-#[tokio::test]
-async fn a_fail_fault_ends_the_next_export_canceled_with_errors_and_failed_in_details() {
-    let app = TestApp::spawn().await;
+async fn a_fail_fault_ends_the_next_export_canceled_with_errors_and_failed_in_details(
+    app: &TestApp,
+) {
     let fault = json!({"export": {"fail": "the disk is full"}});
     assert_eq!(
         app.post("/_crm-exports/faults", fault).await.status,
@@ -439,7 +475,7 @@ async fn a_fail_fault_ends_the_next_export_canceled_with_errors_and_failed_in_de
     );
     let listed = app.get("/_crm-exports/faults").await;
     assert_eq!(listed.body["exports"][0]["portalId"], 1, "{}", listed.body);
-    let id = start_export(&app, &app.token).await;
+    let id = start_export(app, &app.token).await;
     app.run_exports().await;
     let status = app.get(&format!("{STATUS}/{id}/status")).await;
     assert_eq!(status.body["status"], "CANCELED", "{}", status.body);
@@ -448,7 +484,7 @@ async fn a_fail_fault_ends_the_next_export_canceled_with_errors_and_failed_in_de
     let details = app.get(&format!("/crm/v3/exports/export/{id}")).await;
     assert_eq!(details.body["exportState"], "FAILED");
     // Only the next export: the one after runs.
-    let next = start_export(&app, &app.token).await;
+    let next = start_export(app, &app.token).await;
     app.run_exports().await;
     let status = app.get(&format!("{STATUS}/{next}/status")).await;
     assert_eq!(status.body["status"], "COMPLETE");
