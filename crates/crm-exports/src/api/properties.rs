@@ -222,28 +222,20 @@ pub(super) fn definition_from(input: PropertyCreate, now: i64) -> ApiResult<Prop
         return Err(ApiError::validation_list(problems));
     };
     Ok(PropertyDefinition {
-        name: input.name,
-        label: input.label,
-        property_type,
-        field_type: input.field_type,
-        group_name: input.group_name,
         description: input.description,
         display_order: input.display_order.unwrap_or(-1),
         has_unique_value: input.has_unique_value,
         hidden: input.hidden,
         form_field: input.form_field,
-        calculated: false,
-        external_options: false,
-        referenced_object_type: None,
-        read_only_value: false,
-        read_only_definition: false,
-        searchable: false,
-        translations: Default::default(),
         options,
-        hubspot_defined: false,
-        created_at: Some(now),
-        updated_at: Some(now),
-        archived_at: None,
+        ..PropertyDefinition::custom(
+            input.name,
+            input.label,
+            property_type,
+            input.field_type,
+            input.group_name,
+            now,
+        )
     })
 }
 

@@ -183,6 +183,43 @@ impl PropertyType {
 }
 
 impl PropertyDefinition {
+    /// A portal's own property as a client defines it, created at `now`: visible, not
+    /// unique, without options, and none of HubSpot's own traits (calculated, read-only,
+    /// searchable, translated). Callers set what their input says over it.
+    pub fn custom(
+        name: String,
+        label: String,
+        property_type: PropertyType,
+        field_type: String,
+        group_name: String,
+        now: i64,
+    ) -> Self {
+        Self {
+            name,
+            label,
+            property_type,
+            field_type,
+            group_name,
+            description: String::new(),
+            display_order: -1,
+            has_unique_value: false,
+            hidden: false,
+            form_field: false,
+            calculated: false,
+            external_options: false,
+            referenced_object_type: None,
+            read_only_value: false,
+            read_only_definition: false,
+            searchable: false,
+            translations: BTreeMap::new(),
+            options: Vec::new(),
+            hubspot_defined: false,
+            created_at: Some(now),
+            updated_at: Some(now),
+            archived_at: None,
+        }
+    }
+
     pub fn is_archived(&self) -> bool {
         self.archived_at.is_some()
     }
