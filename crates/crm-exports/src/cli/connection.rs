@@ -1,7 +1,8 @@
 //! Where the client commands send their requests: `--base-url` (default the local server)
-//! and a token from `--token`, `CRM_EXPORTS_TOKEN`, or the local server's `dev-token`.
+//! and a token from `--token`, `CRM_EXPORTS_TOKEN`, or the local server's `dev-token` in
+//! `--data-dir`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -25,13 +26,21 @@ pub struct ConnectionArgs {
     /// A private-app token (default: the local server's `<data-dir>/dev-token`).
     #[arg(long, env = "CRM_EXPORTS_TOKEN", hide_env_values = true, global = true)]
     pub token: Option<String>,
+    /// Folder of the local server whose `dev-token` is used when no token is given.
+    #[arg(
+        long,
+        env = "CRM_EXPORTS_DATA_DIR",
+        default_value = "data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
 }
 
 impl ConnectionArgs {
-    pub fn client(&self, data_dir: &Path) -> anyhow::Result<Client> {
+    pub fn client(&self) -> anyhow::Result<Client> {
         let token = match &self.token {
             Some(token) => token.trim().to_owned(),
-            None => read_dev_token(data_dir)?,
+            None => read_dev_token(&self.data_dir)?,
         };
         if token.is_empty() {
             bail!("the token is empty");

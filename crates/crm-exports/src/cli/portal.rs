@@ -5,8 +5,6 @@
 //! the portal. Needs a token holding `crm-exports.admin` (the local server's development
 //! token holds it).
 
-use std::path::PathBuf;
-
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
@@ -15,14 +13,6 @@ use super::connection::ConnectionArgs;
 
 #[derive(Args, Debug)]
 pub struct PortalArgs {
-    /// Folder of the local server whose `dev-token` is used when no token is given.
-    #[arg(
-        long,
-        env = "CRM_EXPORTS_DATA_DIR",
-        default_value = "data",
-        global = true
-    )]
-    pub data_dir: PathBuf,
     #[command(flatten)]
     pub connection: ConnectionArgs,
     #[command(subcommand)]
@@ -55,7 +45,7 @@ pub enum PortalCommand {
 }
 
 pub async fn run(args: PortalArgs) -> anyhow::Result<()> {
-    let client = args.connection.client(&args.data_dir)?;
+    let client = args.connection.client()?;
     match args.command {
         PortalCommand::Create {
             admin,

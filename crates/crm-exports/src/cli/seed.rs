@@ -62,8 +62,9 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
             let connection = ConnectionArgs {
                 base_url: url.clone(),
                 token: args.token.clone(),
+                data_dir: data_dir.to_path_buf(),
             };
-            let mut sink = ApiSink::new(connection.client(data_dir)?);
+            let mut sink = ApiSink::new(connection.client()?);
             let summary = seed_into(&plan, &mut sink).await?;
             if sink.no_owners {
                 eprintln!("note: the portal has no owners, so no record names one");

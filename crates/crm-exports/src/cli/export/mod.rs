@@ -27,14 +27,6 @@ use progress::{Progress, group_digits};
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
-    /// Folder of the local server whose `dev-token` is used when no token is given.
-    #[arg(
-        long,
-        env = "CRM_EXPORTS_DATA_DIR",
-        default_value = "data",
-        global = true
-    )]
-    pub data_dir: PathBuf,
     #[command(flatten)]
     pub connection: ConnectionArgs,
     #[command(subcommand)]
@@ -87,8 +79,9 @@ impl LaterCommands {
         }
         if args.connection.token.is_some() {
             flags.push_str(" --token <TOKEN>");
-        } else if args.data_dir != Path::new("data") {
-            flags.push_str(&format!(" --data-dir {}", args.data_dir.display()));
+        } else if args.connection.data_dir != Path::new("data") {
+            let data_dir = args.connection.data_dir.display();
+            flags.push_str(&format!(" --data-dir {data_dir}"));
         }
         LaterCommands { flags }
     }
@@ -104,7 +97,7 @@ impl LaterCommands {
 }
 
 pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
-    let client = args.connection.client(&args.data_dir)?;
+    let client = args.connection.client()?;
     let later = LaterCommands::new(&args);
     match args.command {
         ExportCommand::Start(start) => start::run(&client, start, &later).await,
