@@ -1,6 +1,6 @@
 //! The admin API under `/_crm-exports/`: who may call it, new portals and reset, the
-//! controllable clock and the `fail` export fault (these on SQLite and PostgreSQL), and
-//! injected request faults.
+//! controllable clock, the `fail` export fault and a 429 request fault (these on SQLite and
+//! PostgreSQL), and the other injected request faults.
 
 use crm_exports::api::ApiConfig;
 use crm_exports::domain::scope::ADMIN_SCOPE;
@@ -308,6 +308,7 @@ on_both_stores!(
     advancing_the_clock_six_minutes_expires_a_download_link => settings(),
     advancing_the_clock_a_day_opens_a_new_export_quota_day => one_export_a_day(),
     a_fail_fault_ends_the_next_export_canceled_with_errors_and_failed_in_details => settings(),
+    a_429_fault_answers_as_the_rate_limiter_its_times_then_stops_and_stores_nothing => settings(),
 );
 
 async fn advancing_the_clock_six_minutes_expires_a_download_link(app: &TestApp) {
@@ -389,9 +390,9 @@ async fn a_fixed_clock_dates_records_and_can_be_set_and_bad_changes_are_refused(
     assert_eq!(after.body["now"], "2027-03-04T05:06:07.000Z");
 }
 
-#[tokio::test]
-async fn a_429_fault_answers_as_the_rate_limiter_its_times_then_stops_and_stores_nothing() {
-    let app = TestApp::spawn().await;
+async fn a_429_fault_answers_as_the_rate_limiter_its_times_then_stops_and_stores_nothing(
+    app: &TestApp,
+) {
     let fault = json!({
         "match": {"method": "POST", "path": "/crm/v3/objects/contacts/batch/*", "portalId": 1},
         "effect": {"status": 429, "policy": "TEN_SECONDLY_ROLLING"}, "times": 2,
@@ -410,7 +411,7 @@ async fn a_429_fault_answers_as_the_rate_limiter_its_times_then_stops_and_stores
     assert_eq!(listed.body["rules"][0]["remaining"], 1, "{}", listed.body);
     // Another portal's requests do not match.
     let other = app.token_for(2, &TestApp::all_scopes()).await;
-    let theirs = send_as(&app, &other, Method::POST, path, batch.clone()).await;
+    let theirs = send_as(app, &other, Method::POST, path, batch.clone()).await;
     assert_eq!(theirs.status, StatusCode::CREATED);
     assert_eq!(
         app.post(path, batch.clone()).await.status,
