@@ -146,28 +146,17 @@ pub fn default_group(name: &str, labels: &Labels) -> PropertyGroup {
 /// pipelines once it has some, so records can be placed in them and exports label them).
 pub fn system_properties(group: &str, labels: &Labels, now: i64) -> Vec<PropertyDefinition> {
     let system = |name: &str, label: String, property_type, field_type: &str| PropertyDefinition {
-        name: name.to_string(),
-        label,
-        property_type,
-        field_type: field_type.to_string(),
-        group_name: group.to_string(),
-        description: String::new(),
-        display_order: -1,
-        has_unique_value: false,
-        hidden: false,
-        form_field: false,
-        calculated: false,
-        external_options: false,
-        referenced_object_type: None,
         read_only_value: true,
         read_only_definition: true,
-        searchable: false,
-        translations: Default::default(),
-        options: Vec::new(),
         hubspot_defined: true,
-        created_at: Some(now),
-        updated_at: Some(now),
-        archived_at: None,
+        ..PropertyDefinition::custom(
+            name.to_string(),
+            label,
+            property_type,
+            field_type.to_string(),
+            group.to_string(),
+            now,
+        )
     };
     let mut owner = system(
         "hubspot_owner_id",

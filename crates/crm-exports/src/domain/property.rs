@@ -391,39 +391,28 @@ mod tests {
     use super::*;
 
     fn definition(property_type: PropertyType, field_type: &str) -> PropertyDefinition {
+        let options = ["a", "b", "c"]
+            .iter()
+            .map(|v| PropertyOption {
+                label: v.to_uppercase(),
+                value: v.to_string(),
+                display_order: 0,
+                hidden: false,
+                description: None,
+                translations: BTreeMap::new(),
+            })
+            .collect();
+        let custom = PropertyDefinition::custom;
         PropertyDefinition {
-            name: "p".into(),
-            label: "P".into(),
-            property_type,
-            field_type: field_type.into(),
-            group_name: "g".into(),
-            description: String::new(),
-            display_order: 0,
-            has_unique_value: false,
-            hidden: false,
-            form_field: false,
-            calculated: false,
-            external_options: false,
-            referenced_object_type: None,
-            read_only_value: false,
-            read_only_definition: false,
-            searchable: false,
-            translations: BTreeMap::new(),
-            options: ["a", "b", "c"]
-                .iter()
-                .map(|v| PropertyOption {
-                    label: v.to_uppercase(),
-                    value: v.to_string(),
-                    display_order: 0,
-                    hidden: false,
-                    description: None,
-                    translations: BTreeMap::new(),
-                })
-                .collect(),
-            hubspot_defined: false,
-            created_at: None,
-            updated_at: None,
-            archived_at: None,
+            options,
+            ..custom(
+                "p".into(),
+                "P".into(),
+                property_type,
+                field_type.into(),
+                "g".into(),
+                0,
+            )
         }
     }
 
