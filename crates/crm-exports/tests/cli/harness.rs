@@ -197,6 +197,38 @@ impl Drop for Server {
     }
 }
 
+/// Seeds a data folder with `contacts` contacts and nothing else.
+pub fn seed_contacts(data_dir: &Path, contacts: u64) -> Ran {
+    let contacts = contacts.to_string();
+    let only = ["--contacts", contacts.as_str(), "--companies", "0"];
+    seed(
+        data_dir,
+        &[&only[..], &["--deals", "0", "--tickets", "0"]].concat(),
+    )
+}
+
+/// One API request to `server` as `token`; the answer's JSON, asserted to be a success.
+pub async fn call(
+    server: &Server,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
+    crm_exports::client::install_tls_provider();
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}{path}", server.base_url))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let body = response.json().await.unwrap_or(serde_json::Value::Null);
+    assert!(status.is_success(), "{path}: {status} {body}");
+    body
+}
+
 /// Seeds a data folder through the store.
 pub fn seed(data_dir: &Path, counts: &[&str]) -> Ran {
     let data = data_dir.to_str().expect("a UTF-8 path");

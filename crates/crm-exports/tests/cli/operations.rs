@@ -15,52 +15,18 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use self::receiver::Receiver;
-use crate::harness::{Server, seed};
+use crate::harness::{Server, call, seed_contacts};
 
 const CONTACTS: u64 = 40;
 
-fn seed_contacts(dir: &Path) {
-    let count = CONTACTS.to_string();
-    let counts = [
-        "--contacts",
-        count.as_str(),
-        "--companies",
-        "0",
-        "--deals",
-        "0",
-        "--tickets",
-        "0",
-    ];
-    seed(dir, &counts).expect_ok();
-}
-
+/// A client for what needs no token: the metrics and the signed download link.
 fn http() -> reqwest::Client {
     crm_exports::client::install_tls_provider();
     reqwest::Client::new()
 }
 
 async fn send(server: &Server, token: &str, method: reqwest::Method, path: &str) -> Value {
-    send_json(server, token, method, path, None).await
-}
-
-async fn send_json(
-    server: &Server,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> Value {
-    let mut request = http()
-        .request(method, format!("{}{path}", server.base_url))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    assert!(status.is_success(), "{path}: {status} {body}");
-    body
+    call(server, token, method, path, None).await
 }
 
 /// Starts a CSV export of every contact's email; returns its id.
@@ -70,7 +36,7 @@ async fn start_export(server: &Server, token: &str) -> String {
         "objectType": "CONTACT", "objectProperties": ["email"],
     });
     let path = "/crm/v3/exports/export/async";
-    let started = send_json(server, token, reqwest::Method::POST, path, Some(request)).await;
+    let started = call(server, token, reqwest::Method::POST, path, Some(request)).await;
     started["id"].as_str().unwrap().to_owned()
 }
 
@@ -115,7 +81,7 @@ fn log_lines(path: &Path) -> Vec<Value> {
 #[tokio::test]
 async fn a_json_log_carries_an_exports_lifecycle_and_nothing_secret() {
     let dir = tempfile::tempdir().unwrap();
-    seed_contacts(dir.path());
+    seed_contacts(dir.path(), CONTACTS).expect_ok();
     let log = dir.path().join("serve.log");
     let env = [("CRM_EXPORTS_LOG", "debug")];
     let server = Server::start_logging_to(dir.path(), &["--log-format", "json"], &env, &log);
@@ -177,7 +143,7 @@ async fn a_json_log_carries_an_exports_lifecycle_and_nothing_secret() {
 #[tokio::test]
 async fn metrics_move_while_exports_queue_run_and_finish() {
     let dir = tempfile::tempdir().unwrap();
-    seed_contacts(dir.path());
+    seed_contacts(dir.path(), CONTACTS).expect_ok();
     // One worker holding each export 1.5 s: a second portal's export waits in the queue.
     let flags = ["--export-workers", "1", "--test-hold-claimed-ms", "1500"];
     let server = Server::start(dir.path(), &flags);
@@ -229,7 +195,7 @@ async fn metrics_move_while_exports_queue_run_and_finish() {
 #[tokio::test]
 async fn a_webhook_delivery_survives_the_server_being_killed_between_attempts() {
     let dir = tempfile::tempdir().unwrap();
-    seed_contacts(dir.path());
+    seed_contacts(dir.path(), CONTACTS).expect_ok();
     let receiver = Receiver::start(&[500]);
     let flags = [
         "--webhook-allow-hosts",
@@ -241,7 +207,7 @@ async fn a_webhook_delivery_survives_the_server_being_killed_between_attempts() 
     let token = server.token();
     let subscription = json!({"targetUrl": receiver.url, "events": ["export.completed"]});
     let path = "/crm/v3/exports/webhooks";
-    send_json(
+    call(
         &server,
         &token,
         reqwest::Method::POST,

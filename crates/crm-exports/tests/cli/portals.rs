@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::harness::{Server, run};
+use crate::harness::{Server, call, run};
 
 /// `portal …` with `--url` and the data folder (for the development token).
 fn portal(server: &Server, args: &[&str]) -> crate::harness::Ran {
@@ -15,29 +15,6 @@ fn portal(server: &Server, args: &[&str]) -> crate::harness::Ran {
     full.extend_from_slice(args);
     full.extend_from_slice(&["--url", &server.base_url, "--data-dir", data]);
     run(&server.data_dir, &full)
-}
-
-async fn call(
-    server: &Server,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> Value {
-    crm_exports::client::install_tls_provider();
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{}{path}", server.base_url))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.unwrap()
 }
 
 /// Starts an export as `token` and waits for the server's workers to finish it; returns

@@ -3,7 +3,7 @@
 //! multipart upload and the status `result` is a presigned bucket URL that downloads it
 //! under the export's name.
 
-use crate::harness::{Server, read_rows, seed};
+use crate::harness::{Server, read_rows, seed_contacts};
 
 #[tokio::test]
 #[ignore = "needs S3: set CRM_EXPORTS_TEST_S3_ENDPOINT"]
@@ -25,20 +25,7 @@ async fn a_large_export_is_uploaded_in_parts_and_downloaded_from_a_presigned_url
     );
 
     let dir = tempfile::tempdir().unwrap();
-    seed(
-        dir.path(),
-        &[
-            "--contacts",
-            "80000",
-            "--companies",
-            "0",
-            "--deals",
-            "0",
-            "--tickets",
-            "0",
-        ],
-    )
-    .expect_ok();
+    seed_contacts(dir.path(), 80_000).expect_ok();
     let blob_url = format!("s3://{bucket}/exports");
     let server = Server::start_with_env(
         dir.path(),
