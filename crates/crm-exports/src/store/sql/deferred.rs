@@ -28,15 +28,23 @@ struct Row<'v> {
 /// a row binds NULL where it sets none, as it would by leaving the column out (record
 /// columns have no defaults). Records of one object mostly set the same few properties,
 /// so a statement's columns are few more than one row's.
-#[derive(Default)]
 pub struct PendingRows<'v> {
     columns: Vec<String>,
     rows: Vec<Row<'v>>,
-    /// When every waiting row was created (and last updated).
+    /// When every row was created (and last updated): the write call's time.
     now: i64,
 }
 
 impl<'v> PendingRows<'v> {
+    /// No rows yet, for rows created at `now`.
+    pub fn new(now: i64) -> Self {
+        Self {
+            columns: Vec::new(),
+            rows: Vec::new(),
+            now,
+        }
+    }
+
     /// Adds a row, written at once when the statement is full. `values` are the properties
     /// it sets with their stored values.
     pub async fn push(
@@ -44,7 +52,6 @@ impl<'v> PendingRows<'v> {
         e: &mut dyn Exec,
         target: (PortalId, &ObjectSchema),
         id: i64,
-        now: i64,
         values: Vec<(&str, Param<'v>)>,
     ) -> StoreResult<()> {
         let new_columns = values
@@ -52,10 +59,9 @@ impl<'v> PendingRows<'v> {
             .filter(|(name, _)| !self.columns.iter().any(|c| c == name))
             .count();
         let per_row = 3 + self.columns.len() + new_columns;
-        if (self.rows.len() + 1) * per_row > PARAMS_PER_INSERT || self.now != now {
+        if (self.rows.len() + 1) * per_row > PARAMS_PER_INSERT {
             self.flush(e, target).await?;
         }
-        self.now = now;
         let values = values
             .into_iter()
             .map(|(name, value)| (self.column_index(name), value))

@@ -56,7 +56,7 @@ pub async fn write<'s>(
         now,
         ids: IdBlock::reserve(e, creations).await?,
         taken: TakenValues::load(e, portal, schema, ops).await?,
-        insert: PendingRows::default(),
+        insert: PendingRows::new(now),
         edges: InlineEdges::default(),
         deferring: ops.iter().all(|op| matches!(op, WriteOp::Create(..))),
     };
@@ -244,7 +244,7 @@ impl<'s> Batch<'s> {
         row: Vec<(&str, Param<'s>)>,
     ) -> StoreResult<()> {
         let target = (self.portal, self.schema);
-        self.insert.push(e, target, id, self.now, row).await?;
+        self.insert.push(e, target, id, row).await?;
         if !self.deferring {
             self.insert.flush(e, target).await?;
         }
