@@ -42,8 +42,9 @@ pub fn push_where<'a>(sql: &mut Sql<'a>, object: ObjectType, predicate: &'a Pred
             let columns: Vec<String> = (predicate.query_properties.iter())
                 .map(|p| d.column(object, &p.name).into_owned())
                 .collect();
+            let all_text = (predicate.query_properties.iter()).all(|p| is_text(p.property_type));
             sql.push(" AND ");
-            d.push_any_token_match(sql, &columns, &pattern);
+            d.push_any_token_match(sql, &columns, all_text, &pattern);
         }
     }
 }
@@ -68,10 +69,10 @@ fn push_condition<'a>(sql: &mut Sql<'a>, object: ObjectType, condition: &'a Cond
         (Operator::NotHasProperty, _) => {
             sql.push(&column).push(" IS NULL");
         }
-        (Operator::ContainsToken, Operand::Token(t)) => d.push_token_match(sql, &column, t),
+        (Operator::ContainsToken, Operand::Token(t)) => d.push_token_match(sql, &column, kind, t),
         (Operator::NotContainsToken, Operand::Token(t)) => {
             sql.push("NOT ");
-            d.push_token_match(sql, &column, t);
+            d.push_token_match(sql, &column, kind, t);
         }
         (Operator::Eq, Operand::One(v)) if multi => {
             d.push_option_match(sql, &column, &v.to_wire(None))

@@ -6,6 +6,8 @@
 
 mod claim;
 mod exec;
+#[cfg(test)]
+mod like_prefilter_tests;
 mod migrations;
 mod snapshot;
 mod stream;
