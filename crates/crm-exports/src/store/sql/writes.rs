@@ -482,7 +482,13 @@ async fn holders(
             .into_owned()
     }));
     sql.push(") AND ").push(&d.is_false("archived"));
-    rows(e, &sql, |r| Ok((r.text(1)?.to_string(), r.int(0)?))).await
+    let Some((prefer, restore)) = d.index_probes_only() else {
+        return rows(e, &sql, |r| Ok((r.text(1)?.to_string(), r.int(0)?))).await;
+    };
+    e.execute(&Sql::reusing(d, prefer, Vec::new())).await?;
+    let held = rows(e, &sql, |r| Ok((r.text(1)?.to_string(), r.int(0)?))).await?;
+    e.execute(&Sql::reusing(d, restore, Vec::new())).await?;
+    Ok(held)
 }
 
 /// The live record other than `own_id` holding `value` of a unique property.
