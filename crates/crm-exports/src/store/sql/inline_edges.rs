@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::association_limits;
 use super::builder::Sql;
-use super::dialect::table_name;
-use super::exec::{Exec, rows};
+use super::exec::Exec;
+use super::records::live_among;
 use crate::domain::ObjectType;
 use crate::store::{AssociationLimit, Edge, PortalId, StoreResult, WriteOp};
 
@@ -152,20 +152,4 @@ impl InlineEdges {
         self.pending.clear();
         Ok(())
     }
-}
-
-/// The ids among `ids` of live records of `object`.
-async fn live_among(
-    e: &mut dyn Exec,
-    portal: PortalId,
-    object: ObjectType,
-    ids: &[i64],
-) -> StoreResult<Vec<i64>> {
-    let d = e.dialect();
-    let mut sql = Sql::new(d);
-    sql.push("SELECT id FROM ")
-        .push(&table_name(portal, object));
-    sql.push(" WHERE id IN (").bind_list(ids.iter().copied());
-    sql.push(") AND ").push(&d.is_false("archived"));
-    rows(e, &sql, |r| r.int(0)).await
 }

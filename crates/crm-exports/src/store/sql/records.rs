@@ -122,6 +122,22 @@ pub async fn is_live(
     exists(e, &sql).await
 }
 
+/// The ids among `ids` of live records of `object` (at most a few hundred ids a call).
+pub async fn live_among(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    object: ObjectType,
+    ids: &[i64],
+) -> StoreResult<Vec<i64>> {
+    let d = e.dialect();
+    let mut sql = Sql::new(d);
+    sql.push("SELECT id FROM ")
+        .push(&table_name(portal, object));
+    sql.push(" WHERE id IN (").bind_list(ids.iter().copied());
+    sql.push(") AND ").push(&d.is_false("archived"));
+    rows(e, &sql, |r| r.int(0)).await
+}
+
 /// The id of the live record a key names, if any.
 pub async fn resolve_live(
     e: &mut dyn Exec,
