@@ -74,6 +74,15 @@ struct Selection {
     associations: Option<AssociationColumns>,
 }
 
+/// Aborts its task when dropped: a side task that must not outlive its attempt.
+struct AbortWhenDropped(JoinHandle<()>);
+
+impl Drop for AbortWhenDropped {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// The file a finished writer left, and when it finished.
 struct Written {
     file: file::Written,
@@ -116,6 +125,8 @@ impl<'r> Attempt<'r> {
     pub async fn run(&self) -> Result<(ExportOutcome, i64), Failure> {
         self.hold().await?;
         let selection = self.select().await?;
+        // Dropped (and so aborted, if still counting) when the attempt ends.
+        let _counting = self.report_expected_count(&selection.predicate).await?;
         let temp = self
             .runner
             .blobs
@@ -179,7 +190,6 @@ impl<'r> Attempt<'r> {
         let request = &row.request;
         let schema = store.export_schema(row.portal, request.object_type).await?;
         let predicate = self.predicate(&schema).await?;
-        self.report_expected_count(&predicate).await?;
         let owner_names = if ColumnPlan::needs_owner_names(request, &schema) {
             store
                 .export_owners(row.portal)
@@ -198,21 +208,38 @@ impl<'r> Attempt<'r> {
         })
     }
 
-    /// Counts the records the export will hold before any is streamed, so the details show
-    /// the total (`expectedRecordCount`) from the start. Records changed meanwhile can make
-    /// the final `recordCount` differ.
-    async fn report_expected_count(&self, predicate: &Predicate) -> Result<(), Failure> {
+    /// Counts the records the export will hold, so the details show the total
+    /// (`expectedRecordCount`) from the start; records changed meanwhile can make the final
+    /// `recordCount` differ. A free-text `query` is counted beside the read instead of
+    /// before it: its count is a second scan as slow as the export's own, which would
+    /// otherwise double the export's time. The returned guard stops that count when the
+    /// attempt ends first.
+    async fn report_expected_count(
+        &self,
+        predicate: &Predicate,
+    ) -> Result<Option<AbortWhenDropped>, Failure> {
         let row = self.row;
-        let count = self
-            .runner
-            .stream
-            .count_export_records(row.portal, row.request.object_type, predicate.clone())
-            .await?;
-        self.runner
-            .queue
-            .report_expected_record_count(row.id, row.attempt, count as i64)
-            .await?;
-        Ok(())
+        let (stream, queue) = (self.runner.stream.clone(), self.runner.queue.clone());
+        let (portal, object, predicate) = (row.portal, row.request.object_type, predicate.clone());
+        let (id, attempt) = (row.id, row.attempt);
+        let beside_the_read = predicate.query.is_some();
+        let count = async move {
+            let count = stream
+                .count_export_records(portal, object, predicate)
+                .await?;
+            queue
+                .report_expected_record_count(id, attempt, count as i64)
+                .await
+        };
+        if !beside_the_read {
+            count.await?;
+            return Ok(None);
+        }
+        Ok(Some(AbortWhenDropped(tokio::spawn(async move {
+            if let Err(e) = count.await {
+                tracing::warn!(error = %e, "the export's records could not be counted");
+            }
+        }))))
     }
 
     /// A LIST export selects the list's members: a DYNAMIC list by its filters, the others
