@@ -1,13 +1,15 @@
 //! Rendering and writing an export's file, on a blocking thread: each batch of records
-//! from the reader becomes rows through the column plan (and association columns), written
-//! through the format's sheet writer, a new part at the format's row limit; several parts,
-//! or a CSV over the zip threshold, end up in one zip (the partitioner decides both). Cells
-//! cut at the format's cell limit are counted by column.
+//! from the reader becomes rows through the column plan (and association columns, looked up
+//! a batch ahead on a thread of their own), written through the format's sheet writer, a
+//! new part at the format's row limit; several parts, or a CSV over the zip threshold, end
+//! up in one zip (the partitioner decides both). Cells cut at the format's cell limit are
+//! counted by column.
 
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::Receiver;
 
 use formats::{Cell, Format, PartitionOptions, Partitioner, SheetOptions};
 
@@ -57,7 +59,7 @@ pub struct Written {
 /// Writes the whole file, counting rows in `rows_written` as it goes.
 pub fn write_file(
     job: &FileJob<'_>,
-    receiver: std::sync::mpsc::Receiver<RecordBatch>,
+    receiver: Receiver<RecordBatch>,
     rows_written: &AtomicU64,
 ) -> Result<Written, JobError> {
     let FileJob {
@@ -77,35 +79,21 @@ pub fn write_file(
     let file = File::create(temp).map_err(JobError::File)?;
     let options = partition_options(request, format, config, temp);
     let mut partitioner = Partitioner::new(format, &headers, BufWriter::new(file), options)?;
-    let mut scratch = String::new();
-    for batch in receiver {
-        let extra = match associations {
-            Some(a) => a.cells(batch.ids())?,
-            None => vec![Vec::new(); batch.len()],
-        };
-        let mut pieces = Vec::with_capacity(headers.len());
-        for (row, extra) in extra.iter().enumerate() {
-            plan.render(batch.ids()[row], batch.row(row), &mut scratch, &mut pieces);
-            let cells: Vec<Cell<'_>> = pieces
-                .iter()
-                .map(|p| p.as_cell(&scratch))
-                .chain(extra.iter().map(Rendered::as_cell))
-                .collect();
-            if let Some(pace) = pace {
-                // Paced rows are counted one by one, so progress shows where it stalls.
-                let index = rows_written.load(Ordering::Relaxed);
-                pace.before_row(index)
-                    .map_err(|e| JobError::message(e.to_string()))?;
-                partitioner.write_row(&cells)?;
-                rows_written.fetch_add(1, Ordering::Relaxed);
-            } else {
-                partitioner.write_row(&cells)?;
-            }
+    std::thread::scope(|scope| -> Result<(), JobError> {
+        let batches = with_association_cells(scope, receiver, associations);
+        let mut scratch = String::new();
+        for looked_up in batches {
+            let (batch, extra) = looked_up?;
+            let rows = RenderedBatch {
+                plan,
+                batch: &batch,
+                extra: &extra,
+                width: headers.len(),
+            };
+            rows.write(&mut partitioner, &mut scratch, pace, rows_written)?;
         }
-        if pace.is_none() {
-            rows_written.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        }
-    }
+        Ok(())
+    })?;
     let summary = partitioner.finish()?;
     // Column 0 is the record id; then the properties, then the association columns.
     let cut_columns = summary
@@ -127,6 +115,80 @@ pub fn write_file(
         cut_cells: summary.cut_cells.total(),
         cut_columns,
     })
+}
+
+/// A batch of records with the association cells of each row, as the writer takes it.
+type LookedUp = Result<(RecordBatch, Vec<Vec<Rendered>>), JobError>;
+
+/// The batches with their association cells. With association columns a scoped thread
+/// looks them up one batch ahead, so the store's queries for the next batch run while this
+/// one is written instead of pausing the writer; it ends when the writer stops taking.
+fn with_association_cells<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    receiver: Receiver<RecordBatch>,
+    associations: Option<&'scope AssociationColumns>,
+) -> Box<dyn Iterator<Item = LookedUp> + 'scope> {
+    let Some(associations) = associations else {
+        return Box::new(receiver.into_iter().map(|batch| {
+            let extra = vec![Vec::new(); batch.len()];
+            Ok((batch, extra))
+        }));
+    };
+    let (sender, looked_up) = std::sync::mpsc::sync_channel::<LookedUp>(1);
+    scope.spawn(move || {
+        for batch in receiver {
+            let cells = associations.cells(batch.ids()).map_err(JobError::from);
+            let failed = cells.is_err();
+            if sender.send(cells.map(|cells| (batch, cells))).is_err() || failed {
+                return;
+            }
+        }
+    });
+    Box::new(looked_up.into_iter())
+}
+
+/// One batch's rows, rendered through the column plan beside their association cells.
+struct RenderedBatch<'a> {
+    plan: &'a ColumnPlan,
+    batch: &'a RecordBatch,
+    extra: &'a [Vec<Rendered>],
+    width: usize,
+}
+
+impl RenderedBatch<'_> {
+    fn write<W: std::io::Write>(
+        &self,
+        partitioner: &mut Partitioner<W>,
+        scratch: &mut String,
+        pace: Option<&RowPace>,
+        rows_written: &AtomicU64,
+    ) -> Result<(), JobError> {
+        let mut pieces = Vec::with_capacity(self.width);
+        for (row, extra) in self.extra.iter().enumerate() {
+            let id = self.batch.ids()[row];
+            self.plan
+                .render(id, self.batch.row(row), scratch, &mut pieces);
+            let cells: Vec<Cell<'_>> = pieces
+                .iter()
+                .map(|p| p.as_cell(scratch))
+                .chain(extra.iter().map(Rendered::as_cell))
+                .collect();
+            if let Some(pace) = pace {
+                // Paced rows are counted one by one, so progress shows where it stalls.
+                let index = rows_written.load(Ordering::Relaxed);
+                pace.before_row(index)
+                    .map_err(|e| JobError::message(e.to_string()))?;
+                partitioner.write_row(&cells)?;
+                rows_written.fetch_add(1, Ordering::Relaxed);
+            } else {
+                partitioner.write_row(&cells)?;
+            }
+        }
+        if pace.is_none() {
+            rows_written.fetch_add(self.batch.len() as u64, Ordering::Relaxed);
+        }
+        Ok(())
+    }
 }
 
 /// Parts of 1,000,000 rows as HubSpot splits CSV and XLSX (XLS parts hold the format's
