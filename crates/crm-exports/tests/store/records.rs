@@ -431,7 +431,10 @@ fn mixed(n: usize) -> Vec<(&'static str, String)> {
     if !n.is_multiple_of(3) {
         raw.push(("email", format!("p{n}@example.com")));
     }
-    if n.is_multiple_of(2) {
+    if n.is_multiple_of(4) {
+        // What PostgreSQL's COPY format escapes, and what it reads as NULL.
+        raw.push(("firstname", format!("F{n}\ttab \\N back\\slash\r\nline Ü")));
+    } else if n.is_multiple_of(2) {
         raw.push(("firstname", format!("F{n}")));
     }
     if n.is_multiple_of(5) {

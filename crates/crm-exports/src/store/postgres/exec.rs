@@ -8,6 +8,7 @@ use std::error::Error;
 
 use async_trait::async_trait;
 use bytes::BytesMut;
+use futures_util::SinkExt;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{Row, Statement, Transaction};
 
@@ -90,6 +91,16 @@ impl Exec for PgExec<'_, '_> {
 
     async fn script(&mut self, sql: &str) -> StoreResult<()> {
         Ok(self.tx.batch_execute(sql).await?)
+    }
+
+    async fn copy_in(&mut self, target: &str, data: bytes::Bytes) -> StoreResult<u64> {
+        let sink = self
+            .tx
+            .copy_in::<_, bytes::Bytes>(&format!("COPY {target} FROM STDIN"))
+            .await?;
+        let mut sink = std::pin::pin!(sink);
+        sink.send(data).await?;
+        Ok(sink.as_mut().finish().await?)
     }
 
     fn roll_back_at_end(&mut self) {

@@ -1,8 +1,11 @@
-//! New record rows held back and written many to one `INSERT … VALUES (…), (…)`: on
-//! PostgreSQL every statement is a round trip to the server, and one per record kept bulk
-//! writes (seeding, batch create) at a few thousand records a second. Rows wait only while
-//! nothing else in the write call could read them back; the caller flushes before any such
-//! read and at the end of the call, in the same transaction.
+//! New record rows held back and written many at a time: on SQLite to one `INSERT … VALUES
+//! (…), (…)`, on PostgreSQL by one `COPY … FROM STDIN` (every statement there is a round
+//! trip, and a many-row INSERT is parsed and planned with its thousands of parameters on
+//! each flush). Rows wait only while nothing else in the write call could read them back;
+//! the caller flushes before any such read and at the end of the call, in the same
+//! transaction.
+
+use std::fmt::Write as _;
 
 use super::builder::{Param, Sql};
 use super::dialect::{Dialect, table_name};
@@ -13,6 +16,10 @@ use crate::store::{PortalId, StoreResult};
 /// Most rows one statement carries: past a few hundred the round trips saved are few, and
 /// the statement text grows.
 const ROWS_PER_INSERT: usize = 256;
+
+/// Most rows one COPY carries: enough that its round trip is rare, few enough that the
+/// rows waiting stay a few megabytes.
+const ROWS_PER_COPY: usize = 4096;
 
 /// Most bound parameters one statement carries, under SQLite's limit (32,766) and
 /// PostgreSQL's (65,535), for objects with many properties set.
@@ -59,7 +66,8 @@ impl<'v> PendingRows<'v> {
             .filter(|(name, _)| !self.columns.iter().any(|c| c == name))
             .count();
         let per_row = 3 + self.columns.len() + new_columns;
-        if (self.rows.len() + 1) * per_row > PARAMS_PER_INSERT {
+        let copies = e.dialect().copies_rows();
+        if !copies && (self.rows.len() + 1) * per_row > PARAMS_PER_INSERT {
             self.flush(e, target).await?;
         }
         let values = values
@@ -67,7 +75,12 @@ impl<'v> PendingRows<'v> {
             .map(|(name, value)| (self.column_index(name), value))
             .collect();
         self.rows.push(Row { id, values });
-        if self.rows.len() >= ROWS_PER_INSERT {
+        let most = if copies {
+            ROWS_PER_COPY
+        } else {
+            ROWS_PER_INSERT
+        };
+        if self.rows.len() >= most {
             self.flush(e, target).await?;
         }
         Ok(())
@@ -83,6 +96,13 @@ impl<'v> PendingRows<'v> {
             return Ok(());
         }
         let d = e.dialect();
+        if d.copies_rows() {
+            let target = copy_target(d, portal, schema, &self.columns);
+            let data = self.copy_data();
+            self.columns.clear();
+            e.copy_in(&target, data).await?;
+            return Ok(());
+        }
         let width = self.columns.len();
         let mut params = Vec::with_capacity(self.rows.len() * (3 + width));
         for row in self.rows.drain(..) {
@@ -104,6 +124,28 @@ impl<'v> PendingRows<'v> {
         Ok(())
     }
 
+    /// The waiting rows in PostgreSQL's text COPY format, emptying the buffer: a line a
+    /// row, fields separated by tabs, `\N` for a column the row does not set.
+    fn copy_data(&mut self) -> bytes::Bytes {
+        let width = self.columns.len();
+        let mut out = String::with_capacity(self.rows.len() * (32 + 16 * width));
+        let mut fields: Vec<Option<Param<'v>>> = Vec::with_capacity(width);
+        for row in self.rows.drain(..) {
+            fields.clear();
+            fields.resize_with(width, || None);
+            for (column, value) in row.values {
+                fields[column] = Some(value);
+            }
+            write!(out, "{}\t{}\t{}", row.id, self.now, self.now).expect("writing to a String");
+            for field in &fields {
+                out.push('\t');
+                push_copy_field(&mut out, field.as_ref().unwrap_or(&Param::Null));
+            }
+            out.push('\n');
+        }
+        bytes::Bytes::from(out)
+    }
+
     fn column_index(&mut self, name: &str) -> usize {
         match self.columns.iter().position(|c| c == name) {
             Some(index) => index,
@@ -113,6 +155,48 @@ impl<'v> PendingRows<'v> {
             }
         }
     }
+}
+
+/// One value as a text COPY field: as PostgreSQL reads it into the column's type, with
+/// the format's backslash escapes in text.
+fn push_copy_field(out: &mut String, value: &Param<'_>) {
+    match value {
+        Param::Null => out.push_str("\\N"),
+        Param::Int(n) => write!(out, "{n}").expect("writing to a String"),
+        Param::Real(x) => write!(out, "{x}").expect("writing to a String"),
+        // 1 and 0 read as a boolean column's values and as an integer column's alike.
+        Param::Bool(b) => out.push(if *b { '1' } else { '0' }),
+        Param::Text(text) => {
+            for c in text.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\t' => out.push_str("\\t"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    c => out.push(c),
+                }
+            }
+        }
+    }
+}
+
+/// `<records> (id, created_at, updated_at, <properties>)`, what a COPY loads.
+fn copy_target(
+    d: Dialect,
+    portal: PortalId,
+    schema: &ObjectSchema,
+    properties: &[String],
+) -> String {
+    let mut target = format!(
+        "{} (id, created_at, updated_at",
+        table_name(portal, schema.object)
+    );
+    for name in properties {
+        target.push_str(", ");
+        target.push_str(&d.column(schema.object, name));
+    }
+    target.push(')');
+    target
 }
 
 /// `INSERT INTO <records> (id, created_at, updated_at, <properties>) VALUES (…), …` for

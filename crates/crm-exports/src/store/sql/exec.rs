@@ -58,6 +58,12 @@ pub trait Exec: Send {
     async fn execute(&mut self, sql: &Sql<'_>) -> StoreResult<u64>;
     /// Runs statements without parameters, separated by `;` (DDL).
     async fn script(&mut self, sql: &str) -> StoreResult<()>;
+    /// Loads rows into `target` (`table (column, …)`) from `data` in PostgreSQL's text
+    /// COPY format; returns the rows loaded. Only where [`Dialect::copies_rows`] says so.
+    async fn copy_in(&mut self, target: &str, data: bytes::Bytes) -> StoreResult<u64> {
+        let _ = (target, data);
+        Err(StoreError::internal("this database has no COPY"))
+    }
     /// Makes the transaction end in a rollback rather than a commit, keeping nothing it
     /// wrote (an atomic batch with a failed input).
     fn roll_back_at_end(&mut self);
