@@ -81,8 +81,8 @@ fn import_command(source: &Server, mirror: &Path, extra: &[&str]) -> std::proces
     command
 }
 
-fn import(source: &Server, mirror: &Path) -> crate::harness::Ran {
-    let output = import_command(source, mirror, &[]).output().unwrap();
+fn import(source: &Server, mirror: &Path, store: &[&str]) -> crate::harness::Ran {
+    let output = import_command(source, mirror, store).output().unwrap();
     let ran: crate::harness::Ran = output.into();
     ran.expect_ok()
 }
@@ -158,14 +158,10 @@ async fn assert_exports_match(source: &Server, mirror: &Server, work: &Path) {
     }
 }
 
-fn dump(data: &Path) -> String {
-    let data = data.to_str().unwrap();
-    run(
-        Path::new(data).parent().unwrap(),
-        &["fixtures", "dump", "--data-dir", data],
-    )
-    .expect_ok()
-    .stdout
+fn dump(data: &Path, store: &[&str]) -> String {
+    let mut args = vec!["fixtures", "dump", "--data-dir", data.to_str().unwrap()];
+    args.extend_from_slice(store);
+    run(data.parent().unwrap(), &args).expect_ok().stdout
 }
 
 const SMALL: [&str; 8] = [
@@ -179,13 +175,13 @@ const SMALL: [&str; 8] = [
     "10",
 ];
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_mirrored_portal_exports_byte_for_byte_as_its_source() {
-    let dir = tempfile::tempdir().unwrap();
-    let source_dir = dir.path().join("source");
-    let mirror_dir = dir.path().join("mirror");
+/// Mirrors a small source into `mirror_dir` (with `store`, the mirror's database
+/// options) and checks the exports, the custom pipeline and the dump against it.
+async fn mirror_matches_its_source(work: &Path, store: &[&str]) {
+    let source_dir = work.join("source");
+    let mirror_dir = work.join("mirror");
     let source = source(&source_dir, &SMALL, &[]).await;
-    let ran = import(&source, &mirror_dir);
+    let ran = import(&source, &mirror_dir, store);
     assert!(ran.stdout.contains("lists: 7 copied"), "{}", ran.stdout);
     assert!(
         ran.stdout.contains("contacts: 43 copied, 0 failed"),
@@ -193,8 +189,8 @@ async fn a_mirrored_portal_exports_byte_for_byte_as_its_source() {
         ran.stdout
     );
 
-    let mirror = Server::start(&mirror_dir, &[]);
-    assert_exports_match(&source, &mirror, dir.path()).await;
+    let mirror = Server::start(&mirror_dir, store);
+    assert_exports_match(&source, &mirror, work).await;
     // The deal in the custom pipeline reads the same stage at both ends.
     let path = "/crm/v3/objects/deals/3001?properties=pipeline,dealstage";
     let at_source = call(&source, &source.token(), Method::GET, path, None).await;
@@ -207,7 +203,36 @@ async fn a_mirrored_portal_exports_byte_for_byte_as_its_source() {
     drop(mirror);
     // Everything else the fixture format holds (lists and their members, labels, archived
     // records, owners, definitions) is the same too.
-    assert_eq!(dump(&mirror_dir), dump(&source_dir));
+    assert_eq!(dump(&mirror_dir, store), dump(&source_dir, &[]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mirrored_portal_exports_byte_for_byte_as_its_source() {
+    let dir = tempfile::tempdir().unwrap();
+    mirror_matches_its_source(dir.path(), &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs PostgreSQL: set CRM_EXPORTS_TEST_POSTGRES_URL and run with --include-ignored"]
+async fn a_portal_mirrored_into_postgres_exports_byte_for_byte_as_its_source() {
+    let url = std::env::var("CRM_EXPORTS_TEST_POSTGRES_URL")
+        .expect("needs PostgreSQL: set CRM_EXPORTS_TEST_POSTGRES_URL");
+    let config: tokio_postgres::Config = url.parse().expect("a PostgreSQL URL");
+    let (admin, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let schema = format!("import_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let mirror_url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+    let dir = tempfile::tempdir().unwrap();
+    mirror_matches_its_source(dir.path(), &["--database-url", &mirror_url]).await;
+    admin
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -229,7 +254,7 @@ async fn an_import_killed_three_times_and_run_again_ends_with_the_source_s_data(
     let source = source(&source_dir, &counts, &[]).await;
     // How long a whole import takes here, so the kills land inside one.
     let started = Instant::now();
-    import(&source, &dir.path().join("timing"));
+    import(&source, &dir.path().join("timing"), &[]);
     let whole = started.elapsed();
     // Random points: the delays come from the clock, and are printed for a rerun.
     let mut state = std::time::SystemTime::now()
@@ -263,10 +288,70 @@ async fn an_import_killed_three_times_and_run_again_ends_with_the_source_s_data(
         "{killed_at:?} of {whole:?}"
     );
     eprintln!("killed after {killed_at:?} of a whole import of {whole:?}");
-    let ran = import(&source, &mirror_dir);
+    let ran = import(&source, &mirror_dir, &[]);
     assert!(ran.stdout.contains("imported"), "{}", ran.stdout);
     let mirror = Server::start(&mirror_dir, &[]);
     assert_exports_match(&source, &mirror, dir.path()).await;
     drop(mirror);
-    assert_eq!(dump(&mirror_dir), dump(&source_dir));
+    assert_eq!(dump(&mirror_dir, &[]), dump(&source_dir, &[]));
+}
+
+/// The source's request counts by status, from its `/metrics` (itself not counted).
+async fn requests_by_status(server: &Server) -> std::collections::BTreeMap<String, f64> {
+    let text = reqwest::get(format!("{}/metrics", server.base_url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut counts = std::collections::BTreeMap::new();
+    for line in text
+        .lines()
+        .filter(|l| l.starts_with("http_requests_total{"))
+    {
+        if line.contains("route=\"/metrics\"") {
+            continue;
+        }
+        let status = line
+            .split("status=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_owned();
+        let value: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+        *counts.entry(status).or_insert(0.0) += value;
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_from_a_rate_limited_source_keeps_to_its_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let source_dir = dir.path().join("source");
+    std::fs::create_dir_all(&source_dir).unwrap();
+    crate::harness::seed_contacts(&source_dir, 30).expect_ok();
+    let source = Server::start(&source_dir, &["--rate-limit-per-10s", "10"]);
+    let started = Instant::now();
+    let ran = import(
+        &source,
+        &dir.path().join("mirror"),
+        &["--objects", "contacts"],
+    );
+    let took = started.elapsed();
+    assert!(ran.stdout.contains("contacts: 30 copied"), "{}", ran.stdout);
+    let counts = requests_by_status(&source).await;
+    let sent: f64 = counts.values().sum();
+    let refused = counts.get("429").copied().unwrap_or(0.0);
+    assert!(refused <= 1.0, "{counts:?}\n{}", ran.stderr);
+    // Ten a rolling ten seconds: request n (from 0) cannot go before 10 s × ⌊n / 10⌋.
+    let answered = sent - refused;
+    assert!(
+        answered > 10.0,
+        "only {answered} requests: the limit never bit"
+    );
+    let least = Duration::from_secs(10 * ((answered as u64 - 1) / 10));
+    assert!(
+        took >= least - Duration::from_millis(500) && took <= least + Duration::from_secs(6),
+        "{answered} requests took {took:?}, the limit allows them in {least:?} ({counts:?})"
+    );
 }
