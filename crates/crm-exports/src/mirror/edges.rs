@@ -8,8 +8,10 @@ use std::collections::BTreeMap;
 
 use crate::fixtures::Fixture;
 use crate::fixtures::format::{FixtureAssociation, FixtureAssociationType, FixtureRecordRef};
+use crate::store::Visibility;
 
 use super::labels::{LabelMap, Named};
+use super::records::PER_TRANSACTION;
 use super::source::{self, SourceType};
 use super::{Mirror, MirrorResult};
 
@@ -26,13 +28,27 @@ pub async fn copy(
         Some(cursor) => Some(cursor.to_owned()),
         None => None,
     };
+    // Edges need both ends: objects the mirror holds no records of are not asked about.
+    let mut targets = Vec::new();
+    for to in objects {
+        if holds_records(mirror, &to.key).await? {
+            targets.push(to);
+        }
+    }
+    if !targets.iter().any(|t| t.key == from.key) {
+        mirror
+            .write(&Fixture::default(), |_| {}, &step, None)
+            .await?;
+        return Ok(0);
+    }
     let mut copied = 0;
+    let mut found = Found::new();
+    let mut read = 0;
     loop {
         let (ids, next) = source::record_ids(mirror.client, &from.path, after.as_deref()).await?;
-        let mut found: BTreeMap<(FixtureRecordRef, FixtureRecordRef), Vec<FixtureAssociationType>> =
-            BTreeMap::new();
+        read += ids.len();
         if !ids.is_empty() {
-            for to in objects {
+            for to in &targets {
                 let pair = (from.path.as_str(), to.path.as_str());
                 for (from_id, to_id, types) in
                     source::associations(mirror.client, pair, &ids).await?
@@ -40,28 +56,44 @@ pub async fn copy(
                     if from.key == to.key && from_id > to_id {
                         continue;
                     }
-                    let ends = ((from, from_id), (to, to_id));
+                    let ends = ((from, from_id), (*to, to_id));
                     add_edge(&mut found, ends, &types, labels);
                 }
             }
         }
-        let fixture = Fixture {
-            associations: found
-                .into_iter()
-                .map(|((from, to), types)| FixtureAssociation { from, to, types })
-                .collect(),
-            ..Fixture::default()
-        };
-        copied += fixture.associations.len();
-        mirror
-            .write(&fixture, |_| {}, &step, next.as_deref())
-            .await?;
-        eprintln!("{}: {copied} associations copied", from.key);
+        if read >= PER_TRANSACTION || next.is_none() {
+            let fixture = Fixture {
+                associations: std::mem::take(&mut found)
+                    .into_iter()
+                    .map(|((from, to), types)| FixtureAssociation { from, to, types })
+                    .collect(),
+                ..Fixture::default()
+            };
+            copied += fixture.associations.len();
+            mirror
+                .write(&fixture, |_| {}, &step, next.as_deref())
+                .await?;
+            eprintln!("{}: {copied} associations copied", from.key);
+            read = 0;
+        }
         match next {
             Some(next) => after = Some(next),
             None => return Ok(copied),
         }
     }
+}
+
+/// Edges by their ends, with every type each has.
+type Found = BTreeMap<(FixtureRecordRef, FixtureRecordRef), Vec<FixtureAssociationType>>;
+
+async fn holds_records(mirror: &Mirror<'_>, key: &str) -> MirrorResult<bool> {
+    let object = mirror.local_object(key).await?;
+    let some = mirror
+        .stores
+        .records
+        .list_records(mirror.portal, object, 0, 1, vec![], Visibility::Live)
+        .await?;
+    Ok(!some.is_empty())
 }
 
 fn reference(object: &Named, id: i64) -> FixtureRecordRef {
@@ -73,7 +105,7 @@ fn reference(object: &Named, id: i64) -> FixtureRecordRef {
 
 /// Adds each type of one edge, from the end its definition reads it from.
 fn add_edge(
-    found: &mut BTreeMap<(FixtureRecordRef, FixtureRecordRef), Vec<FixtureAssociationType>>,
+    found: &mut Found,
     ((from, from_id), (to, to_id)): ((&Named, i64), (&Named, i64)),
     types: &[SourceType],
     labels: &LabelMap,

@@ -14,6 +14,10 @@ use super::labels::Named;
 use super::source;
 use super::{Mirror, MirrorError, MirrorResult, Tally};
 
+/// Records written per transaction (ten of HubSpot's pages): fewer, larger transactions,
+/// as `seed` writes, each with the checkpoint of the page it ends with.
+pub const PER_TRANSACTION: usize = 1000;
+
 pub async fn copy(mirror: &mut Mirror<'_>, object: &Named) -> MirrorResult<Tally> {
     let local = mirror.local_object(&object.key).await?;
     let schema = mirror
@@ -36,26 +40,48 @@ pub async fn copy(mirror: &mut Mirror<'_>, object: &Named) -> MirrorResult<Tally
             false => format!("records:{}", object.key),
             true => format!("archived:{}", object.key),
         };
-        let mut after = match mirror.cursor(&step) {
+        let after = match mirror.cursor(&step) {
             Some(super::ImportCheckpoint::DONE) => continue,
             Some(cursor) => Some(cursor.to_owned()),
             None => None,
         };
+        let client = mirror.client;
+        let fetch = |after: Option<String>| {
+            let names = &names;
+            let path = &object.path;
+            async move { source::records(client, path, names, archived, after.as_deref()).await }
+        };
+        let mut fetched = fetch(after).await?;
+        let mut buffer: Vec<FixtureRecord> = Vec::new();
         loop {
-            let client = mirror.client;
-            let (page, next) =
-                source::records(client, &object.path, &names, archived, after.as_deref()).await?;
-            let page: Vec<FixtureRecord> = page
-                .into_iter()
-                .map(|mut r| {
-                    r.properties.retain(|name, _| wanted.contains(name));
-                    r
-                })
-                .collect();
-            write_page(mirror, object, page, &mut tally, &step, next.as_deref()).await?;
-            progress(mirror, object, &tally);
-            match next {
-                Some(next) => after = Some(next),
+            let (page, next) = fetched;
+            buffer.extend(page.into_iter().map(|mut r| {
+                r.properties.retain(|name, _| wanted.contains(name));
+                r
+            }));
+            let full = buffer.len() >= PER_TRANSACTION || next.is_none();
+            let batch = match full {
+                true => std::mem::take(&mut buffer),
+                false => Vec::new(),
+            };
+            // The next page is read while this batch is written.
+            let reading = async {
+                match &next {
+                    Some(cursor) => Some(fetch(Some(cursor.clone())).await),
+                    None => None,
+                }
+            };
+            let writing = async {
+                if full {
+                    write_page(mirror, object, batch, &mut tally, &step, next.as_deref()).await?;
+                    progress(mirror, object, &tally);
+                }
+                Ok::<(), MirrorError>(())
+            };
+            let (read, written) = tokio::join!(reading, writing);
+            written?;
+            match read {
+                Some(page) => fetched = page?,
                 None => break,
             }
         }
