@@ -41,17 +41,8 @@ pub async fn copy(
             .filter_map(|a| key_for(objects, &a.to_object_type_id))
             .filter(|key| key != &schema.name)
             .collect();
-        fixture.schemas.push(FixtureSchema {
-            name: schema.name.clone(),
-            labels: schema.labels.clone(),
-            description: schema.description.clone(),
-            primary_display_property: schema.primary_display_property.clone(),
-            secondary_display_properties: schema.secondary_display_properties.clone(),
-            required_properties: schema.required_properties.clone(),
-            searchable_properties: schema.searchable_properties.clone(),
-            associated_objects: associated,
-            properties: Vec::new(),
-        });
+        let made = FixtureSchema::of(&schema.name, &schema.settings, associated, Vec::new());
+        fixture.schemas.push(made);
     }
     let mut pipelines = Vec::new();
     for object in objects {
@@ -102,12 +93,7 @@ async fn add_definitions(
     let (have_groups, have_properties): (HashSet<String>, HashSet<String>) = match new_schema {
         Some(_) => Default::default(),
         None => {
-            let local = mirror.local_object(&object.key).await?;
-            let schema = mirror
-                .stores
-                .schemas
-                .object_schema(mirror.portal, local)
-                .await?;
+            let (_, schema) = mirror.local_schema(&object.key).await?;
             (
                 schema.groups.iter().map(|g| g.name.clone()).collect(),
                 schema.properties.iter().map(|p| p.name.clone()).collect(),
@@ -122,8 +108,8 @@ async fn add_definitions(
     let properties: Vec<_> = source::properties(client, &object.path)
         .await?
         .into_iter()
-        .filter(|p| p.hubspot_defined != Some(true) && !have_properties.contains(&p.name))
-        .map(|p| p.to_fixture())
+        .filter(|p| !p.hubspot_defined && !have_properties.contains(&p.name))
+        .map(|p| crate::fixtures::property_of(&p, None))
         .collect();
     match new_schema {
         Some(i) => {

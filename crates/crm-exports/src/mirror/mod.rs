@@ -13,10 +13,12 @@ mod records;
 pub mod source;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::client::{Client, ClientError};
 use crate::domain::ObjectType;
+use crate::domain::schema::ObjectSchema;
 use crate::fixtures::{self, Fixture, FixtureError};
 use crate::store::{ImportCheckpoint, PortalData, PortalId, StoreError, Stores};
 
@@ -127,6 +129,19 @@ impl<'a> Mirror<'a> {
             .find(|c| c.name == key && !c.archived)
             .map(|c| c.object)
             .ok_or_else(|| MirrorError::Refused(format!("the mirror has no object {key}")))
+    }
+}
+
+impl Mirror<'_> {
+    /// The mirror's object type of a fixture key and its schema.
+    async fn local_schema(&self, key: &str) -> MirrorResult<(ObjectType, Arc<ObjectSchema>)> {
+        let object = self.local_object(key).await?;
+        let schema = self
+            .stores
+            .schemas
+            .object_schema(self.portal, object)
+            .await?;
+        Ok((object, schema))
     }
 }
 

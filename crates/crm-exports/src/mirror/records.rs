@@ -19,12 +19,7 @@ use super::{Mirror, MirrorError, MirrorResult, Tally};
 pub const PER_TRANSACTION: usize = 1000;
 
 pub async fn copy(mirror: &mut Mirror<'_>, object: &Named) -> MirrorResult<Tally> {
-    let local = mirror.local_object(&object.key).await?;
-    let schema = mirror
-        .stores
-        .schemas
-        .object_schema(mirror.portal, local)
-        .await?;
+    let (local, schema) = mirror.local_schema(&object.key).await?;
     let known: HashSet<&str> = schema.properties.iter().map(|p| p.name.as_str()).collect();
     let mut names: Vec<String> = source::properties(mirror.client, &object.path)
         .await?

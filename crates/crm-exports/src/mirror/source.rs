@@ -7,11 +7,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::client::{Client, ClientError, ClientResult};
+use crate::domain::custom_object::CustomObjectSettings;
 use crate::domain::pipeline::{Pipeline, Stage};
+use crate::domain::property::PropertyDefinition;
 use crate::domain::time::parse_timestamp;
-use crate::fixtures::format::{
-    FixtureGroup, FixtureOption, FixtureOwner, FixtureProperty, FixtureRecord,
-};
+use crate::fixtures::format::{FixtureGroup, FixtureOwner, FixtureRecord};
 
 /// The largest page HubSpot's object, owner and membership lists answer.
 pub const PAGE: usize = 100;
@@ -22,19 +22,8 @@ pub const PAGE: usize = 100;
 pub struct SourceSchema {
     pub object_type_id: String,
     pub name: String,
-    pub labels: crate::domain::custom_object::Labels,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub primary_display_property: Option<String>,
-    #[serde(default)]
-    pub secondary_display_properties: Vec<String>,
-    #[serde(default)]
-    pub required_properties: Vec<String>,
-    #[serde(default)]
-    pub searchable_properties: Vec<String>,
-    #[serde(default)]
-    pub properties: Vec<SourceProperty>,
+    #[serde(flatten)]
+    pub settings: CustomObjectSettings,
     #[serde(default)]
     pub associations: Vec<SourceSchemaAssociation>,
 }
@@ -47,71 +36,6 @@ pub struct SourceSchemaAssociation {
     #[serde(default)]
     pub name: Option<String>,
     pub id: String,
-}
-
-/// A property definition as HubSpot's properties API answers it.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SourceProperty {
-    pub name: String,
-    pub label: String,
-    #[serde(rename = "type")]
-    pub property_type: String,
-    pub field_type: String,
-    #[serde(default)]
-    pub group_name: Option<String>,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub display_order: Option<i32>,
-    #[serde(default)]
-    pub has_unique_value: bool,
-    #[serde(default)]
-    pub hidden: bool,
-    #[serde(default)]
-    pub form_field: bool,
-    #[serde(default)]
-    pub hubspot_defined: Option<bool>,
-    #[serde(default)]
-    pub options: Vec<SourceOption>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SourceOption {
-    pub label: String,
-    pub value: String,
-    #[serde(default)]
-    pub display_order: Option<i32>,
-    #[serde(default)]
-    pub hidden: bool,
-}
-
-impl SourceProperty {
-    pub fn to_fixture(&self) -> FixtureProperty {
-        FixtureProperty {
-            name: self.name.clone(),
-            label: self.label.clone(),
-            property_type: self.property_type.clone(),
-            field_type: self.field_type.clone(),
-            group_name: self.group_name.clone(),
-            description: self.description.clone().unwrap_or_default(),
-            display_order: self.display_order.unwrap_or(-1),
-            has_unique_value: self.has_unique_value,
-            hidden: self.hidden,
-            form_field: self.form_field,
-            options: self
-                .options
-                .iter()
-                .map(|o| FixtureOption {
-                    label: o.label.clone(),
-                    value: o.value.clone(),
-                    display_order: o.display_order.unwrap_or(0),
-                    hidden: o.hidden,
-                })
-                .collect(),
-        }
-    }
 }
 
 /// `{results: [...]}` and the cursor of the next page, if any.
@@ -157,9 +81,23 @@ pub async fn schemas(client: &Client) -> ClientResult<Vec<SourceSchema>> {
     Ok(page.results)
 }
 
-pub async fn properties(client: &Client, object: &str) -> ClientResult<Vec<SourceProperty>> {
-    let page: Page<SourceProperty> = client.get(&format!("/crm/v3/properties/{object}")).await?;
-    Ok(page.results)
+/// The object's property definitions. Their times are the source's and are not read;
+/// one that does not say whether HubSpot defines it is the portal's own.
+pub async fn properties(client: &Client, object: &str) -> ClientResult<Vec<PropertyDefinition>> {
+    let page: Page<Value> = client.get(&format!("/crm/v3/properties/{object}")).await?;
+    page.results
+        .into_iter()
+        .map(|mut p| {
+            if let Some(fields) = p.as_object_mut() {
+                for time in ["createdAt", "updatedAt", "archivedAt"] {
+                    fields.remove(time);
+                }
+                fields.entry("hubspotDefined").or_insert(Value::Bool(false));
+            }
+            serde_json::from_value(p)
+                .map_err(|e| ClientError::Protocol(format!("a property definition: {e}")))
+        })
+        .collect()
 }
 
 pub async fn groups(client: &Client, object: &str) -> ClientResult<Vec<FixtureGroup>> {
