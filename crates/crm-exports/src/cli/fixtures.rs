@@ -103,7 +103,10 @@ pub async fn run(args: FixturesArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn chosen_portal(store: &SharedStore, asked: Option<i64>) -> anyhow::Result<PortalId> {
+pub(super) async fn chosen_portal(
+    store: &SharedStore,
+    asked: Option<i64>,
+) -> anyhow::Result<PortalId> {
     let portals = store.list_portals().await?;
     match asked {
         Some(p) if portals.contains(&PortalId(p)) => Ok(PortalId(p)),

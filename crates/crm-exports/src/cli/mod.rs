@@ -1,5 +1,5 @@
 //! The command line: `serve` runs the service (`worker` export workers alone); `token`
-//! and `owner` manage portals; `portal` creates and resets them through a server's admin API; `webhook` their completion-webhook subscriptions; `seed` fills one with demo data; `fixtures` loads and dumps its test data; `export` is a client of the
+//! and `owner` manage portals; `portal` creates and resets them through a server's admin API; `webhook` their completion-webhook subscriptions; `seed` fills one with demo data; `fixtures` loads and dumps its test data; `import` mirrors another portal into one; `export` is a client of the
 //! exports API; `completions` and `man` describe the command line itself. Every option is
 //! a flag, and most are also a `CRM_EXPORTS_*` variable; each command takes only the
 //! options it uses, after its name (`crm-exports serve --data-dir D`).
@@ -9,6 +9,7 @@ mod data;
 mod export;
 mod fixtures;
 mod help;
+mod import;
 mod owner;
 mod portal;
 mod seed;
@@ -54,6 +55,8 @@ pub enum Command {
     Seed(seed::SeedArgs),
     /// Load a portal's test data from a fixture file, or dump a portal as one.
     Fixtures(fixtures::FixturesArgs),
+    /// Copy a HubSpot portal (or another crm-exports server) into a local portal, ids kept.
+    Import(import::ImportArgs),
     /// Start, follow, download and cancel exports through the HTTP API.
     Export(export::ExportArgs),
     /// Print a shell completion script: `crm-exports completions bash > ~/.local/share/bash-completion/completions/crm-exports`.
@@ -84,6 +87,7 @@ pub fn main() -> ExitCode {
             Command::Webhook(args) => webhook::run(args).await,
             Command::Seed(args) => seed::run(args).await,
             Command::Fixtures(args) => fixtures::run(args).await,
+            Command::Import(args) => import::run(args).await,
             Command::Export(args) => export::run(args).await,
             Command::Completions(args) => help::completions(args),
             Command::Man(args) => help::man(args),

@@ -6,6 +6,7 @@
 
 mod crm;
 mod exports;
+mod pace;
 
 use std::path::Path;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use tokio::io::AsyncWriteExt;
 
 pub use crm::CustomObjectSchema;
 pub use exports::{ExportDetails, ExportLogQuery, ExportStatus};
+pub use pace::Pacer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -63,6 +65,9 @@ pub struct Client {
     http: reqwest::Client,
     base_url: String,
     token: String,
+    /// With a pacer, requests keep to the source's limits and failures of the server or
+    /// the network (5xx, timeouts) are retried with backoff; without, they are errors.
+    pacer: Option<std::sync::Arc<Pacer>>,
 }
 
 impl Client {
@@ -78,7 +83,14 @@ impl Client {
             http,
             base_url: base_url.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
+            pacer: None,
         })
+    }
+
+    /// This client with its requests paced (and retried) by `pacer`.
+    pub fn paced(mut self, pacer: Pacer) -> Self {
+        self.pacer = Some(std::sync::Arc::new(pacer));
+        self
     }
 
     pub fn base_url(&self) -> &str {
@@ -108,18 +120,24 @@ impl Client {
         body: Option<&Value>,
     ) -> ClientResult<T> {
         let mut retries = 0;
+        let mut failures = 0;
         let (status, bytes) = loop {
-            let mut request = self
-                .http
-                .request(method.clone(), format!("{}{path}", self.base_url))
-                .bearer_auth(&self.token);
-            if let Some(body) = body {
-                request = request.json(body);
+            let answer = self.send_once(&method, path, body).await;
+            let (status, wait, bytes) = match answer {
+                Ok(answer) => answer,
+                Err(e) if self.pacer.is_some() && failures < FAILURE_RETRIES => {
+                    failures += 1;
+                    self.back_off(&method, path, failures, &e.to_string()).await;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if status.is_server_error() && self.pacer.is_some() && failures < FAILURE_RETRIES {
+                failures += 1;
+                self.back_off(&method, path, failures, status.as_str())
+                    .await;
+                continue;
             }
-            let response = request.send().await.map_err(|e| self.unreachable(&e))?;
-            let status = response.status();
-            let wait = rate_limit_wait(status, response.headers());
-            let bytes = response.bytes().await.map_err(|e| self.unreachable(&e))?;
             match wait.or_else(|| policy_wait(status, &bytes)) {
                 Some(wait) if retries < RATE_LIMIT_RETRIES && wait <= MAX_RATE_LIMIT_WAIT => {
                     retries += 1;
@@ -128,7 +146,11 @@ impl Client {
                         self.base_url,
                         wait.as_secs_f64().ceil()
                     );
-                    tokio::time::sleep(wait).await;
+                    match &self.pacer {
+                        // Every request waits, not only this one: the limit is the token's.
+                        Some(pacer) => pacer.hold(wait),
+                        None => tokio::time::sleep(wait).await,
+                    }
                 }
                 _ => break (status, bytes),
             }
@@ -143,6 +165,44 @@ impl Client {
         };
         serde_json::from_slice(text)
             .map_err(|e| ClientError::Protocol(format!("{method} {path}: unexpected answer ({e})")))
+    }
+
+    /// One request, paced when this client is: its status, the wait a 429 names, the body.
+    async fn send_once(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> ClientResult<(StatusCode, Option<Duration>, bytes::Bytes)> {
+        if let Some(pacer) = &self.pacer {
+            pacer.before_send().await;
+        }
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base_url))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| self.unreachable(&e))?;
+        let status = response.status();
+        if let Some(pacer) = &self.pacer {
+            pacer.after_answer(response.headers());
+        }
+        let wait = rate_limit_wait(status, response.headers());
+        let bytes = response.bytes().await.map_err(|e| self.unreachable(&e))?;
+        Ok((status, wait, bytes))
+    }
+
+    /// Waits before the `failures`th retry of a request the server or network failed:
+    /// half a second, doubling each time.
+    async fn back_off(&self, method: &Method, path: &str, failures: u32, reason: &str) {
+        let wait = Duration::from_millis(500) * 2u32.pow(failures - 1);
+        eprintln!(
+            "note: {method} {path} failed ({reason}); retrying in {:.1} s",
+            wait.as_secs_f64()
+        );
+        tokio::time::sleep(wait).await;
     }
 
     /// Downloads `url` (a signed link: no token is sent) into a temporary file in `dir`,
@@ -223,6 +283,8 @@ impl Client {
 
 /// How many times one request is retried after a 429.
 pub const RATE_LIMIT_RETRIES: u32 = 5;
+/// How many times a paced client retries a request after a 5xx or no answer.
+pub const FAILURE_RETRIES: u32 = 5;
 /// The longest wait a 429 may ask for and still be retried.
 pub const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 

@@ -7,6 +7,7 @@ use crate::domain::ObjectType;
 use crate::domain::custom_object::NewCustomObject;
 use crate::domain::list::ProcessingType;
 use crate::domain::owner::Owner;
+use crate::domain::pipeline::Pipeline;
 use crate::domain::property::{PropertyDefinition, PropertyGroup};
 use crate::domain::search::RawFilterGroup;
 
@@ -71,4 +72,21 @@ pub struct PortalData {
     pub records: Vec<(ObjectRef, Vec<ImportedRecord>)>,
     pub edges: Vec<ImportedEdge>,
     pub lists: Vec<ImportedList>,
+    /// Each object's pipelines as the source has them (ids kept), replacing the portal's.
+    pub pipelines: Vec<(ObjectRef, Vec<Pipeline>)>,
+    /// Where the import that wrote this stands afterwards, saved in the same transaction.
+    pub checkpoint: Option<ImportCheckpoint>,
+}
+
+/// How far an import from `source` has come in one `step`: the cursor of the next page
+/// to read, or [`ImportCheckpoint::DONE`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportCheckpoint {
+    pub source: String,
+    pub step: String,
+    pub cursor: String,
+}
+
+impl ImportCheckpoint {
+    pub const DONE: &'static str = "done";
 }

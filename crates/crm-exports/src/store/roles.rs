@@ -11,7 +11,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::StoreResult;
-use super::import_types::PortalData;
+use super::import_types::{ImportCheckpoint, PortalData};
 use super::types::{
     AssociationLimit, BatchSink, Edge, EdgeRefusal, ExportLogPage, ExportOutcome, ExportQuota,
     ExportRow, FolderChange, LabelDraft, ListDraft, ListFolder, ListRow, MembershipChange,
@@ -73,6 +73,13 @@ pub trait Imports: Send + Sync {
         data: PortalData,
         now: i64,
     ) -> StoreResult<()>;
+
+    /// Where the imports from `source` into `portal` stand, one checkpoint per step.
+    async fn import_checkpoints(
+        &self,
+        portal: PortalId,
+        source: String,
+    ) -> StoreResult<Vec<ImportCheckpoint>>;
 }
 
 /// Object schemas: property definitions and groups.

@@ -10,6 +10,7 @@ mod files;
 mod fixtures;
 mod folders;
 mod harness;
+mod import;
 mod operations;
 mod portals;
 mod quick_start;

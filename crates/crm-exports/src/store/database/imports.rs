@@ -6,8 +6,8 @@ use async_trait::async_trait;
 
 use super::{Backend, Database};
 use crate::store::sql::exec::op;
-use crate::store::sql::imports;
-use crate::store::{Imports, PortalData, PortalId, StoreResult};
+use crate::store::sql::{import_checkpoints, imports};
+use crate::store::{ImportCheckpoint, Imports, PortalData, PortalId, StoreResult};
 
 #[async_trait]
 impl<B: Backend> Imports for Database<B> {
@@ -24,5 +24,16 @@ impl<B: Backend> Imports for Database<B> {
             .await;
         self.forget_portal_schemas(portal);
         imported
+    }
+
+    async fn import_checkpoints(
+        &self,
+        portal: PortalId,
+        source: String,
+    ) -> StoreResult<Vec<ImportCheckpoint>> {
+        self.read(op(move |e| {
+            Box::pin(async move { import_checkpoints::load(e, portal, &source).await })
+        }))
+        .await
     }
 }

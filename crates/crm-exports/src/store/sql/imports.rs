@@ -2,6 +2,8 @@
 //! records keep their ids, timestamps and archived state, custom objects, properties,
 //! groups and labels are created first so that records and edges can name them, and the
 //! record id sequence moves past every id written, so a later create never takes one.
+//! Pipelines replace the portal's with their ids kept, and an import's checkpoint is
+//! saved with the page it follows.
 
 use super::association_labels;
 use super::associations::insert_edge;
@@ -55,6 +57,9 @@ pub async fn import(
     for (object, property) in &data.properties {
         schemas::create_property(e, portal, resolve(*object)?, property.clone()).await?;
     }
+    for (object, pipelines) in &data.pipelines {
+        super::pipelines::replace(e, portal, resolve(*object)?, pipelines).await?;
+    }
     for ((from, to), draft) in &data.labels {
         association_labels::create(e, portal, resolve(*from)?, resolve(*to)?, draft, now).await?;
     }
@@ -76,6 +81,9 @@ pub async fn import(
     if highest > 0 {
         let d = e.dialect();
         rows(e, &d.advance_record_ids(highest), |_| Ok(())).await?;
+    }
+    if let Some(checkpoint) = &data.checkpoint {
+        super::import_checkpoints::save(e, portal, checkpoint, now).await?;
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ mod deferred;
 pub mod dialect;
 pub mod exec;
 pub mod exports;
+pub mod import_checkpoints;
 pub mod imports;
 mod inline_edges;
 pub mod list_folders;

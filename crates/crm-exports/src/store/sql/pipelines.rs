@@ -29,6 +29,19 @@ pub async fn load(
     rows(e, &sql, |r| from_json(r.text(0)?)).await
 }
 
+/// Replaces the portal's pipelines of `object` with `all` as given (ids, times and
+/// archived states kept), as an import copies them from another portal.
+pub async fn replace(
+    e: &mut dyn Exec,
+    portal: PortalId,
+    object: ObjectType,
+    all: &[Pipeline],
+) -> StoreResult<()> {
+    let schema = super::schemas::load(e, portal, object).await?;
+    save(e, portal, object, all).await?;
+    sync_properties(e, portal, object, &schema.properties, all).await
+}
+
 /// Applies `edit`; with `validate`, refuses (changing nothing) when live records are in a
 /// pipeline or stage the edit takes away. `NotFound` for an unknown portal or object type.
 pub async fn edit(

@@ -21,6 +21,7 @@ const PORTAL_TABLES: &[&str] = &[
     "associations",
     "association_limits",
     "association_definitions",
+    "import_checkpoints",
     "merged_records",
     "lists",
     "list_folders",

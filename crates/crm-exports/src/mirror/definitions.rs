@@ -1,0 +1,174 @@
+//! The definitions step (owners, custom object schemas, property groups, custom
+//! properties, association labels, pipelines: what records and edges name, so written
+//! first, in one transaction) and the lists step (filters, processing type, members; last,
+//! once their members exist). What the mirror has already is left as it is.
+
+use std::collections::HashSet;
+
+use crate::domain::ObjectType;
+use crate::domain::pipeline::has_pipelines;
+use crate::fixtures::Fixture;
+use crate::fixtures::format::{FixtureList, FixtureSchema};
+use crate::store::ObjectRef;
+
+use super::labels::{LabelMap, Named, key_for};
+use super::source::{self, SourceSchema};
+use super::{Mirror, MirrorResult};
+
+const STEP: &str = "definitions";
+const LISTS: &str = "lists";
+
+pub async fn copy(
+    mirror: &mut Mirror<'_>,
+    objects: &[Named],
+    schemas: &[SourceSchema],
+    labels: &LabelMap,
+) -> MirrorResult<()> {
+    if mirror.is_done(STEP) {
+        return Ok(());
+    }
+    let client = mirror.client;
+    let mut fixture = Fixture {
+        owners: source::owners(client).await?,
+        ..Fixture::default()
+    };
+    let wanted: HashSet<&str> = objects.iter().map(|o| o.key.as_str()).collect();
+    for schema in schemas.iter().filter(|s| wanted.contains(s.name.as_str())) {
+        let associated = schema
+            .associations
+            .iter()
+            .filter(|a| a.from_object_type_id == schema.object_type_id)
+            .filter_map(|a| key_for(objects, &a.to_object_type_id))
+            .filter(|key| key != &schema.name)
+            .collect();
+        let made = FixtureSchema::of(&schema.name, &schema.settings, associated, Vec::new());
+        fixture.schemas.push(made);
+    }
+    let mut pipelines = Vec::new();
+    for object in objects {
+        add_definitions(mirror, &mut fixture, object).await?;
+        let standard = ObjectType::parse(&object.key).filter(|o| ObjectType::STANDARD.contains(o));
+        let reference = match standard {
+            Some(o) => ObjectRef::Known(o),
+            None => match fixture.schemas.iter().position(|s| s.name == object.key) {
+                Some(i) => ObjectRef::New(i),
+                None => continue,
+            },
+        };
+        if standard.is_none_or(has_pipelines) {
+            let copied = source::pipelines(client, &object.path).await?;
+            if !copied.is_empty() {
+                pipelines.push((reference, copied));
+            }
+        }
+    }
+    fixture.association_labels = labels
+        .drafts
+        .iter()
+        .filter(|l| wanted.contains(l.from_object_type.as_str()))
+        .filter(|l| wanted.contains(l.to_object_type.as_str()))
+        .cloned()
+        .collect();
+    eprintln!(
+        "definitions: {} owners, {} schemas, {} labels, {} pipelines",
+        fixture.owners.len(),
+        fixture.schemas.len(),
+        fixture.association_labels.len(),
+        pipelines.iter().map(|(_, p)| p.len()).sum::<usize>()
+    );
+    mirror
+        .write(&fixture, |data| data.pipelines = pipelines, STEP, None)
+        .await
+}
+
+/// The object's groups and custom properties the mirror lacks (a custom object's go in its
+/// schema, which the mirror is about to create).
+async fn add_definitions(
+    mirror: &Mirror<'_>,
+    fixture: &mut Fixture,
+    object: &Named,
+) -> MirrorResult<()> {
+    let client = mirror.client;
+    let new_schema = fixture.schemas.iter().position(|s| s.name == object.key);
+    let (have_groups, have_properties): (HashSet<String>, HashSet<String>) = match new_schema {
+        Some(_) => Default::default(),
+        None => {
+            let (_, schema) = mirror.local_schema(&object.key).await?;
+            (
+                schema.groups.iter().map(|g| g.name.clone()).collect(),
+                schema.properties.iter().map(|p| p.name.clone()).collect(),
+            )
+        }
+    };
+    let groups: Vec<_> = source::groups(client, &object.path)
+        .await?
+        .into_iter()
+        .filter(|g| !have_groups.contains(&g.name))
+        .collect();
+    let properties: Vec<_> = source::properties(client, &object.path)
+        .await?
+        .into_iter()
+        .filter(|p| !p.hubspot_defined && !have_properties.contains(&p.name))
+        .map(|p| crate::fixtures::property_of(&p, None))
+        .collect();
+    match new_schema {
+        Some(i) => {
+            // A new custom object's own group is made with it.
+            let labels = &fixture.schemas[i].labels;
+            let own = crate::domain::custom_object::default_group(&object.key, labels).name;
+            let groups: Vec<_> = groups.into_iter().filter(|g| g.name != own).collect();
+            if !groups.is_empty() {
+                fixture.property_groups.insert(object.key.clone(), groups);
+            }
+            fixture.schemas[i].properties = properties;
+        }
+        None => {
+            if !groups.is_empty() {
+                fixture.property_groups.insert(object.key.clone(), groups);
+            }
+            if !properties.is_empty() {
+                fixture.properties.insert(object.key.clone(), properties);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Copies every list of the objects imported whose name the mirror does not hold yet.
+pub async fn copy_lists(mirror: &mut Mirror<'_>, objects: &[Named]) -> MirrorResult<usize> {
+    if mirror.is_done(LISTS) {
+        return Ok(0);
+    }
+    let have: HashSet<String> = mirror
+        .stores
+        .lists
+        .portal_lists(mirror.portal)
+        .await?
+        .into_iter()
+        .map(|l| l.name)
+        .collect();
+    let mut fixture = Fixture::default();
+    for list in source::lists(mirror.client).await? {
+        let Some(key) = key_for(objects, &list.object_type_id) else {
+            continue;
+        };
+        if have.contains(&list.name) {
+            continue;
+        }
+        let object_type_id = match ObjectType::parse(&key) {
+            Some(o) if ObjectType::STANDARD.contains(&o) => o.type_id().into_owned(),
+            _ => key,
+        };
+        fixture.lists.push(FixtureList {
+            name: list.name,
+            object_type_id,
+            processing_type: list.processing_type,
+            filter_branch: list.filter_branch,
+            members: list.members,
+        });
+    }
+    let count = fixture.lists.len();
+    eprintln!("lists: {count} copied");
+    mirror.write(&fixture, |_| {}, LISTS, None).await?;
+    Ok(count)
+}

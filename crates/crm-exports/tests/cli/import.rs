@@ -1,0 +1,357 @@
+//! `import` as a user runs it: a second server holding seeded demo data, the full fixture
+//! (a custom object, a paired custom label, owners, the three kinds of lists, an archived
+//! record) and a custom deal pipeline is mirrored into a new data folder, and every
+//! object's export from the mirror is byte for byte the source's; an import killed three
+//! times and run again ends the same.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::harness::{Server, call, command, run, seed};
+
+const FULL: &str = include_str!("../data/fixture_full.json");
+const OBJECTS: [&str; 5] = ["contacts", "companies", "deals", "tickets", "cars"];
+
+/// Seeds `dir` with `counts`, loads the full fixture, starts a server on it (with `extra`
+/// options) and moves the fixture's deal into a new pipeline made through the API.
+async fn source(dir: &Path, counts: &[&str], extra: &[&str]) -> Server {
+    std::fs::create_dir_all(dir).unwrap();
+    seed(dir, counts).expect_ok();
+    let file = dir.join("portal.json");
+    std::fs::write(&file, FULL).unwrap();
+    let data = dir.to_str().unwrap();
+    run(
+        dir,
+        &[
+            "fixtures",
+            "load",
+            file.to_str().unwrap(),
+            "--data-dir",
+            data,
+        ],
+    )
+    .expect_ok();
+    let server = Server::start(dir, extra);
+    let token = server.token();
+    let stages = json!([
+        {"label": "Signed", "displayOrder": 0, "metadata": {"probability": "0.5"}},
+        {"label": "Live", "displayOrder": 1, "metadata": {"probability": "1.0"}}
+    ]);
+    let body = json!({"label": "Partners", "displayOrder": 5, "stages": stages});
+    let pipeline = call(
+        &server,
+        &token,
+        Method::POST,
+        "/crm/v3/pipelines/deals",
+        Some(body),
+    )
+    .await;
+    let moved = json!({"properties": {"pipeline": pipeline["id"],
+                                      "dealstage": pipeline["stages"][1]["id"]}});
+    call(
+        &server,
+        &token,
+        Method::PATCH,
+        "/crm/v3/objects/deals/3001",
+        Some(moved),
+    )
+    .await;
+    server
+}
+
+/// `import` from `source` into the data folder `mirror`, not yet run.
+fn import_command(source: &Server, mirror: &Path, extra: &[&str]) -> std::process::Command {
+    let token = source.token();
+    let mut args = vec![
+        "import",
+        "--from",
+        &source.base_url,
+        "--token",
+        &token,
+        "--data-dir",
+        mirror.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let mut command = command(mirror.parent().unwrap(), &args);
+    command.stdout(std::process::Stdio::piped());
+    command.stderr(std::process::Stdio::piped());
+    command
+}
+
+fn import(source: &Server, mirror: &Path, store: &[&str]) -> crate::harness::Ran {
+    let output = import_command(source, mirror, store).output().unwrap();
+    let ran: crate::harness::Ran = output.into();
+    ran.expect_ok()
+}
+
+/// Every property of `object` at `server`, by name.
+async fn property_names(server: &Server, object: &str) -> Vec<String> {
+    let path = format!("/crm/v3/properties/{object}");
+    let answer = call(server, &server.token(), Method::GET, &path, None).await;
+    let mut names: Vec<String> = answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// An export of `object` with every property, its associations to the other objects and
+/// their labels, as a CSV file's bytes.
+async fn export_bytes(server: &Server, object: &str, out: &Path) -> Vec<u8> {
+    let properties = property_names(server, object).await.join(",");
+    let others: Vec<&str> = OBJECTS.iter().copied().filter(|o| *o != object).collect();
+    let associated = others.join(",");
+    let file = out.join(format!("{object}.csv"));
+    server
+        .client(
+            out,
+            &[
+                "export",
+                "start",
+                "--object",
+                object,
+                "--properties",
+                &properties,
+                "--associated",
+                &associated,
+                "--labeled-associations",
+                "--internal-names",
+                "--format",
+                "csv",
+                "--out",
+                file.to_str().unwrap(),
+            ],
+        )
+        .expect_ok();
+    std::fs::read(&file).unwrap()
+}
+
+/// Asserts that each object's export from `mirror` is the source's, byte for byte.
+async fn assert_exports_match(source: &Server, mirror: &Server, work: &Path) {
+    for object in OBJECTS {
+        let (a, b) = (work.join("source"), work.join("mirror"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        let expected = export_bytes(source, object, &a).await;
+        let got = export_bytes(mirror, object, &b).await;
+        let text = String::from_utf8_lossy(&expected);
+        assert!(text.lines().count() > 1, "{object}: an empty export");
+        let mirrored = String::from_utf8_lossy(&got);
+        let differing: Vec<(&str, &str)> = text
+            .lines()
+            .zip(mirrored.lines())
+            .filter(|(a, b)| a != b)
+            .collect();
+        assert!(
+            expected == got,
+            "{object}: the mirror's export differs ({} lines at the source, {} in the mirror); \
+             differing lines: {differing:#?}",
+            text.lines().count(),
+            mirrored.lines().count()
+        );
+    }
+}
+
+fn dump(data: &Path, store: &[&str]) -> String {
+    let mut args = vec!["fixtures", "dump", "--data-dir", data.to_str().unwrap()];
+    args.extend_from_slice(store);
+    run(data.parent().unwrap(), &args).expect_ok().stdout
+}
+
+const SMALL: [&str; 8] = [
+    "--contacts",
+    "40",
+    "--companies",
+    "10",
+    "--deals",
+    "15",
+    "--tickets",
+    "10",
+];
+
+/// Mirrors a small source into `mirror_dir` (with `store`, the mirror's database
+/// options) and checks the exports, the custom pipeline and the dump against it.
+async fn mirror_matches_its_source(work: &Path, store: &[&str]) {
+    let source_dir = work.join("source");
+    let mirror_dir = work.join("mirror");
+    let source = source(&source_dir, &SMALL, &[]).await;
+    let ran = import(&source, &mirror_dir, store);
+    assert!(ran.stdout.contains("lists: 7 copied"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("contacts: 43 copied, 0 failed"),
+        "{}",
+        ran.stdout
+    );
+
+    let mirror = Server::start(&mirror_dir, store);
+    assert_exports_match(&source, &mirror, work).await;
+    // The deal in the custom pipeline reads the same stage at both ends.
+    let path = "/crm/v3/objects/deals/3001?properties=pipeline,dealstage";
+    let at_source = call(&source, &source.token(), Method::GET, path, None).await;
+    let at_mirror = call(&mirror, &mirror.token(), Method::GET, path, None).await;
+    assert_eq!(at_source["properties"], at_mirror["properties"]);
+    let pipelines = "/crm/v3/pipelines/deals";
+    let at_source = call(&source, &source.token(), Method::GET, pipelines, None).await;
+    let at_mirror = call(&mirror, &mirror.token(), Method::GET, pipelines, None).await;
+    assert_eq!(at_source, at_mirror);
+    drop(mirror);
+    // Everything else the fixture format holds (lists and their members, labels, archived
+    // records, owners, definitions) is the same too.
+    assert_eq!(dump(&mirror_dir, store), dump(&source_dir, &[]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mirrored_portal_exports_byte_for_byte_as_its_source() {
+    let dir = tempfile::tempdir().unwrap();
+    mirror_matches_its_source(dir.path(), &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs PostgreSQL: set CRM_EXPORTS_TEST_POSTGRES_URL and run with --include-ignored"]
+async fn a_portal_mirrored_into_postgres_exports_byte_for_byte_as_its_source() {
+    let url = std::env::var("CRM_EXPORTS_TEST_POSTGRES_URL")
+        .expect("needs PostgreSQL: set CRM_EXPORTS_TEST_POSTGRES_URL");
+    let config: tokio_postgres::Config = url.parse().expect("a PostgreSQL URL");
+    let (admin, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let schema = format!("import_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let mirror_url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+    let dir = tempfile::tempdir().unwrap();
+    mirror_matches_its_source(dir.path(), &["--database-url", &mirror_url]).await;
+    admin
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_killed_three_times_and_run_again_ends_with_the_source_s_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let source_dir = dir.path().join("source");
+    let mirror_dir = dir.path().join("mirror");
+    // Seeded ids stay below the fixture's (1001 and up).
+    let counts = [
+        "--contacts",
+        "600",
+        "--companies",
+        "150",
+        "--deals",
+        "150",
+        "--tickets",
+        "80",
+    ];
+    let source = source(&source_dir, &counts, &[]).await;
+    // How long a whole import takes here, so the kills land inside one.
+    let started = Instant::now();
+    import(&source, &dir.path().join("timing"), &[]);
+    let whole = started.elapsed();
+    // Random points: the delays come from the clock, and are printed for a rerun.
+    let mut state = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let mut killed_at = Vec::new();
+    for _ in 0..3 {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        // Three kills of at most 30% each leave the last run something to do.
+        let fraction = 0.05 + ((state >> 33) % 250) as f64 / 1000.0;
+        let delay = whole.mul_f64(fraction);
+        let mut child = import_command(&source, &mirror_dir, &[]).spawn().unwrap();
+        let started = Instant::now();
+        while started.elapsed() < delay {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let finished = child.try_wait().unwrap().is_some();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        killed_at.push((delay, finished));
+    }
+    // A run that finished by itself before its kill would prove nothing.
+    assert!(
+        killed_at.iter().all(|(_, finished)| !finished),
+        "{killed_at:?} of {whole:?}"
+    );
+    eprintln!("killed after {killed_at:?} of a whole import of {whole:?}");
+    let ran = import(&source, &mirror_dir, &[]);
+    assert!(ran.stdout.contains("imported"), "{}", ran.stdout);
+    let mirror = Server::start(&mirror_dir, &[]);
+    assert_exports_match(&source, &mirror, dir.path()).await;
+    drop(mirror);
+    assert_eq!(dump(&mirror_dir, &[]), dump(&source_dir, &[]));
+}
+
+/// The source's request counts by status, from its `/metrics` (itself not counted).
+async fn requests_by_status(server: &Server) -> std::collections::BTreeMap<String, f64> {
+    let text = reqwest::get(format!("{}/metrics", server.base_url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut counts = std::collections::BTreeMap::new();
+    for line in text
+        .lines()
+        .filter(|l| l.starts_with("http_requests_total{"))
+    {
+        if line.contains("route=\"/metrics\"") {
+            continue;
+        }
+        let status = line
+            .split("status=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_owned();
+        let value: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+        *counts.entry(status).or_insert(0.0) += value;
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_from_a_rate_limited_source_keeps_to_its_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let source_dir = dir.path().join("source");
+    std::fs::create_dir_all(&source_dir).unwrap();
+    crate::harness::seed_contacts(&source_dir, 30).expect_ok();
+    let source = Server::start(&source_dir, &["--rate-limit-per-10s", "10"]);
+    let started = Instant::now();
+    let ran = import(
+        &source,
+        &dir.path().join("mirror"),
+        &["--objects", "contacts"],
+    );
+    let took = started.elapsed();
+    assert!(ran.stdout.contains("contacts: 30 copied"), "{}", ran.stdout);
+    let counts = requests_by_status(&source).await;
+    let sent: f64 = counts.values().sum();
+    let refused = counts.get("429").copied().unwrap_or(0.0);
+    assert!(refused <= 1.0, "{counts:?}\n{}", ran.stderr);
+    // Ten a rolling ten seconds: request n (from 0) cannot go before 10 s × ⌊n / 10⌋.
+    let answered = sent - refused;
+    assert!(
+        answered > 10.0,
+        "only {answered} requests: the limit never bit"
+    );
+    let least = Duration::from_secs(10 * ((answered as u64 - 1) / 10));
+    assert!(
+        took >= least - Duration::from_millis(500) && took <= least + Duration::from_secs(6),
+        "{answered} requests took {took:?}, the limit allows them in {least:?} ({counts:?})"
+    );
+}
