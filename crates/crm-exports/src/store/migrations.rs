@@ -24,6 +24,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     10 => "0010_pipelines_merges.sql",
     11 => "0011_webhooks.sql",
     12 => "0012_owner_ids_per_portal.sql",
+    14 => "0014_webhook_family.sql",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -39,6 +40,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     10 => "0010_pipelines_merges.sql",
     11 => "0011_webhooks.sql",
     12 => "0012_owner_ids_per_portal.sql",
+    14 => "0014_webhook_family.sql",
 );
 
 #[cfg(test)]
