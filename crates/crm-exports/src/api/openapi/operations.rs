@@ -401,6 +401,8 @@ pub const ASSOCIATION_SCHEMA: &[Op] = &[
 ];
 
 /// `associations::batch_routes` (besides the labels and limits merged into it).
+const ARCHIVED_BATCH: &[(u16, Reply)] = &[(200, Reply::Json("BatchResponseVoid"))];
+
 pub const ASSOCIATION_BATCHES: &[Op] = &[
     op(
         POST,
@@ -419,7 +421,9 @@ pub const ASSOCIATION_BATCHES: &[Op] = &[
     )
     .scopes(PairWrite)
     .body("BatchInputPublicAssociationMultiPost")
-    .no_content(),
+    .no_content()
+    // The dated family answers 200 with an empty batch; v4 answers 204.
+    .more(ARCHIVED_BATCH),
     op(
         POST,
         "/{from}/{to}/batch/create",
@@ -451,7 +455,9 @@ pub const ASSOCIATION_BATCHES: &[Op] = &[
     )
     .scopes(PairWrite)
     .body("BatchInputPublicAssociationMultiArchive")
-    .no_content(),
+    .no_content()
+    // The dated family answers 200 with an empty batch; v4 answers 204.
+    .more(ARCHIVED_BATCH),
 ];
 
 /// `schemas::routes`: custom object schemas.
@@ -557,7 +563,8 @@ pub const LISTS: &[Op] = &[
     )
     .scopes(LISTS_READ)
     .json(200, "ListFolderFetchResponse")
-    .query(&["folderId"]),
+    .query(&["folderId"])
+    .errors(&[404]),
     op(POST, "/folders", "createFolder", "Create a folder")
         .scopes(LISTS_WRITE)
         .body("ListFolderCreateRequest")
@@ -570,7 +577,8 @@ pub const LISTS: &[Op] = &[
     )
     .scopes(LISTS_WRITE)
     .body("ListMoveRequest")
-    .no_content(),
+    .no_content()
+    .errors(&[404]),
     op(
         PUT,
         "/folders/{folder_id}/move/{parent_id}",

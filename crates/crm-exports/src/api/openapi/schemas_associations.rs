@@ -178,6 +178,17 @@ fn batches() -> Map<String, Json> {
             batch("PublicDefaultAssociation"),
         ),
         (
+            // Nothing to report: a dated family's batch archive.
+            "BatchResponseVoid",
+            object(
+                json!({
+                    "status": one_of(&["COMPLETE"]), "results": { "type": "array", "maxItems": 0 },
+                    "startedAt": time(), "completedAt": time(),
+                }),
+                &["status", "results", "startedAt", "completedAt"],
+            ),
+        ),
+        (
             "BatchResponseLabelsBetweenObjectPair",
             batch("LabelsBetweenObjectPair"),
         ),
