@@ -395,17 +395,7 @@ fn properties() -> Map<String, Json> {
             "PropertyCreate",
             object(create, &["name", "label", "type", "fieldType", "groupName"]),
         ),
-        (
-            "PropertyUpdate",
-            object(
-                json!({
-                    "label": text(), "type": text(), "fieldType": text(), "groupName": text(),
-                    "description": text(), "options": array(reference("PropertyOption")),
-                    "displayOrder": number(), "hidden": flag(), "formField": flag(),
-                }),
-                &[],
-            ),
-        ),
+        ("PropertyUpdate", property_update()),
         ("PropertyOption", option),
         ("PropertyGroup", object(group, &["name", "label"])),
         (
@@ -585,5 +575,17 @@ fn delivery() -> Json {
             "completedAt",
             "attempts",
         ],
+    )
+}
+
+/// HubSpot's `PropertyUpdate`: the fields a change may give, each optional.
+fn property_update() -> Json {
+    object(
+        json!({
+            "label": text(), "type": text(), "fieldType": text(), "groupName": text(),
+            "description": text(), "options": array(reference("PropertyOption")),
+            "displayOrder": number(), "hidden": flag(), "formField": flag(),
+        }),
+        &[],
     )
 }

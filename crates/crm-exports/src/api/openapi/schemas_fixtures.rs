@@ -29,6 +29,7 @@ pub fn all() -> Map<String, Json> {
     schemas
 }
 
+/// Owners, custom objects, property groups and properties, and association labels.
 fn parts() -> Map<String, Json> {
     let labels = closed(
         json!({ "singular": text(), "plural": text() }),
@@ -38,15 +39,7 @@ fn parts() -> Map<String, Json> {
         json!({ "label": text(), "value": text(), "displayOrder": number(), "hidden": flag() }),
         &["label", "value"],
     );
-    let record_ref = closed(
-        json!({ "objectType": text(), "id": number() }),
-        &["objectType", "id"],
-    );
-    let association_type = closed(
-        json!({ "associationCategory": text(), "associationTypeId": number(), "name": text() }),
-        &["associationCategory"],
-    );
-    named(vec![
+    let mut schemas = named(vec![
         (
             "FixtureOwner",
             closed(
@@ -95,6 +88,22 @@ fn parts() -> Map<String, Json> {
                 &["fromObjectType", "toObjectType", "name", "label"],
             ),
         ),
+    ]);
+    schemas.extend(record_parts());
+    schemas
+}
+
+/// Records, their associations and lists.
+fn record_parts() -> Map<String, Json> {
+    let record_ref = closed(
+        json!({ "objectType": text(), "id": number() }),
+        &["objectType", "id"],
+    );
+    let association_type = closed(
+        json!({ "associationCategory": text(), "associationTypeId": number(), "name": text() }),
+        &["associationCategory"],
+    );
+    named(vec![
         (
             "FixtureRecord",
             closed(

@@ -16,6 +16,7 @@ pub fn all() -> Map<String, Json> {
     let mut schemas = lists();
     schemas.extend(folders());
     schemas.extend(memberships());
+    schemas.extend(members());
     schemas
 }
 
@@ -182,11 +183,6 @@ fn memberships() -> Map<String, Json> {
         }),
         &["objectTypeId", "recordId", "recordListMemberships"],
     );
-    let joined = object(
-        json!({ "recordId": text(), "membershipTimestamp": time() }),
-        &["recordId", "membershipTimestamp"],
-    );
-    let ids = || array(id_text());
     named(vec![
         ("RecordListMembership", membership),
         (
@@ -218,6 +214,17 @@ fn memberships() -> Map<String, Json> {
                 &["status", "results", "startedAt", "completedAt"],
             ),
         ),
+    ])
+}
+
+/// A list's members and the answers to changing them.
+fn members() -> Map<String, Json> {
+    let joined = object(
+        json!({ "recordId": text(), "membershipTimestamp": time() }),
+        &["recordId", "membershipTimestamp"],
+    );
+    let ids = || array(id_text());
+    named(vec![
         ("JoinTimeAndRecordId", joined),
         (
             "ApiCollectionResponseJoinTimeAndRecordId",
