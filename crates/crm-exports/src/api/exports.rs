@@ -104,16 +104,22 @@ impl<S: Send + Sync> FromRequestParts<S> for CalledHost {
     }
 }
 
+impl CalledHost {
+    /// `http://` and the `Host` the client called, when it sent one that is a host and
+    /// port (not text that would make a link point elsewhere).
+    pub(super) fn origin(&self) -> Option<String> {
+        let text = self.0.as_ref()?.to_str().ok()?;
+        let authority: axum::http::uri::Authority = text.parse().ok()?;
+        (authority.as_str() == text && !text.contains('@')).then(|| format!("http://{text}"))
+    }
+}
+
 pub(super) fn base_url(state: &AppState, host: &CalledHost) -> String {
     if let Some(url) = &state.exports.public_url {
         return url.trim_end_matches('/').to_string();
     }
-    let host = host
-        .0
-        .as_ref()
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    format!("http://{host}")
+    host.origin()
+        .unwrap_or_else(|| "http://127.0.0.1".to_string())
 }
 
 async fn start(

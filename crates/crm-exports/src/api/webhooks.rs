@@ -2,9 +2,10 @@
 //! family, under `…/webhooks`: create a subscription (201, with its signing secret shown
 //! only then), list them, delete one, and read one's delivery log. The export scope
 //! guards them all; another portal's subscription is a 404 like an unknown one. Which
-//! targets are allowed is the server's `--webhook-allow-hosts` policy.
+//! targets are allowed is the server's `--webhook-allow-hosts` policy. A subscription
+//! keeps the family and origin it was created through, for its deliveries' status links.
 
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -13,12 +14,12 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
-use super::exports::EXPORT_SCOPE;
+use super::exports::{CalledHost, EXPORT_SCOPE};
 use super::extract::{Body, parse_json};
 use crate::domain::webhook::{
     MAX_SUBSCRIPTIONS, SubscriptionInput, parse_subscription, secret_text,
 };
-use crate::store::{DeliveryRow, NewWebhook, WebhookRow};
+use crate::store::{DeliveryRow, NewWebhook, StatusLinks, WebhookRow};
 
 /// Deliveries the log shows, newest first.
 const LOG_LIMIT: i64 = 100;
@@ -51,9 +52,21 @@ fn subscription_body(row: &WebhookRow) -> Value {
     })
 }
 
+/// Where the deliveries' status links point: the family the subscription request came in
+/// on (its path less `/webhooks`) and the origin it was addressed to.
+fn status_links(uri: &axum::http::Uri, host: &CalledHost) -> StatusLinks {
+    let path = uri.path().trim_end_matches('/');
+    StatusLinks {
+        family: path.trim_end_matches("/webhooks").to_string(),
+        origin: host.origin(),
+    }
+}
+
 async fn create(
     State(state): State<AppState>,
     auth: Auth,
+    host: CalledHost,
+    OriginalUri(uri): OriginalUri,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     auth.require(EXPORT_SCOPE)?;
@@ -64,6 +77,7 @@ async fn create(
         target_url: draft.target_url,
         events: draft.events,
         secret: secret_text(rand::random()),
+        links: status_links(&uri, &host),
     };
     let now = state.clock.now_ms();
     let Some(row) = state

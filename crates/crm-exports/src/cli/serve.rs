@@ -204,7 +204,12 @@ impl WebhookArgs {
         HostPolicy::parse(&self.webhook_allow_hosts)
     }
 
-    pub fn config(&self, public_url: Option<String>) -> DeliveryConfig {
+    /// `public_url` is `--public-url`; `local_origin` the serving process's own address.
+    pub fn config(
+        &self,
+        public_url: Option<String>,
+        local_origin: Option<String>,
+    ) -> DeliveryConfig {
         let defaults = DeliveryConfig::default();
         DeliveryConfig {
             hosts: self.hosts(),
@@ -213,9 +218,23 @@ impl WebhookArgs {
                 .test_webhook_backoff_ms
                 .map_or(defaults.backoff_base, Duration::from_millis),
             public_url,
+            local_origin,
             ..defaults
         }
     }
+}
+
+/// `http://IP:PORT` of the bound address; a wildcard bind (`0.0.0.0`, `[::]`) is reached
+/// on loopback, so the link names that instead of an address no client can call.
+fn local_origin(address: std::net::SocketAddr) -> String {
+    let mut address = address;
+    if address.ip().is_unspecified() {
+        address.set_ip(match address {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("http://{address}")
 }
 
 /// The machine's cores, and at least two, so that exports of two portals run side by side.
@@ -326,11 +345,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let wake = state.exports.wake.clone();
     let mut workers = args.export.spawn_workers(&runner, &wake);
     // Deliveries run where exports run: `serve --workers 0` leaves both to `worker`.
-    let public_url = args
-        .public_url
-        .clone()
-        .or_else(|| Some(format!("http://{address}")));
-    let deliverer = server::deliverer(&state, args.webhooks.config(public_url));
+    let config = args
+        .webhooks
+        .config(args.public_url.clone(), Some(local_origin(address)));
+    let deliverer = server::deliverer(&state, config);
     if !workers.is_empty() {
         // Exports created by other API processes wake these workers too.
         state.store.exports.forward_export_wakeups(wake);

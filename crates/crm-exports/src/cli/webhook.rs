@@ -8,9 +8,9 @@ use clap::{Args, Subcommand};
 use super::data::StoreArgs;
 use crate::clock::Clock;
 use crate::domain::webhook::{
-    HostPolicy, SubscriptionInput, WebhookEvent, parse_subscription, secret_text,
+    HostPolicy, NUMBERED_FAMILY, SubscriptionInput, WebhookEvent, parse_subscription, secret_text,
 };
-use crate::store::{NewWebhook, PortalId, Store};
+use crate::store::{NewWebhook, PortalId, StatusLinks, Store};
 
 #[derive(Args, Debug)]
 pub struct WebhookArgs {
@@ -108,6 +108,11 @@ async fn add(
         target_url: draft.target_url,
         events: draft.events,
         secret: secret_text(rand::random()),
+        // Made outside the API: the numbered family, and the server's own origin.
+        links: StatusLinks {
+            family: NUMBERED_FAMILY.to_string(),
+            origin: None,
+        },
     };
     let row = store
         .create_webhook(portal, new, Clock::system().now_ms())

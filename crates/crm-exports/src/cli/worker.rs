@@ -25,8 +25,8 @@ pub struct WorkerArgs {
     pub export: ExportArgs,
     #[command(flatten)]
     pub webhooks: WebhookArgs,
-    /// Base URL of the API, for the status link in webhook deliveries (a path alone
-    /// without it).
+    /// Base URL of the API, for the status link in webhook deliveries (without it, the
+    /// origin each subscription was created through).
     #[arg(long, env = "CRM_EXPORTS_PUBLIC_URL")]
     pub public_url: Option<String>,
 }
@@ -49,7 +49,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     let wake = state.exports.wake.clone();
     let mut workers = args.export.spawn_workers(&runner, &wake);
     store.forward_export_wakeups(wake);
-    let deliverer = server::deliverer(&state, args.webhooks.config(args.public_url.clone()));
+    let deliverer = server::deliverer(&state, args.webhooks.config(args.public_url.clone(), None));
     workers.push(tokio::spawn(deliverer.clone().work()));
     tracing::info!(
         workers = workers.len(),

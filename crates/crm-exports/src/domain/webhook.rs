@@ -2,7 +2,7 @@
 //! subscribe to, the parsing of a subscription request, which target addresses the
 //! operator allows, the retry schedule, and the signature HubSpot puts on its v3 webhooks
 //! (`X-HubSpot-Signature-v3`: base64 of HMAC-SHA256 over method, URI, body and timestamp,
-//! keyed by the subscription's secret). Pure: no I/O, no clock.
+//! keyed by the subscription's secret), and the status link a delivery carries. Pure: no I/O, no clock.
 
 use std::net::IpAddr;
 
@@ -215,6 +215,20 @@ fn check_url(text: &str, policy: &HostPolicy) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The export family of a subscription made outside the API (the CLI), and of those stored
+/// before subscriptions kept theirs.
+pub const NUMBERED_FAMILY: &str = "/crm/v3/exports";
+
+/// A delivery's `statusUrl`: the export's task status on the subscription's `family`
+/// (`/crm/exports/2026-03`, ...), under `origin` (`http://host:port`; a trailing slash is
+/// dropped, and an empty one leaves the path alone).
+pub fn status_url(origin: &str, family: &str, export_id: i64) -> String {
+    format!(
+        "{}{family}/export/async/tasks/{export_id}/status",
+        origin.trim_end_matches('/')
+    )
 }
 
 /// A subscription's signing secret, from 32 random bytes the caller draws: URL-safe

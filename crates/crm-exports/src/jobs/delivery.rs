@@ -27,8 +27,12 @@ pub struct DeliveryConfig {
     /// The first retry's delay; each later one doubles it.
     pub backoff_base: Duration,
     pub max_attempts: i64,
-    /// Base URL of the status link in each delivery (`--public-url`); a path alone without.
+    /// Origin of the status link in each delivery (`--public-url`); when not set, the
+    /// origin the subscription was created through, else `local_origin`.
     pub public_url: Option<String>,
+    /// This server's own `http://IP:PORT`, for subscriptions whose origin is unknown (made
+    /// by the CLI); `None` in a process that serves no API (`worker`).
+    pub local_origin: Option<String>,
 }
 
 impl Default for DeliveryConfig {
@@ -39,6 +43,7 @@ impl Default for DeliveryConfig {
             backoff_base: Duration::from_millis(webhook::DEFAULT_BACKOFF_BASE_MS as u64),
             max_attempts: webhook::MAX_ATTEMPTS,
             public_url: None,
+            local_origin: None,
         }
     }
 }
@@ -195,7 +200,9 @@ impl Deliverer {
 
     fn payload(&self, item: &ClaimedDelivery) -> serde_json::Value {
         let d = &item.delivery;
-        let base = self.config.public_url.as_deref().unwrap_or("");
+        let origin = self.config.public_url.as_deref();
+        let origin = origin.or(item.links.origin.as_deref());
+        let origin = origin.or(self.config.local_origin.as_deref()).unwrap_or("");
         json!({
             "eventId": d.event_id,
             "eventType": d.event_type,
@@ -204,11 +211,7 @@ impl Deliverer {
             "exportState": d.export_state,
             "recordCount": d.record_count,
             "occurredAt": d.occurred_at,
-            "statusUrl": format!(
-                "{}/crm/v3/exports/export/async/tasks/{}/status",
-                base.trim_end_matches('/'),
-                d.export_id
-            ),
+            "statusUrl": webhook::status_url(origin, &item.links.family, d.export_id),
         })
     }
 

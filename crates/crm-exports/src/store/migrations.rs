@@ -25,6 +25,7 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     11 => "0011_webhooks.sql",
     12 => "0012_owner_ids_per_portal.sql",
     13 => "0013_import_checkpoints.sql",
+    14 => "0014_webhook_family.sql",
 );
 
 pub const POSTGRES: &[Migration] = migrations!("postgres":
@@ -41,6 +42,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     11 => "0011_webhooks.sql",
     12 => "0012_owner_ids_per_portal.sql",
     13 => "0013_import_checkpoints.sql",
+    14 => "0014_webhook_family.sql",
 );
 
 #[cfg(test)]

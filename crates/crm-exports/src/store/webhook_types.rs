@@ -16,6 +16,18 @@ pub struct WebhookRow {
     /// The key its deliveries are signed with; shown to the client only on creation.
     pub secret: String,
     pub created_at: i64,
+    pub links: StatusLinks,
+}
+
+/// Where a subscription's status links point: the export path family it was created on
+/// and the origin its creating request was addressed to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusLinks {
+    /// The export API's prefix on that family: `/crm/v3/exports`, `/crm/exports/2026-03`, ...
+    pub family: String,
+    /// `http://host:port` as the client called the server; `None` when unknown (a
+    /// subscription made by the CLI, or before the store kept it).
+    pub origin: Option<String>,
 }
 
 /// Where a delivery stands.
@@ -85,6 +97,7 @@ pub struct ClaimedDelivery {
     pub delivery: DeliveryRow,
     pub target_url: String,
     pub secret: String,
+    pub links: StatusLinks,
 }
 
 /// What to do after an attempt.
@@ -109,4 +122,5 @@ pub struct NewWebhook {
     pub target_url: String,
     pub events: Vec<WebhookEvent>,
     pub secret: String,
+    pub links: StatusLinks,
 }

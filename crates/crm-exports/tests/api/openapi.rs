@@ -1,7 +1,8 @@
 //! `/openapi.json` and `/openapi.yaml`: the document is OpenAPI 3.1 whose references all
 //! resolve and whose operation ids are unique; every route the router serves (read from the
 //! router's source, as the hostile-input suite reads it) is documented with the same
-//! methods, and every documented operation is served by the running app.
+//! methods, and every documented operation is served by the running app; every answer's
+//! schema spells out its fields, and the association operations ask for both types' scopes.
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -233,6 +234,185 @@ async fn operations_name_the_scopes_their_handlers_require() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
+/// Fields whose value is free-form by design, so an object schema without properties is
+/// right there: a list's filter tree (HubSpot's own recursive type), an audit event's copy of
+/// what changed, an error's context, an owner's teams (always empty here), an export's
+/// search request (HubSpot's search body, checked as the search API checks it) and this
+/// document's own path items (OpenAPI's schema describes those).
+const FREE_FORM: [&str; 6] = [
+    "filterBranch",
+    "rawObject",
+    "context",
+    "teams",
+    "publicCrmSearchRequest",
+    "paths",
+];
+
+/// Every object schema reachable from `schema` that names no fields (no `properties`, no
+/// `additionalProperties`, no alternatives), with where it was found; `$ref`s are followed
+/// once each.
+fn fieldless(
+    document: &Value,
+    schema: &Value,
+    at: &str,
+    seen: &mut HashSet<String>,
+    out: &mut Vec<String>,
+) {
+    if let Some(target) = schema["$ref"].as_str() {
+        if seen.insert(target.to_string()) {
+            let resolved = document.pointer(target.trim_start_matches('#')).unwrap();
+            fieldless(document, resolved, target, seen, out);
+        }
+        return;
+    }
+    let is_object = schema["type"] == "object";
+    let detailed = ["properties", "additionalProperties", "anyOf", "oneOf"]
+        .iter()
+        .any(|k| schema.get(*k).is_some());
+    if is_object && !detailed {
+        out.push(at.to_string());
+    }
+    for (name, field) in schema["properties"].as_object().into_iter().flatten() {
+        if FREE_FORM.contains(&name.as_str()) {
+            continue;
+        }
+        fieldless(document, field, &format!("{at}.{name}"), seen, out);
+    }
+    for nested in [&schema["items"], &schema["additionalProperties"]] {
+        if nested.is_object() {
+            fieldless(document, nested, &format!("{at}[]"), seen, out);
+        }
+    }
+    for alternative in schema["anyOf"].as_array().into_iter().flatten() {
+        fieldless(document, alternative, at, seen, out);
+    }
+}
+
+#[tokio::test]
+async fn every_json_answer_and_body_has_a_schema_that_names_its_fields() {
+    let app = TestApp::spawn().await;
+    let document = app
+        .send(Method::GET, "/openapi.json", None, None)
+        .await
+        .body;
+    let mut found = Vec::new();
+    let mut seen = HashSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let bodies = operation["responses"]
+                .as_object()
+                .unwrap()
+                .values()
+                .chain(std::iter::once(&operation["requestBody"]));
+            for body in bodies {
+                let schema = &body["content"]["application/json"]["schema"];
+                if schema.is_object() {
+                    let at = format!("{method} {path}");
+                    fieldless(&document, schema, &at, &mut seen, &mut found);
+                }
+            }
+        }
+    }
+    assert!(seen.len() > 100, "only {} schemas reached", seen.len());
+    assert!(
+        found.is_empty(),
+        "object schemas without fields: {found:#?}"
+    );
+}
+
+#[tokio::test]
+async fn association_operations_need_a_scope_of_each_object_type() {
+    let app = TestApp::spawn().await;
+    let document = app
+        .send(Method::GET, "/openapi.json", None, None)
+        .await
+        .body;
+    let requirements = |path: &str, method: &str| -> Vec<Vec<String>> {
+        let security = document["paths"][path][method]["security"]
+            .as_array()
+            .unwrap();
+        security
+            .iter()
+            .map(|s| {
+                let mut set: Vec<String> = s["bearer"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| n.as_str().unwrap().to_string())
+                    .collect();
+                set.sort();
+                set
+            })
+            .collect()
+    };
+    let pair = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
+    let read = requirements("/crm/v4/associations/{from}/{to}/batch/read", "post");
+    assert!(
+        read.contains(&pair(
+            "crm.objects.companies.read",
+            "crm.objects.contacts.read"
+        )),
+        "{read:?}"
+    );
+    // One scope alone appears only for two records of one type: one set per read scope.
+    assert!(
+        read.contains(&vec!["crm.objects.contacts.read".to_string()]),
+        "{read:?}"
+    );
+    let alone = read.iter().filter(|set| set.len() == 1).count();
+    assert_eq!(alone, 6, "{read:?}");
+    assert!(
+        read.iter().flatten().all(|s| !s.ends_with(".write")),
+        "{read:?}"
+    );
+    let write = requirements("/crm/v4/associations/{from}/{to}/batch/create", "post");
+    assert!(
+        write.contains(&pair(
+            "crm.objects.companies.read",
+            "crm.objects.contacts.write"
+        )),
+        "{write:?}"
+    );
+    let alone = vec!["crm.objects.contacts.write".to_string()];
+    assert!(!write.contains(&alone), "{write:?}");
+    let labels = requirements("/crm/associations/2026-03/{from}/{to}/labels", "post");
+    assert_eq!(labels, write);
+    let record = requirements("/crm/v3/objects/{from}/{fromId}/associations/{to}", "get");
+    assert_eq!(record, read);
+    // The handlers agree: the write scope of contacts and the read scope of companies are
+    // enough to associate contacts with companies; either alone is a 403.
+    let body =
+        serde_json::json!({"inputs": [{"from": {"id": "1"}, "to": {"id": "2"}, "types": []}]});
+    let path = "/crm/v4/associations/contacts/companies/batch/create";
+    for (scopes, allowed) in [
+        (
+            &["crm.objects.contacts.write", "crm.objects.companies.read"][..],
+            true,
+        ),
+        (&["crm.objects.contacts.write"][..], false),
+        (&["crm.objects.companies.read"][..], false),
+    ] {
+        let token = app.token_for(app.portal.0, scopes).await;
+        let reply = app
+            .send(
+                Method::POST,
+                path,
+                Some(&token),
+                Some(crate::helpers::Body::Json(body.clone())),
+            )
+            .await;
+        assert_eq!(
+            reply.status != StatusCode::FORBIDDEN,
+            allowed,
+            "{scopes:?}: {}",
+            reply.body
+        );
+    }
+    // Every association limit is listed for any token: the handler filters, it refuses none.
+    let all = "/crm/v4/associations/definitions/configurations/all";
+    assert_eq!(requirements(all, "get"), vec![Vec::<String>::new()]);
 }
 
 #[tokio::test]

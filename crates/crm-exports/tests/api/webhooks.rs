@@ -2,8 +2,8 @@
 //! secret shown once, listed, deleted, refused with HubSpot's 400 body, other portals'
 //! ids a 404, the export scope required), and deliveries to a receiver on loopback driven
 //! by the delivery worker's step: one per subscribed state change, signed as HubSpot signs
-//! its v3 webhooks, retried with the same event id, kept across a restart, and never
-//! another portal's.
+//! its v3 webhooks, retried with the same event id, kept across a restart, never another
+//! portal's, and linking the export's status absolutely on the subscription's family.
 
 #[path = "../common/receiver.rs"]
 mod receiver;
@@ -41,22 +41,42 @@ async fn app() -> TestApp {
 }
 
 fn deliverer(store: SharedStore) -> Deliverer {
+    deliverer_with(
+        store,
+        DeliveryConfig {
+            public_url: Some("http://crm.example".into()),
+            ..DeliveryConfig::default()
+        },
+    )
+}
+
+/// A deliverer allowed to call loopback, with `config`'s status link settings.
+fn deliverer_with(store: SharedStore, config: DeliveryConfig) -> Deliverer {
     let config = DeliveryConfig {
         hosts: HostPolicy::parse("127.0.0.1"),
         attempt_timeout: Duration::from_secs(5),
-        public_url: Some("http://crm.example".into()),
-        ..DeliveryConfig::default()
+        ..config
     };
     let store: Arc<dyn Webhooks> = store;
     Deliverer::new(store, config, Clock::system())
 }
 
 async fn subscribe(app: &TestApp, token: &str, url: &str, events: &[&str]) -> Value {
+    subscribe_on(app, FAMILIES[0], token, url, events).await
+}
+
+async fn subscribe_on(
+    app: &TestApp,
+    family: &str,
+    token: &str,
+    url: &str,
+    events: &[&str],
+) -> Value {
     let body = json!({"targetUrl": url, "events": events});
     let reply = app
         .send(
             reqwest::Method::POST,
-            "/crm/v3/exports/webhooks",
+            &format!("{family}/webhooks"),
             Some(token),
             Some(crate::helpers::Body::Json(body)),
         )
@@ -241,6 +261,93 @@ async fn a_finished_export_is_delivered_once_signed_and_never_to_another_portal(
     );
     // The other portal's export finished, but it subscribed to cancellations only.
     assert!(other_receiver.received().is_empty());
+}
+
+#[tokio::test]
+async fn without_a_public_url_the_status_url_is_the_subscriptions_family_at_the_address_it_called()
+{
+    let app = app().await;
+    let receiver = Receiver::start(&[]);
+    for family in FAMILIES {
+        subscribe_on(
+            &app,
+            family,
+            &app.token,
+            &receiver.url,
+            &["export.completed"],
+        )
+        .await;
+    }
+    let export = run_export(&app, &app.token).await;
+    let worker = deliverer_with(app.store.clone(), DeliveryConfig::default());
+    assert_eq!(
+        worker.deliver_once(Clock::system().now_ms()).await.unwrap(),
+        3
+    );
+    let mut links: Vec<String> = receiver
+        .received()
+        .iter()
+        .map(|got| got.json()["statusUrl"].as_str().unwrap().to_string())
+        .collect();
+    links.sort();
+    let mut expected: Vec<String> = FAMILIES
+        .iter()
+        .map(|f| format!("{}{f}/export/async/tasks/{export}/status", app.base))
+        .collect();
+    expected.sort();
+    assert_eq!(links, expected);
+    // Each link is absolute and answers the export's status on its own family.
+    let client = reqwest::Client::new();
+    for link in links {
+        let reply = client
+            .get(&link)
+            .bearer_auth(&app.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), StatusCode::OK, "{link}");
+        let body: Value = reply.json().await.unwrap();
+        assert_eq!(body["status"], "COMPLETE", "{link}");
+    }
+}
+
+#[tokio::test]
+async fn a_subscription_made_outside_the_api_links_the_numbered_family_at_the_servers_address() {
+    let app = app().await;
+    let receiver = Receiver::start(&[]);
+    let events = vec![crm_exports::domain::webhook::WebhookEvent::Completed];
+    let new = crm_exports::store::NewWebhook {
+        target_url: receiver.url.clone(),
+        events,
+        secret: "s3cret".into(),
+        links: crm_exports::store::StatusLinks {
+            family: crm_exports::domain::webhook::NUMBERED_FAMILY.into(),
+            origin: None,
+        },
+    };
+    let now = Clock::system().now_ms();
+    app.store
+        .create_webhook(app.portal, new, now)
+        .await
+        .unwrap()
+        .unwrap();
+    let export = run_export(&app, &app.token).await;
+    let config = DeliveryConfig {
+        local_origin: Some(app.base.clone()),
+        ..DeliveryConfig::default()
+    };
+    let worker = deliverer_with(app.store.clone(), config);
+    assert_eq!(
+        worker.deliver_once(Clock::system().now_ms()).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        receiver.received()[0].json()["statusUrl"],
+        format!(
+            "{}/crm/v3/exports/export/async/tasks/{export}/status",
+            app.base
+        )
+    );
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@
 use crm_exports::domain::webhook::WebhookEvent;
 use crm_exports::store::{
     AttemptResult, CutText, DeliveryState, ExportOutcome, NewWebhook, NextStep, PortalId,
-    SharedStore,
+    SharedStore, StatusLinks,
 };
 
 use crate::contract_tests;
@@ -29,6 +29,10 @@ async fn subscribe(store: &SharedStore, portal: PortalId, events: &[WebhookEvent
         target_url: "https://hooks.example.com/exports".into(),
         events: events.to_vec(),
         secret: "s3cret".into(),
+        links: StatusLinks {
+            family: "/crm/exports/2026-03".into(),
+            origin: Some("http://crm.example:8080".into()),
+        },
     };
     store
         .create_webhook(portal, new, NOW)
@@ -81,6 +85,7 @@ async fn subscriptions_belong_to_their_portal(store: SharedStore) {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].events, vec!["export.completed"]);
     assert_eq!(listed[0].secret, "s3cret");
+    assert_eq!(listed[0].links.family, "/crm/exports/2026-03");
     assert!(store.list_webhooks(other).await.unwrap().is_empty());
     assert!(store.get_webhook(other, id).await.unwrap().is_none());
     assert!(
@@ -161,6 +166,12 @@ async fn a_claimed_delivery_is_leased_and_its_retry_keeps_the_event_id(store: Sh
     assert_eq!(first.delivery.attempts, 1);
     assert_eq!(first.target_url, "https://hooks.example.com/exports");
     assert_eq!(first.secret, "s3cret");
+    // The claim carries where the subscription's status links point.
+    assert_eq!(first.links.family, "/crm/exports/2026-03");
+    assert_eq!(
+        first.links.origin.as_deref(),
+        Some("http://crm.example:8080")
+    );
     // Under its lease, nobody else gets it.
     assert!(
         store

@@ -79,6 +79,10 @@ const ERROR_STATUSES: &[(u16, &str)] = &[
         "The token lacks the scopes (MISSING_SCOPES), or a download link is not valid",
     ),
     (404, "Nothing is at this path or id (OBJECT_NOT_FOUND)"),
+    (
+        408,
+        "The request (its head or its body) did not arrive, or was not answered, in time (TIMEOUT)",
+    ),
     (409, "The request conflicts with what is stored (CONFLICT)"),
     (
         412,
@@ -188,14 +192,7 @@ fn tags(admin: bool) -> Json {
 fn operation(op: &Op, mount: &Mount, full: &str) -> Json {
     let tag = mount.tag;
     let path = openapi_path(full);
-    let scopes = scope_names(op.scopes);
-    let mut described = op.summary.to_string();
-    if !scopes.is_empty() {
-        described = format!(
-            "{described}. Needs one of the scopes: {}.",
-            scopes.join(", ")
-        );
-    }
+    let described = format!("{}{}", op.summary, scope_sentence(op.scopes));
     let mut entry = json!({
         "operationId": format!("{}-{path}_{}", op.method, op.name),
         "summary": op.summary,
@@ -203,7 +200,7 @@ fn operation(op: &Op, mount: &Mount, full: &str) -> Json {
         "tags": [tag],
         "parameters": parameters(op, full, &path),
         "responses": responses(op, mount, full),
-        "security": security(&scopes),
+        "security": security(op.scopes),
     });
     if let Some(body) = op.body {
         entry["requestBody"] = json!({
@@ -322,10 +319,11 @@ fn success(status: u16, reply: Reply) -> Json {
 }
 
 /// What every operation of this kind can answer besides its own `errors`: 400 (a malformed
-/// URL, a bad typed parameter) and 500 always; 401, 403 and 429 behind a token; 404 when the
-/// path names something; 413 and 415 with a body.
+/// URL, a bad typed parameter), 408 (the connection's header timeout and the router's
+/// request timeout both cover every route) and 500 always; 401, 403 and 429 behind a token;
+/// 404 when the path names something; 413 and 415 with a body.
 pub fn error_statuses(op: &Op, full: &str) -> BTreeSet<u16> {
-    let mut statuses = BTreeSet::from([400, 500]);
+    let mut statuses = BTreeSet::from([400, 408, 500]);
     if !matches!(op.scopes, Scopes::Public) {
         statuses.extend([401, 403, 429]);
     }
@@ -353,20 +351,79 @@ fn error_responses() -> Json {
     Json::Object(out)
 }
 
-/// `[]` for a public operation; else one requirement per scope, any one sufficing.
-fn security(scopes: &[&str]) -> Json {
-    Json::Array(scopes.iter().map(|s| json!({ "bearer": [s] })).collect())
+/// `[]` for a public operation; else one requirement object per set of scopes that
+/// suffices, each listing the scopes a token needs all of.
+fn security(scopes: Scopes) -> Json {
+    let sets = requirements(scopes);
+    Json::Array(sets.iter().map(|set| json!({ "bearer": set })).collect())
 }
 
-/// The scopes of which a token needs one, in a stable order.
+/// What the description says of the scopes, after the summary.
+fn scope_sentence(scopes: Scopes) -> String {
+    match scopes {
+        Scopes::Public => String::new(),
+        Scopes::AnyToken => {
+            ". Needs a token; it shows only what the token's scopes may read.".into()
+        }
+        Scopes::PairRead => {
+            ". Needs a read scope of the from-type and a read scope of the to-type, both.".into()
+        }
+        Scopes::PairWrite => {
+            ". Needs a write scope of the from-type and a read scope of the to-type, both.".into()
+        }
+        _ => format!(
+            ". Needs one of the scopes: {}.",
+            scope_names(scopes).join(", ")
+        ),
+    }
+}
+
+const OBJECT_TYPES: [ObjectType; 5] = [
+    ObjectType::Contacts,
+    ObjectType::Companies,
+    ObjectType::Deals,
+    ObjectType::Tickets,
+    ObjectType::Custom(0),
+];
+
+/// The sets of scopes that each suffice: `[[]]` for any token, none for a public operation.
+/// An operation on two object types needs one scope of each: one set per pair of types the
+/// path may name (and per alternative scope of a type), so a single scope appears alone
+/// only for two records of one type. OpenAPI cannot make a requirement depend on a path
+/// parameter; the description says which type each scope is for.
+pub fn requirements(scopes: Scopes) -> Vec<Vec<&'static str>> {
+    let pairs = |from: fn(ObjectType) -> &'static [&'static str]| {
+        let mut sets: Vec<Vec<&'static str>> = Vec::new();
+        for (a, b) in OBJECT_TYPES
+            .iter()
+            .flat_map(|a| OBJECT_TYPES.map(|b| (*a, b)))
+        {
+            for (x, y) in from(a)
+                .iter()
+                .flat_map(|x| b.read_scopes().iter().map(move |y| (x, y)))
+            {
+                let mut set = vec![*x, *y];
+                set.sort_unstable();
+                set.dedup();
+                if !sets.contains(&set) {
+                    sets.push(set);
+                }
+            }
+        }
+        sets
+    };
+    match scopes {
+        Scopes::Public => Vec::new(),
+        Scopes::AnyToken => vec![Vec::new()],
+        Scopes::PairRead => pairs(ObjectType::read_scopes),
+        Scopes::PairWrite => pairs(ObjectType::write_scopes),
+        _ => scope_names(scopes).into_iter().map(|s| vec![s]).collect(),
+    }
+}
+
+/// The scopes of which a token needs one, in a stable order; for the operations on two
+/// object types, every scope any of their requirements names.
 pub fn scope_names(scopes: Scopes) -> Vec<&'static str> {
-    let types = [
-        ObjectType::Contacts,
-        ObjectType::Companies,
-        ObjectType::Deals,
-        ObjectType::Tickets,
-        ObjectType::Custom(0),
-    ];
     let mut names: Vec<&'static str> = Vec::new();
     let mut add = |more: &[&'static str]| {
         for name in more {
@@ -375,13 +432,17 @@ pub fn scope_names(scopes: Scopes) -> Vec<&'static str> {
             }
         }
     };
+    let types = OBJECT_TYPES;
     match scopes {
-        Scopes::Public => {}
+        Scopes::Public | Scopes::AnyToken => {}
         Scopes::Any(list) => add(list),
         Scopes::ObjectRead => types.iter().for_each(|t| add(t.read_scopes())),
         Scopes::ObjectWrite => types.iter().for_each(|t| add(t.write_scopes())),
         Scopes::SchemaRead => types.iter().for_each(|t| add(&t.schema_read_scopes())),
         Scopes::SchemaWrite => types.iter().for_each(|t| add(t.schema_write_scopes())),
+        Scopes::PairRead | Scopes::PairWrite => {
+            requirements(scopes).iter().for_each(|set| add(set))
+        }
     }
     names
 }

@@ -19,6 +19,12 @@ mod document;
 mod operation;
 mod operations;
 mod schemas;
+mod schemas_associations;
+mod schemas_custom_objects;
+mod schemas_fixtures;
+mod schemas_lists;
+mod schemas_own;
+mod schemas_pipelines;
 mod yaml;
 
 use std::sync::OnceLock;

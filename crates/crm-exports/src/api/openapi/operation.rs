@@ -2,11 +2,13 @@
 //! needs, its request body and its success answers, written as `const` values next to each
 //! other in `operations.rs` so that a table reads like the router it describes.
 
-/// Which scopes a caller's token needs, any one of them sufficing (as `Auth::require`).
+/// Which scopes a caller's token needs, as the handler checks them with `Auth::require`.
 #[derive(Clone, Copy, Debug)]
 pub enum Scopes {
     /// No bearer token: the route is public or carries its own credential.
     Public,
+    /// A token this server knows, whatever its scopes (the handler filters what it shows).
+    AnyToken,
     /// Any one of these.
     Any(&'static [&'static str]),
     /// The read scope of the `{objectType}` named in the path.
@@ -17,6 +19,10 @@ pub enum Scopes {
     SchemaRead,
     /// The schema write scope of the `{objectType}` (properties, pipelines).
     SchemaWrite,
+    /// A read scope of the `{from}` type and one of the `{to}` type, both (associations).
+    PairRead,
+    /// A write scope of the `{from}` type and a read scope of the `{to}` type, both.
+    PairWrite,
 }
 
 /// A success answer's body.

@@ -1,16 +1,22 @@
 //! The document's component schemas, named as HubSpot names them where we serve HubSpot's
 //! operations (the model class names of its SDKs) and written from the field names alone.
-//! Objects stay open (no `additionalProperties: false`): HubSpot adds fields, and so may we.
-//! Schemas of operations this service adds (export log, webhooks, admin) are our own.
+//! Objects stay open (no `additionalProperties: false`): HubSpot adds fields, and so may we;
+//! only a body the handler parses strictly is closed. Records, properties, exports and
+//! webhooks are here; lists, associations, owners and pipelines, custom object schemas and
+//! this service's own operations each have a `schemas_*` module beside it.
 
 use serde_json::{Map, Value as Json, json};
+
+use super::{
+    schemas_associations, schemas_custom_objects, schemas_lists, schemas_own, schemas_pipelines,
+};
 
 /// A reference to a component schema.
 pub fn reference(name: &str) -> Json {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
-fn object(properties: Json, required: &[&str]) -> Json {
+pub(super) fn object(properties: Json, required: &[&str]) -> Json {
     let mut schema = json!({ "type": "object", "properties": properties });
     if !required.is_empty() {
         schema["required"] = json!(required);
@@ -18,48 +24,70 @@ fn object(properties: Json, required: &[&str]) -> Json {
     schema
 }
 
-fn array(items: Json) -> Json {
+pub(super) fn array(items: Json) -> Json {
     json!({ "type": "array", "items": items })
 }
 
-fn text() -> Json {
+pub(super) fn text() -> Json {
     json!({ "type": "string" })
 }
 
-fn number() -> Json {
+pub(super) fn number() -> Json {
     json!({ "type": "integer" })
 }
 
-fn flag() -> Json {
+pub(super) fn flag() -> Json {
     json!({ "type": "boolean" })
 }
 
-fn time() -> Json {
+pub(super) fn time() -> Json {
     json!({ "type": "string", "format": "date-time" })
 }
 
 /// Milliseconds since 1970, as this service's own extensions give times.
-fn millis() -> Json {
+pub(super) fn millis() -> Json {
     json!({ "type": "integer", "description": "milliseconds since 1970-01-01T00:00:00Z" })
 }
 
-fn strings() -> Json {
+pub(super) fn strings() -> Json {
     array(text())
 }
 
 /// A map of text values (`properties`, `links`).
-fn text_map() -> Json {
+pub(super) fn text_map() -> Json {
     json!({ "type": "object", "additionalProperties": { "type": ["string", "null"] } })
 }
 
-/// An object this document does not detail: the operation is documented, its fields are
-/// in HubSpot's reference (or, for our own, the README).
-fn open(description: &str) -> Json {
-    json!({ "type": "object", "description": description })
+/// An object whose fields are all listed: the handler refuses any other (serde's
+/// `deny_unknown_fields`).
+pub(super) fn closed(properties: Json, required: &[&str]) -> Json {
+    let mut schema = object(properties, required);
+    schema["additionalProperties"] = json!(false);
+    schema
+}
+
+/// An id a body may give as a string or as a number, as HubSpot's APIs take them.
+pub(super) fn id_text() -> Json {
+    json!({ "type": ["string", "integer"] })
+}
+
+/// One of these strings.
+pub(super) fn one_of(values: &[&str]) -> Json {
+    json!({ "type": "string", "enum": values })
+}
+
+/// Any JSON object: a filter tree, a fixture item, whose shape its own reference documents.
+pub(super) fn any_object() -> Json {
+    json!({ "type": "object" })
+}
+
+/// A map of string values (`metadata`, a search result's `additionalProperties`).
+pub(super) fn string_map() -> Json {
+    json!({ "type": "object", "additionalProperties": { "type": "string" } })
 }
 
 /// `{"inputs": [item]}`, HubSpot's batch input shape.
-fn inputs(item: Json) -> Json {
+pub(super) fn inputs(item: Json) -> Json {
     object(json!({ "inputs": array(item) }), &["inputs"])
 }
 
@@ -77,13 +105,19 @@ pub fn all() -> Map<String, Json> {
     ] {
         schemas.extend(group);
     }
-    for (name, description) in OPEN.iter().chain(OWN) {
-        schemas.insert((*name).to_string(), open(description));
+    for group in [
+        schemas_lists::all(),
+        schemas_associations::all(),
+        schemas_pipelines::all(),
+        schemas_custom_objects::all(),
+        schemas_own::all(),
+    ] {
+        schemas.extend(group);
     }
     schemas
 }
 
-fn named(pairs: Vec<(&str, Json)>) -> Map<String, Json> {
+pub(super) fn named(pairs: Vec<(&str, Json)>) -> Map<String, Json> {
     pairs
         .into_iter()
         .map(|(name, schema)| (name.to_string(), schema))
@@ -130,7 +164,10 @@ fn errors() -> Map<String, Json> {
         (
             "OpenApiDocument",
             object(
-                json!({ "openapi": text(), "paths": { "type": "object" } }),
+                json!({
+                    "openapi": text(),
+                    "paths": { "type": "object", "additionalProperties": { "type": "object" } },
+                }),
                 &["openapi", "paths"],
             ),
         ),
@@ -213,10 +250,6 @@ fn record_inputs() -> Map<String, Json> {
                 json!({ "properties": text_map(), "associations": array(reference("PublicAssociationsForObject")) }),
                 &["properties"],
             ),
-        ),
-        (
-            "PublicAssociationsForObject",
-            open("`to.id` and `types[]` of `associationCategory` and `associationTypeId`"),
         ),
         ("Filter", filter),
         (
@@ -343,7 +376,13 @@ fn properties() -> Map<String, Json> {
         ("createdAt", time()),
         ("updatedAt", time()),
         ("archivedAt", time()),
-        ("modificationMetadata", json!({ "type": "object" })),
+        (
+            "modificationMetadata",
+            object(
+                json!({ "archivable": flag(), "readOnlyDefinition": flag(), "readOnlyValue": flag() }),
+                &["archivable", "readOnlyDefinition", "readOnlyValue"],
+            ),
+        ),
     ] {
         property[field] = schema;
     }
@@ -356,10 +395,7 @@ fn properties() -> Map<String, Json> {
             "PropertyCreate",
             object(create, &["name", "label", "type", "fieldType", "groupName"]),
         ),
-        (
-            "PropertyUpdate",
-            open("The property fields to change: label, type, fieldType, groupName, options, …"),
-        ),
+        ("PropertyUpdate", property_update()),
         ("PropertyOption", option),
         ("PropertyGroup", object(group, &["name", "label"])),
         (
@@ -476,6 +512,7 @@ fn webhooks() -> Map<String, Json> {
     with_secret["secret"] = text();
     let events = json!({ "type": "array", "items": { "type": "string", "enum": ["export.completed", "export.failed", "export.canceled"] } });
     named(vec![
+        ("ExportWebhookDelivery", delivery()),
         (
             "ExportWebhookCreate",
             object(
@@ -501,195 +538,54 @@ fn webhooks() -> Map<String, Json> {
         (
             "CollectionResponseExportWebhookDelivery",
             object(
-                json!({ "results": array(open("One delivery: eventId, eventType, exportId, state, attempts")) }),
+                json!({ "results": array(reference("ExportWebhookDelivery")) }),
                 &["results"],
             ),
         ),
     ])
 }
 
-/// HubSpot's schemas this document names but does not detail.
-const OPEN: &[(&str, &str)] = &[
-    (
-        "LabelsBetweenObjectPair",
-        "The labels now between two records",
-    ),
-    (
-        "BatchResponsePublicDefaultAssociation",
-        "The default associations made",
-    ),
-    (
-        "CollectionResponseMultiAssociatedObjectWithLabelForwardPaging",
-        "A record's associated records with their labels",
-    ),
-    (
-        "CollectionResponseAssociationSpecWithLabelNoPaging",
-        "Association labels of a pair of object types",
-    ),
-    (
-        "PublicAssociationDefinitionCreateRequest",
-        "label, name and optional inverseLabel",
-    ),
-    (
-        "PublicAssociationDefinitionUpdateRequest",
-        "associationTypeId and its new label",
-    ),
-    (
-        "CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging",
-        "Association limits",
-    ),
-    (
-        "BatchInputPublicAssociationDefinitionConfiguration",
-        "inputs: category, typeId, maxToObjectIds",
-    ),
-    (
-        "BatchResponsePublicAssociationDefinitionUserConfiguration",
-        "The limits written",
-    ),
-    (
-        "BatchInputPublicDefaultAssociationMultiPost",
-        "inputs: from.id and to.id",
-    ),
-    (
-        "BatchInputPublicAssociationMultiPost",
-        "inputs: from, to and types",
-    ),
-    (
-        "BatchResponseLabelsBetweenObjectPair",
-        "The associations made",
-    ),
-    (
-        "BatchInputPublicFetchAssociationsBatchRequest",
-        "inputs: the records whose associations to read",
-    ),
-    (
-        "BatchResponsePublicAssociationMultiWithLabel",
-        "Each record's associations",
-    ),
-    (
-        "BatchInputPublicAssociationMultiArchive",
-        "inputs: from and the records to unlink",
-    ),
-    (
-        "CollectionResponseObjectSchemaNoPaging",
-        "Custom object schemas",
-    ),
-    ("ObjectSchema", "A custom object schema"),
-    (
-        "ObjectSchemaEgg",
-        "A new custom object: name, labels, properties, requiredProperties, …",
-    ),
-    ("BatchResponseObjectSchema", "The schemas read"),
-    ("ObjectTypeDefinition", "A custom object's definition"),
-    (
-        "ObjectTypeDefinitionPatch",
-        "The definition fields to change",
-    ),
-    (
-        "AssociationDefinitionEgg",
-        "fromObjectTypeId, toObjectTypeId and name",
-    ),
-    ("AssociationDefinition", "An association definition"),
-    ("CollectionResponsePublicOwnerForwardPaging", "Owners"),
-    (
-        "PublicOwner",
-        "An owner: id, email, firstName, lastName, userId, teams",
-    ),
-    ("CollectionResponsePipelineNoPaging", "Pipelines"),
-    ("Pipeline", "A pipeline and its stages"),
-    ("PipelineInput", "label, displayOrder and stages"),
-    ("PipelinePatchInput", "The pipeline fields to change"),
-    ("PipelineStage", "A pipeline stage"),
-    ("PipelineStageInput", "label, displayOrder and metadata"),
-    ("PipelineStagePatchInput", "The stage fields to change"),
-    ("CollectionResponsePipelineStageNoPaging", "Pipeline stages"),
-    (
-        "CollectionResponsePublicAuditInfoNoPaging",
-        "Change history",
-    ),
-    ("ListsByIdResponse", "lists: the lists asked for"),
-    (
-        "ListCreateRequest",
-        "name, objectTypeId, processingType and filterBranch",
-    ),
-    ("ListCreateResponse", "list: the list created"),
-    ("ListSearchRequest", "query, processingTypes, offset, count"),
-    ("ListSearchResponse", "lists, hasMore, offset, total"),
-    ("ListFetchResponse", "list: the list"),
-    ("ListUpdateResponse", "updatedList: the list changed"),
-    (
-        "ListFolderFetchResponse",
-        "folder: the folder and its children",
-    ),
-    ("ListFolderCreateRequest", "name and parentFolderId"),
-    ("ListFolderCreateResponse", "folder: the folder created"),
-    ("ListMoveRequest", "listId and newFolderId"),
-    ("ListFilterUpdateRequest", "filterBranch: the new filters"),
-    ("PublicMigrationMapping", "legacyListId and listId"),
-    (
-        "PublicBatchMigrationMapping",
-        "legacyListIdsToIdsMapping and missingLegacyListIds",
-    ),
-    (
-        "ApiCollectionResponseRecordListMembershipNoPaging",
-        "The lists a record is in",
-    ),
-    (
-        "BatchInputPublicRecordListMembership",
-        "inputs: objectTypeId and recordId",
-    ),
-    (
-        "BatchResponsePublicRecordListMemberships",
-        "Each record's lists",
-    ),
-    (
-        "ApiCollectionResponseJoinTimeAndRecordId",
-        "Members with the time they joined",
-    ),
-    (
-        "MembershipsUpdateResponse",
-        "recordIdsAdded, recordIdsRemoved, recordIdsMissing",
-    ),
-    (
-        "MembershipChangeRequest",
-        "recordIdsToAdd and recordIdsToRemove",
-    ),
-];
+/// One delivery of the log as `webhooks::delivery_body` writes it: times in milliseconds,
+/// `null` where there is none yet.
+fn delivery() -> Json {
+    let maybe = |kind: &str| json!({ "type": [kind, "null"] });
+    let attempt = object(
+        json!({ "attempt": number(), "at": millis(), "statusCode": maybe("integer"), "error": maybe("string") }),
+        &["attempt", "at", "statusCode", "error"],
+    );
+    object(
+        json!({
+            "id": text(), "eventId": text(),
+            "eventType": { "type": "string", "enum": ["export.completed", "export.failed", "export.canceled"] },
+            "exportId": text(), "state": { "type": "string", "enum": ["PENDING", "DELIVERED", "FAILED"] },
+            "attemptCount": number(), "nextAttemptAt": maybe("integer"),
+            "lastStatusCode": maybe("integer"), "occurredAt": millis(),
+            "completedAt": maybe("integer"), "attempts": array(attempt),
+        }),
+        &[
+            "id",
+            "eventId",
+            "eventType",
+            "exportId",
+            "state",
+            "attemptCount",
+            "nextAttemptAt",
+            "lastStatusCode",
+            "occurredAt",
+            "completedAt",
+            "attempts",
+        ],
+    )
+}
 
-/// Schemas of this service's own endpoints.
-const OWN: &[(&str, &str)] = &[
-    ("AccessTokenInfoRequest", "tokenKey: the token to look up"),
-    ("AccessTokenInfo", "hubId, appId and scopes of the token"),
-    (
-        "AdminPortalCreate",
-        "The new portal's optional name and scopes",
-    ),
-    (
-        "AdminPortal",
-        "The portal created and its token, shown once",
-    ),
-    ("AdminPortalReset", "What was removed"),
-    ("AdminClock", "The server's time and whether it is frozen"),
-    ("AdminClockChange", "freeze, advance or release"),
-    ("AdminFaults", "The injected faults"),
-    ("AdminFaultCreate", "What fault to inject where"),
-    ("AdminFault", "The fault injected"),
-    (
-        "AdminFixture",
-        "A portal's owners, custom objects, properties, records, associations and lists (docs/FIXTURES.md)",
-    ),
-    ("AdminFixtureLoaded", "How much of each kind was loaded"),
-    (
-        "AdminSnapshots",
-        "The saved snapshots: name, createdAt, size",
-    ),
-    (
-        "AdminSnapshotCreate",
-        "name: letters, digits, - and _ (1 to 64)",
-    ),
-    ("AdminSnapshot", "The snapshot saved: name, createdAt, size"),
-    (
-        "AdminSnapshotRestored",
-        "The snapshot restored, and when: name, createdAt, size, restoredAt",
-    ),
-];
+/// HubSpot's `PropertyUpdate`: the fields a change may give, each optional.
+fn property_update() -> Json {
+    object(
+        json!({
+            "label": text(), "type": text(), "fieldType": text(), "groupName": text(),
+            "description": text(), "options": array(reference("PropertyOption")),
+            "displayOrder": number(), "hidden": flag(), "formField": flag(),
+        }),
+        &[],
+    )
+}

@@ -8,10 +8,11 @@ use super::exec::{Exec, RowRead, first, integer, one, rows, to_json};
 use crate::domain::webhook::{MAX_SUBSCRIPTIONS, WebhookEvent};
 use crate::store::{
     AttemptResult, ClaimedDelivery, DeliveryAttempt, DeliveryRow, DeliveryState, NewWebhook,
-    NextStep, PortalId, StoreError, StoreResult, WebhookRow,
+    NextStep, PortalId, StatusLinks, StoreError, StoreResult, WebhookRow,
 };
 
-const SUBSCRIPTION_COLUMNS: &str = "id, portal_id, target_url, events, secret, created_at";
+const SUBSCRIPTION_COLUMNS: &str =
+    "id, portal_id, target_url, events, secret, created_at, export_family, request_origin";
 
 const DELIVERY_COLUMNS: &str = "id, subscription_id, portal_id, event_id, event_type, export_id, \
      export_state, record_count, occurred_at, state, attempts, next_attempt_at, last_status, \
@@ -31,6 +32,15 @@ fn subscription_row(r: &dyn RowRead) -> StoreResult<WebhookRow> {
         events,
         secret: r.text(4)?.to_string(),
         created_at: r.int(5)?,
+        links: links_at(r, 6)?,
+    })
+}
+
+/// The family and origin columns read from `column` on.
+fn links_at(r: &dyn RowRead, column: usize) -> StoreResult<StatusLinks> {
+    Ok(StatusLinks {
+        family: r.text(column)?.to_string(),
+        origin: r.opt_text(column + 1)?.map(str::to_string),
     })
 }
 
@@ -73,8 +83,9 @@ pub async fn create(
     }
     let names: Vec<&str> = new.events.iter().map(|e| e.as_str()).collect();
     let text = format!(
-        "INSERT INTO webhook_subscriptions (portal_id, target_url, events, secret, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING {SUBSCRIPTION_COLUMNS}"
+        "INSERT INTO webhook_subscriptions (portal_id, target_url, events, secret, created_at, \
+         export_family, request_origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+         RETURNING {SUBSCRIPTION_COLUMNS}"
     );
     let params = vec![
         Param::Int(portal.0),
@@ -82,6 +93,8 @@ pub async fn create(
         Param::from(to_json(&names)?),
         Param::from(&new.secret),
         Param::Int(now),
+        Param::from(&new.links.family),
+        Param::from(new.links.origin.as_deref()),
     ];
     one(e, &Sql::fixed(d, &text, params), subscription_row)
         .await
@@ -217,17 +230,23 @@ pub async fn claim(
     claimed.sort_by_key(|row| (row.next_attempt_at, row.id));
     let mut found = Vec::with_capacity(claimed.len());
     for delivery in claimed {
-        let text = "SELECT target_url, secret FROM webhook_subscriptions WHERE id = ?1";
+        let text = "SELECT target_url, secret, export_family, request_origin \
+             FROM webhook_subscriptions WHERE id = ?1";
         let sql = Sql::fixed(d, text, vec![Param::Int(delivery.subscription_id)]);
         let target = first(e, &sql, |r| {
-            Ok((r.text(0)?.to_string(), r.text(1)?.to_string()))
+            Ok((
+                r.text(0)?.to_string(),
+                r.text(1)?.to_string(),
+                links_at(r, 2)?,
+            ))
         })
         .await?;
-        if let Some((target_url, secret)) = target {
+        if let Some((target_url, secret, links)) = target {
             found.push(ClaimedDelivery {
                 delivery,
                 target_url,
                 secret,
+                links,
             });
         }
     }
