@@ -31,7 +31,11 @@ COLUMNS = [
 PROPERTIES = COLUMNS + ["createdate", "lastmodifieddate"]
 FIRST_ID = 100_000  # seeded ids are FIRST_ID + 1 ... FIRST_ID + n
 SMALL_ROWS = 100_000
-EXPORT_PARTS = {"csv", "csv-zip", "xlsx", "xls", "memory", "fairness", "query", "associations"}
+EXPORT_PARTS = {"csv", "csv-zip", "xlsx", "xls", "memory", "fairness", "portals", "query",
+                "associations"}
+# Portals exporting at once in the `portals` shape, and the rows each exports.
+PORTALS = 4
+PORTAL_ROWS = 200_000
 # The `query` shape's term: a token prefix of the seeded emails (user42@, user4217@, ...).
 QUERY_TERM = "user42"
 # The contact properties `query` searches, as seeded: email, names, phones and company
@@ -457,6 +461,52 @@ def measure_fairness(args, data, n, results):
                     f"(A {a_state} then)", f"≤ {limit:.1f} s", waited <= limit))
 
 
+def measure_portals(args, data, db, n, results):
+    """Four portals' zipped CSV exports of 200,000 rows each (or N, if smaller), started
+    together on default settings, against one of them alone: start of the first to the
+    last COMPLETE. Portals 2-4 get copies of portal 1's seeded rows."""
+    if not wanted(args, "portals"):
+        return
+    rows = min(n, PORTAL_ROWS)
+    tokens = [None]
+    for portal in range(2, PORTALS + 1):
+        made = subprocess.run([args.bin, "token", "create", "--portal", str(portal), "--scopes",
+                               "all", "--name", f"bench-{portal}", "--data-dir", data],
+                              check=True, capture_output=True, text=True)
+        tokens.append(made.stdout.strip())
+    cols = ", ".join(f"p_{c}" for c in COLUMNS)
+    copies = "".join(f"INSERT INTO records_{p}_0_1 (id, created_at, updated_at, {cols}) "
+                     f"SELECT id, created_at, updated_at, {cols} FROM records_1_0_1 "
+                     f"WHERE id <= {FIRST_ID + rows};\n" for p in range(2, PORTALS + 1))
+    subprocess.run(["sqlite3", db], input=f"BEGIN;\n{copies}COMMIT;\n".encode(), check=True,
+                   stdout=subprocess.DEVNULL)
+    body = export_request("CSV", rows)
+    server = Server(args.bin, data, QUOTA)
+    try:
+        alone = []
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            task = server.call("POST", "/crm/v3/exports/export/async", body)
+            wait_for(server, task["id"], ("COMPLETE",))
+            alone.append(time.perf_counter() - started)
+        together = []
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            tasks = [server.call("POST", "/crm/v3/exports/export/async", body, token=t)
+                     for t in tokens]
+            for task, token in zip(tasks, tokens):
+                wait_for(server, task["id"], ("COMPLETE",), token=token)
+            together.append(time.perf_counter() - started)
+    finally:
+        server.stop()
+    one, four = median(alone), median(together)
+    log(f"  {PORTALS} portals x {rows:,} rows together: {fmt_runs(together)}; one alone: "
+        f"{fmt_runs(alone)}")
+    results.append((f"{PORTALS} portals' zipped CSV exports of {rows:,} rows started together "
+                    f"vs one alone (default workers)", f"{four:.2f} s vs {one:.2f} s = "
+                    f"**{four / one:.2f}×**", "≤ 2.5×", four / one <= 2.5))
+
+
 def measure_memory(args, data, n, results):
     """Memory an export adds, on a fresh server each time (an allocator keeps memory it
     has freed, so a server that has already exported would show next to nothing added):
@@ -563,7 +613,8 @@ def main():
     parser.add_argument("--max-added-mb", type=float, default=64)
     parser.add_argument("--only", type=lambda s: set(filter(None, s.split(","))),
                         help="comma-separated parts to run alone: csv, csv-zip, xlsx, xls, "
-                             "query, associations, memory, fairness, status, ingest, burst")
+                             "query, associations, memory, fairness, portals, status, "
+                             "ingest, burst")
     args = parser.parse_args()
     n = args.rows
     only = args.only or set()
@@ -597,6 +648,8 @@ def main():
             measure_associations(args, data, db, n, results)
         measure_memory(args, data, n, results)
         measure_fairness(args, data, n, results)
+        if not args.short:
+            measure_portals(args, data, db, n, results)
         if not only or "burst" in only:
             measure_burst(args, data, n, results)
 

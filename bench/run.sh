@@ -10,12 +10,13 @@
 #             export is slower than 1.5x the baseline, one adds more than 64 MB, or RSS after
 #             the burst is more than 64 MB above its start, or another portal's small
 #             export waits more than 2 s behind a large one (CI runs this).
-#   --only csv,csv-zip,xlsx,xls,query,associations,memory,fairness,status,ingest,burst
+#   --only csv,csv-zip,xlsx,xls,query,associations,memory,fairness,portals,status,ingest,burst
 #             only those parts (after seeding N rows); query is the free-text search export
 #             against sqlite3 LIKE over the searched columns and against the unfiltered
 #             export; associations is a CSV with the COMPANY column (2,000 companies)
 #             against the plain export; burst is RSS before and after 10 mixed exports of
-#             200,000 rows; fairness is portal B's 1,000-row export beside A's XLSX of N.
+#             200,000 rows; fairness is portal B's 1,000-row export beside A's XLSX of N;
+#             portals is four portals' zipped CSVs of 200,000 rows at once against one alone.
 # Installs sqlite3 and wrk with apt-get when missing and running as root.
 set -euo pipefail
 
