@@ -82,7 +82,9 @@ impl AssociationColumns {
             .collect()
     }
 
-    /// The extra cells of the records `ids`, in order.
+    /// The extra cells of the records `ids`, in order. The store answers each record's
+    /// edges together, in the order of `ids` and by target then type, so one walk along
+    /// them fills the rows without a map per record.
     pub fn cells(&self, ids: &[i64]) -> StoreResult<Vec<Vec<Rendered>>> {
         let mut rows: Vec<Vec<Rendered>> = vec![Vec::new(); ids.len()];
         for target in &self.targets {
@@ -93,50 +95,58 @@ impl AssociationColumns {
                 to,
                 ids.to_vec(),
             ))?;
-            // Distinct targets per record, in id order (several types can link one pair).
-            let mut targets: HashMap<i64, Vec<i64>> = HashMap::new();
-            let mut by_type: HashMap<(i64, i64), Vec<i64>> = HashMap::new();
-            for &(from_id, to_id, type_id) in &edges {
-                by_type.entry((from_id, type_id)).or_default().push(to_id);
-            }
-            for (from_id, to_id, _) in edges {
-                let list = targets.entry(from_id).or_default();
-                if list.last() != Some(&to_id) && self.cap.is_none_or(|cap| list.len() < cap) {
-                    list.push(to_id);
-                }
-            }
             let names = if self.display {
-                self.display_values(target, &targets)?
+                self.display_values(target, edges.iter().map(|&(_, to_id, _)| to_id))?
             } else {
                 HashMap::new()
             };
+            let labeled = self.labeled_types(to);
+            let mut rest = edges.as_slice();
             for (row, &record_id) in rows.iter_mut().zip(ids) {
-                let linked = targets.get(&record_id).map(Vec::as_slice).unwrap_or(&[]);
-                row.push(joined(linked.iter().map(i64::to_string)));
-                if self.display {
-                    row.push(joined(
-                        linked.iter().filter_map(|id| names.get(id).cloned()),
-                    ));
-                }
-                for labeled in self.labeled_types(to) {
-                    let ids = by_type
-                        .get(&(record_id, labeled.type_id))
-                        .map(Vec::as_slice)
-                        .unwrap_or(&[]);
-                    let capped = &ids[..self.cap.map_or(ids.len(), |cap| ids.len().min(cap))];
-                    row.push(joined(capped.iter().map(i64::to_string)));
-                }
+                let count = rest.iter().take_while(|e| e.0 == record_id).count();
+                let (own, after) = rest.split_at(count);
+                rest = after;
+                self.push_cells(row, own, &names, &labeled);
             }
         }
         Ok(rows)
     }
 
+    /// One record's cells for one associated object type from its edges `(from, to,
+    /// type)`, sorted by target: the distinct targets (several types can link one pair),
+    /// their display values, and per labeled type the targets holding that label.
+    fn push_cells(
+        &self,
+        row: &mut Vec<Rendered>,
+        edges: &[(i64, i64, i64)],
+        names: &HashMap<i64, String>,
+        labeled: &[AssociationType],
+    ) {
+        let mut linked: Vec<i64> = Vec::with_capacity(edges.len());
+        for &(_, to_id, _) in edges {
+            if linked.last() != Some(&to_id) && self.cap.is_none_or(|cap| linked.len() < cap) {
+                linked.push(to_id);
+            }
+        }
+        row.push(joined(linked.iter().map(i64::to_string)));
+        if self.display {
+            row.push(joined(
+                linked.iter().filter_map(|id| names.get(id).cloned()),
+            ));
+        }
+        for labeled in labeled {
+            let holding = edges.iter().filter(|e| e.2 == labeled.type_id);
+            let capped = holding.take(self.cap.unwrap_or(usize::MAX));
+            row.push(joined(capped.map(|e| e.1.to_string())));
+        }
+    }
+
     fn display_values(
         &self,
         target: &AssociatedTarget,
-        targets: &HashMap<i64, Vec<i64>>,
+        targets: impl Iterator<Item = i64>,
     ) -> StoreResult<HashMap<i64, String>> {
-        let mut wanted: Vec<i64> = targets.values().flatten().copied().collect();
+        let mut wanted: Vec<i64> = targets.collect();
         wanted.sort_unstable();
         wanted.dedup();
         let mut cache = self.display_cache.lock().unwrap_or_else(|e| e.into_inner());
