@@ -96,13 +96,22 @@ impl<'v> PendingRows<'v> {
             return Ok(());
         }
         let d = e.dialect();
+        let width = 3 + self.columns.len();
+        let target = row_columns(d, portal, schema, &self.columns);
+        let params = self.drain_params();
+        self.columns.clear();
         if d.copies_rows() {
-            let target = copy_target(d, portal, schema, &self.columns);
-            let data = self.copy_data();
-            self.columns.clear();
-            e.copy_in(&target, data).await?;
-            return Ok(());
+            e.copy_in(&target, copy_data(&params, width)).await?;
+        } else {
+            let text = insert_text(d, &target, params.len() / width, width);
+            e.execute(&Sql::reusing(d, &text, params)).await?;
         }
+        Ok(())
+    }
+
+    /// Every waiting row's values, emptying the buffer: its id, created and updated time,
+    /// then each column's value, NULL where the row sets none.
+    fn drain_params(&mut self) -> Vec<Param<'v>> {
         let width = self.columns.len();
         let mut params = Vec::with_capacity(self.rows.len() * (3 + width));
         for row in self.rows.drain(..) {
@@ -117,33 +126,7 @@ impl<'v> PendingRows<'v> {
                 params[start + column] = value;
             }
         }
-        let rows = params.len() / (3 + width);
-        let text = insert_text(d, portal, schema, &self.columns, rows);
-        self.columns.clear();
-        e.execute(&Sql::reusing(d, &text, params)).await?;
-        Ok(())
-    }
-
-    /// The waiting rows in PostgreSQL's text COPY format, emptying the buffer: a line a
-    /// row, fields separated by tabs, `\N` for a column the row does not set.
-    fn copy_data(&mut self) -> bytes::Bytes {
-        let width = self.columns.len();
-        let mut out = String::with_capacity(self.rows.len() * (32 + 16 * width));
-        let mut fields: Vec<Option<Param<'v>>> = Vec::with_capacity(width);
-        for row in self.rows.drain(..) {
-            fields.clear();
-            fields.resize_with(width, || None);
-            for (column, value) in row.values {
-                fields[column] = Some(value);
-            }
-            write!(out, "{}\t{}\t{}", row.id, self.now, self.now).expect("writing to a String");
-            for field in &fields {
-                out.push('\t');
-                push_copy_field(&mut out, field.as_ref().unwrap_or(&Param::Null));
-            }
-            out.push('\n');
-        }
-        bytes::Bytes::from(out)
+        params
     }
 
     fn column_index(&mut self, name: &str) -> usize {
@@ -180,8 +163,25 @@ fn push_copy_field(out: &mut String, value: &Param<'_>) {
     }
 }
 
-/// `<records> (id, created_at, updated_at, <properties>)`, what a COPY loads.
-fn copy_target(
+/// Rows of `width` values as PostgreSQL's text COPY format: a line a row, fields separated
+/// by tabs, `\N` for NULL.
+fn copy_data(params: &[Param<'_>], width: usize) -> bytes::Bytes {
+    let mut out = String::with_capacity(params.len() * 16);
+    for row in params.chunks(width) {
+        for (i, value) in row.iter().enumerate() {
+            if i > 0 {
+                out.push('\t');
+            }
+            push_copy_field(&mut out, value);
+        }
+        out.push('\n');
+    }
+    bytes::Bytes::from(out)
+}
+
+/// `<records> (id, created_at, updated_at, <properties>)`: where the rows go, for an
+/// INSERT or a COPY.
+fn row_columns(
     d: Dialect,
     portal: PortalId,
     schema: &ObjectSchema,
@@ -199,33 +199,17 @@ fn copy_target(
     target
 }
 
-/// `INSERT INTO <records> (id, created_at, updated_at, <properties>) VALUES (…), …` for
-/// `rows` rows, in the dialect's placeholders.
-fn insert_text(
-    d: Dialect,
-    portal: PortalId,
-    schema: &ObjectSchema,
-    properties: &[String],
-    rows: usize,
-) -> String {
-    let object = schema.object;
-    let mut sql = format!(
-        "INSERT INTO {} (id, created_at, updated_at",
-        table_name(portal, object)
-    );
-    for name in properties {
-        sql.push_str(", ");
-        sql.push_str(&d.column(object, name));
-    }
-    sql.push_str(") VALUES ");
-    let per_row = 3 + properties.len();
+/// `INSERT INTO <target> VALUES (…), …` for `rows` rows of `width` values, in the
+/// dialect's placeholders.
+fn insert_text(d: Dialect, target: &str, rows: usize, width: usize) -> String {
+    let mut sql = format!("INSERT INTO {target} VALUES ");
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
-        for column in 0..per_row {
+        for column in 0..width {
             if column > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&d.placeholder(row * per_row + column + 1));
+            sql.push_str(&d.placeholder(row * width + column + 1));
         }
         sql.push(')');
     }
