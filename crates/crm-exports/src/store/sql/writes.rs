@@ -375,6 +375,12 @@ impl TakenValues {
                 known: None,
             });
         }
+        // The lookups probe the unique index, however the planner prices a scan.
+        let probes = e.dialect().index_probes_only();
+        if let Some((prefer, _)) = probes {
+            e.execute(&Sql::reusing(e.dialect(), prefer, Vec::new()))
+                .await?;
+        }
         let mut known = HashMap::new();
         for (index, property) in unique.iter().enumerate() {
             let wanted: Vec<&str> = ops
@@ -395,6 +401,10 @@ impl TakenValues {
                     known.insert((index, held.to_ascii_lowercase()), id);
                 }
             }
+        }
+        if let Some((_, restore)) = probes {
+            e.execute(&Sql::reusing(e.dialect(), restore, Vec::new()))
+                .await?;
         }
         Ok(Self {
             unique,
@@ -482,13 +492,7 @@ async fn holders(
             .into_owned()
     }));
     sql.push(") AND ").push(&d.is_false("archived"));
-    let Some((prefer, restore)) = d.index_probes_only() else {
-        return rows(e, &sql, |r| Ok((r.text(1)?.to_string(), r.int(0)?))).await;
-    };
-    e.execute(&Sql::reusing(d, prefer, Vec::new())).await?;
-    let held = rows(e, &sql, |r| Ok((r.text(1)?.to_string(), r.int(0)?))).await?;
-    e.execute(&Sql::reusing(d, restore, Vec::new())).await?;
-    Ok(held)
+    rows(e, &sql, |r| Ok((r.text(1)?.to_string(), r.int(0)?))).await
 }
 
 /// The live record other than `own_id` holding `value` of a unique property.
