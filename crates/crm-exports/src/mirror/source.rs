@@ -62,18 +62,9 @@ fn with_after(path: &str, after: Option<&str>) -> String {
     }
 }
 
-/// Percent-encodes what a query value may not hold as it is.
-pub fn urlencoding(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+/// A query value percent-encoded (form encoding, as the server's query parser reads it).
+fn urlencoding(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 pub async fn schemas(client: &Client) -> ClientResult<Vec<SourceSchema>> {
