@@ -221,8 +221,7 @@ pub async fn read(
             .push(&table)
             .push(" WHERE ");
         push_key(&mut sql, schema, key)?;
-        sql.push(" AND archived = ")
-            .bind(visibility == Visibility::Archived);
+        sql.push(" AND ").push(&archived_condition(d, visibility));
         sql.push(" ORDER BY id DESC LIMIT 1");
         let mut record = first(e, &sql, |r| record_from_row(r, &columns)).await?;
         if let (None, RecordKey::Id(id), Visibility::Live) = (&record, key, visibility) {
@@ -261,10 +260,18 @@ pub async fn list(
         .push(" FROM ")
         .push(&table_name(portal, schema.object));
     sql.push(" WHERE id > ").bind(after);
-    sql.push(" AND archived = ")
-        .bind(visibility == Visibility::Archived);
+    sql.push(" AND ").push(&archived_condition(d, visibility));
     sql.push(" ORDER BY id LIMIT ").bind(limit_param(limit));
     rows(e, &sql, |r| record_from_row(r, &columns)).await
+}
+
+/// Records of one visibility, as a literal: SQLite re-prepares a statement at every new
+/// binding of a parameter it compared with a partial index's condition (`archived = 0`).
+fn archived_condition(d: Dialect, visibility: Visibility) -> String {
+    match visibility {
+        Visibility::Live => d.is_false("archived"),
+        Visibility::Archived => format!("archived = {}", d.bool_literal(true)),
+    }
 }
 
 fn limit_param(limit: usize) -> i64 {
