@@ -76,6 +76,38 @@ pub struct PortalData {
     pub pipelines: Vec<(ObjectRef, Vec<Pipeline>)>,
     /// Where the import that wrote this stands afterwards, saved in the same transaction.
     pub checkpoint: Option<ImportCheckpoint>,
+    /// What an incremental import writes over: removed first, in the same transaction.
+    pub replaced: Replaced,
+}
+
+/// What the portal holds that an incremental import replaces with the source's version:
+/// record rows written again with their ids (their edges and list memberships stay unless
+/// named here too), the edges of some records to some object types, and some records'
+/// memberships of MANUAL and SNAPSHOT lists.
+#[derive(Clone, Debug, Default)]
+pub struct Replaced {
+    /// Rows deleted before [`PortalData::records`] are inserted.
+    pub records: Vec<(ObjectType, Vec<i64>)>,
+    /// Edges deleted before [`PortalData::edges`] are inserted.
+    pub edges: Vec<ReplacedEdges>,
+    pub memberships: Vec<ReplacedMemberships>,
+}
+
+/// Every edge, of any type and in both directions, between the records `ids` of `object`
+/// and any record of each of `to`.
+#[derive(Clone, Debug)]
+pub struct ReplacedEdges {
+    pub object: ObjectType,
+    pub ids: Vec<i64>,
+    pub to: Vec<ObjectType>,
+}
+
+/// Of the records `ids`, exactly `members` belong to the list `list_id` afterwards.
+#[derive(Clone, Debug)]
+pub struct ReplacedMemberships {
+    pub list_id: i64,
+    pub ids: Vec<i64>,
+    pub members: Vec<i64>,
 }
 
 /// How far an import from `source` has come in one `step`: the cursor of the next page

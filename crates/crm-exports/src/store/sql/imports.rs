@@ -2,8 +2,10 @@
 //! records keep their ids, timestamps and archived state, custom objects, properties,
 //! groups and labels are created first so that records and edges can name them, and the
 //! record id sequence moves past every id written, so a later create never takes one.
-//! Pipelines replace the portal's with their ids kept, and an import's checkpoint is
-//! saved with the page it follows.
+//! Pipelines replace the portal's with their ids kept, what an incremental import writes
+//! over is removed first, and an import's checkpoint is saved with the page it follows.
+
+use std::collections::{BTreeSet, HashMap};
 
 use super::association_labels;
 use super::associations::insert_edge;
@@ -14,10 +16,10 @@ use super::exec::{Exec, rows};
 use super::lists;
 use super::portals::require_portal;
 use super::schemas;
-use crate::domain::ObjectType;
 use crate::domain::custom_object::AssociationDefinition;
 use crate::domain::owner::Owner;
 use crate::domain::schema::ObjectSchema;
+use crate::domain::{ObjectType, Value};
 use crate::store::{
     Edge, ImportedEdge, ImportedList, ImportedRecord, ListDraft, ObjectRef, PortalData, PortalId,
     StoreError, StoreResult, TypeRef,
@@ -63,12 +65,19 @@ pub async fn import(
     for ((from, to), draft) in &data.labels {
         association_labels::create(e, portal, resolve(*from)?, resolve(*to)?, draft, now).await?;
     }
+    for (object, ids) in &data.replaced.records {
+        super::replaced::delete_records(e, portal, *object, ids).await?;
+    }
     for (object, records) in &data.records {
         let schema = schemas::load(e, portal, resolve(*object)?).await?;
+        let columns = columns_set(records);
         for record in records {
-            insert_record(e, portal, &schema, record).await?;
+            insert_record(e, portal, (&schema, &columns), record).await?;
             highest = highest.max(record.id);
         }
+    }
+    for replaced in &data.replaced.edges {
+        super::replaced::delete_edges(e, portal, replaced).await?;
     }
     let definitions = definitions_of(e, portal, None).await?;
     for edge in &data.edges {
@@ -77,6 +86,9 @@ pub async fn import(
     }
     for list in &data.lists {
         create_list(e, portal, resolve(list.object)?, list, now).await?;
+    }
+    for replaced in &data.replaced.memberships {
+        super::replaced::set_memberships(e, portal, replaced, now).await?;
     }
     if highest > 0 {
         let d = e.dialect();
@@ -109,11 +121,22 @@ async fn insert_owner(e: &mut dyn Exec, portal: PortalId, owner: &Owner) -> Stor
     Ok(())
 }
 
+/// The properties any of `records` sets, in a fixed order: every record is inserted with
+/// this one column list (NULL where it has no value), so the statement is prepared once.
+fn columns_set(records: &[ImportedRecord]) -> Vec<&str> {
+    let mut names = BTreeSet::new();
+    for record in records {
+        let set = record.values.iter().filter(|(_, v)| v.is_some());
+        names.extend(set.map(|(name, _)| name.as_str()));
+    }
+    names.into_iter().collect()
+}
+
 /// Inserts one record with its own id, timestamps and archived state.
 async fn insert_record(
     e: &mut dyn Exec,
     portal: PortalId,
-    schema: &ObjectSchema,
+    (schema, columns): (&ObjectSchema, &[&str]),
     record: &ImportedRecord,
 ) -> StoreResult<()> {
     let d = e.dialect();
@@ -122,8 +145,7 @@ async fn insert_record(
     sql.push("INSERT INTO ")
         .push(&table_name(portal, object))
         .push(" (id, created_at, updated_at, archived, archived_at");
-    let set: Vec<_> = record.values.iter().filter(|(_, v)| v.is_some()).collect();
-    for (name, _) in &set {
+    for name in columns {
         sql.push(", ").push(&d.column(object, name));
     }
     sql.push(") VALUES (").bind(record.id);
@@ -136,13 +158,20 @@ async fn insert_record(
         true => sql.bind(record.updated_at),
         false => sql.push("NULL"),
     };
-    for (name, value) in set {
-        let Some(value) = value else { continue };
+    let values: HashMap<&str, &Value> = record
+        .values
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.as_ref()?)))
+        .collect();
+    for name in columns {
         let definition = schema
             .property(name)
             .ok_or_else(|| StoreError::internal(format!("unknown property {name}")))?;
-        sql.push(", ")
-            .bind(d.stored_value(definition.property_type, value));
+        sql.push(", ");
+        match values.get(name) {
+            Some(value) => sql.bind(d.stored_value(definition.property_type, value)),
+            None => sql.bind(Param::Null),
+        };
     }
     sql.push(")");
     e.execute(&sql).await?;

@@ -246,7 +246,7 @@ pub async fn update_filters(
 const MEMBERS_PER_STATEMENT: usize = 500;
 
 /// Adds live records; returns (added, missing), each in the order of `ids`.
-async fn add(
+pub(super) async fn add(
     e: &mut dyn Exec,
     portal: PortalId,
     object: ObjectType,

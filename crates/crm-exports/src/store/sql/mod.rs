@@ -27,6 +27,7 @@ pub mod portal_reset;
 pub mod portals;
 pub mod predicate;
 pub mod records;
+mod replaced;
 pub mod schemas;
 pub mod webhooks;
 pub mod writes;
