@@ -1,7 +1,8 @@
 //! `crm-exports import --from URL --token TOKEN`: mirrors a HubSpot portal (or another
 //! crm-exports server) into a local portal through HubSpot's public CRM APIs, ids kept,
 //! written straight into the store as `seed` and `fixtures load` write. Killed, it
-//! continues where it stopped when run again with the same source.
+//! continues where it stopped when run again with the same source; `--incremental` then
+//! copies what changed there since.
 
 use anyhow::bail;
 use clap::Args;
@@ -34,6 +35,11 @@ pub struct ImportArgs {
     /// only the source's `X-HubSpot-RateLimit-*` answers pace the import).
     #[arg(long, default_value_t = 0.0)]
     pub max_rate: f64,
+    /// Once the import is finished, copy only what changed at the source since: records
+    /// changed after each object's mark, with their associations and list memberships,
+    /// archivals, and new lists and definitions.
+    #[arg(long)]
+    pub incremental: bool,
 }
 
 pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
@@ -52,6 +58,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let plan = Plan {
         source: client.base_url().to_owned(),
         objects: args.objects,
+        incremental: args.incremental,
     };
     let started = std::time::Instant::now();
     let stores = Stores::from(store);
@@ -64,8 +71,10 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     );
     for (object, tally) in &summary.objects {
         println!(
-            "{object}: {} copied, {} failed, {} associations",
+            "{object}: {} copied, {} updated, {} unchanged, {} failed, {} associations",
             tally.copied,
+            tally.updated,
+            tally.unchanged,
             tally.failed.len(),
             tally.associations
         );

@@ -12,7 +12,7 @@ use crate::fixtures::format::{FixtureList, FixtureSchema};
 use crate::store::ObjectRef;
 
 use super::labels::{LabelMap, Named, key_for};
-use super::source::{self, SourceSchema};
+use super::source::{self, ListSummary, SourceSchema};
 use super::{Mirror, MirrorResult};
 
 const STEP: &str = "definitions";
@@ -27,13 +27,68 @@ pub async fn copy(
     if mirror.is_done(STEP) {
         return Ok(());
     }
+    copy_definitions(mirror, objects, schemas, labels, &Held::default()).await
+}
+
+/// After a finished import, copies the definitions made at the source since (the
+/// owners, schemas and labels the mirror lacks, and every object's pipelines again).
+pub async fn copy_again(
+    mirror: &mut Mirror<'_>,
+    objects: &[Named],
+    schemas: &[SourceSchema],
+    labels: &LabelMap,
+) -> MirrorResult<()> {
+    let stores = mirror.stores;
+    let catalog = stores
+        .custom_objects
+        .association_catalog(mirror.portal)
+        .await?;
+    let customs = stores.custom_objects.custom_objects(mirror.portal).await?;
+    let held = Held {
+        owners: stores
+            .owners
+            .list_owners(mirror.portal)
+            .await?
+            .iter()
+            .map(|o| o.id)
+            .collect(),
+        schemas: customs.iter().map(|c| c.name.clone()).collect(),
+        labels: catalog
+            .defined()
+            .iter()
+            .map(|d| d.name.to_ascii_lowercase())
+            .collect(),
+    };
+    copy_definitions(mirror, objects, schemas, labels, &held).await
+}
+
+/// What the mirror has already and is left as it is.
+#[derive(Default)]
+struct Held {
+    owners: HashSet<i64>,
+    schemas: HashSet<String>,
+    labels: HashSet<String>,
+}
+
+async fn copy_definitions(
+    mirror: &mut Mirror<'_>,
+    objects: &[Named],
+    schemas: &[SourceSchema],
+    labels: &LabelMap,
+    held: &Held,
+) -> MirrorResult<()> {
     let client = mirror.client;
+    let mut owners = source::owners(client).await?;
+    owners.retain(|o| !held.owners.contains(&o.id));
     let mut fixture = Fixture {
-        owners: source::owners(client).await?,
+        owners,
         ..Fixture::default()
     };
     let wanted: HashSet<&str> = objects.iter().map(|o| o.key.as_str()).collect();
-    for schema in schemas.iter().filter(|s| wanted.contains(s.name.as_str())) {
+    let new_schemas = schemas
+        .iter()
+        .filter(|s| wanted.contains(s.name.as_str()) && !held.schemas.contains(&s.name));
+    for schema in new_schemas {
         let associated = schema
             .associations
             .iter()
@@ -67,6 +122,7 @@ pub async fn copy(
         .iter()
         .filter(|l| wanted.contains(l.from_object_type.as_str()))
         .filter(|l| wanted.contains(l.to_object_type.as_str()))
+        .filter(|l| !held.labels.contains(&l.name.to_ascii_lowercase()))
         .cloned()
         .collect();
     eprintln!(
@@ -134,9 +190,15 @@ async fn add_definitions(
     Ok(())
 }
 
-/// Copies every list of the objects imported whose name the mirror does not hold yet.
-pub async fn copy_lists(mirror: &mut Mirror<'_>, objects: &[Named]) -> MirrorResult<usize> {
-    if mirror.is_done(LISTS) {
+/// Copies every list of the objects imported whose name the mirror does not hold yet
+/// (after a finished import, `again` copies the lists made at the source since).
+pub async fn copy_lists(
+    mirror: &mut Mirror<'_>,
+    objects: &[Named],
+    summaries: &[ListSummary],
+    again: bool,
+) -> MirrorResult<usize> {
+    if mirror.is_done(LISTS) && !again {
         return Ok(0);
     }
     let have: HashSet<String> = mirror
@@ -148,13 +210,14 @@ pub async fn copy_lists(mirror: &mut Mirror<'_>, objects: &[Named]) -> MirrorRes
         .map(|l| l.name)
         .collect();
     let mut fixture = Fixture::default();
-    for list in source::lists(mirror.client).await? {
-        let Some(key) = key_for(objects, &list.object_type_id) else {
+    for summary in summaries {
+        let Some(key) = key_for(objects, &summary.object_type_id) else {
             continue;
         };
-        if have.contains(&list.name) {
+        if have.contains(&summary.name) {
             continue;
         }
+        let list = source::list(mirror.client, summary.id).await?;
         let object_type_id = match ObjectType::parse(&key) {
             Some(o) if ObjectType::STANDARD.contains(&o) => o.type_id().into_owned(),
             _ => key,

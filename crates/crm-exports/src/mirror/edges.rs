@@ -1,4 +1,4 @@
-//! Copying the associations of one object's records, a page of ids at a time, to records
+//! Copying the associations of one object's records, 1,000 ids at a time, to records
 //! of its own type and of every type after it (so each edge is read from one end only:
 //! between records of one type, from the lower id). HubSpot's types keep their ids; a
 //! custom label's type is named through the [`LabelMap`], and one read from its inverse
@@ -11,11 +11,15 @@ use crate::fixtures::format::{FixtureAssociation, FixtureAssociationType, Fixtur
 use crate::store::Visibility;
 
 use super::labels::{LabelMap, Named};
-use super::records::PER_TRANSACTION;
 use super::source::{self, SourceType};
 use super::{Mirror, MirrorResult};
 
-/// `objects[0]` is the object whose records are read; the rest come after it.
+/// Ids a v4 batch read takes: HubSpot's bound since February 2025, and this service's.
+const IDS_PER_READ: usize = 1000;
+
+/// `objects[0]` is the object whose records' edges are read; the rest come after it. The
+/// ids are the mirror's own (its records were copied in the step before), read 1,000 at
+/// a time, so the source is asked only for the associations.
 pub async fn copy(
     mirror: &mut Mirror<'_>,
     objects: &[Named],
@@ -23,10 +27,10 @@ pub async fn copy(
 ) -> MirrorResult<usize> {
     let from = &objects[0];
     let step = format!("associations:{}", from.key);
-    let mut after = match mirror.cursor(&step) {
+    let mut after: i64 = match mirror.cursor(&step) {
         Some(super::ImportCheckpoint::DONE) => return Ok(0),
-        Some(cursor) => Some(cursor.to_owned()),
-        None => None,
+        Some(cursor) => cursor.parse().unwrap_or(0),
+        None => 0,
     };
     // Edges need both ends: objects the mirror holds no records of are not asked about.
     let mut targets = Vec::new();
@@ -41,50 +45,60 @@ pub async fn copy(
             .await?;
         return Ok(0);
     }
+    let local = mirror.local_object(&from.key).await?;
     let mut copied = 0;
-    let mut found = Found::new();
-    let mut read = 0;
     loop {
-        let (ids, next) = source::record_ids(mirror.client, &from.path, after.as_deref()).await?;
-        read += ids.len();
-        if !ids.is_empty() {
-            for to in &targets {
-                let pair = (from.path.as_str(), to.path.as_str());
-                for (from_id, to_id, types) in
-                    source::associations(mirror.client, pair, &ids).await?
-                {
-                    if from.key == to.key && from_id > to_id {
-                        continue;
-                    }
-                    let ends = ((from, from_id), (*to, to_id));
-                    add_edge(&mut found, ends, &types, labels);
+        let ids: Vec<i64> = mirror
+            .stores
+            .records
+            .list_records(
+                mirror.portal,
+                local,
+                after,
+                IDS_PER_READ,
+                vec![],
+                Visibility::Live,
+            )
+            .await?
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        let mut found = Found::new();
+        for to in targets.iter().filter(|_| !ids.is_empty()) {
+            let pair = (from.path.as_str(), to.path.as_str());
+            for (from_id, to_id, types) in source::associations(mirror.client, pair, &ids).await? {
+                if from.key == to.key && from_id > to_id {
+                    continue;
                 }
+                let ends = ((from, from_id), (*to, to_id));
+                add_edge(&mut found, ends, &types, labels);
             }
         }
-        if read >= PER_TRANSACTION || next.is_none() {
-            let fixture = Fixture {
-                associations: std::mem::take(&mut found)
-                    .into_iter()
-                    .map(|((from, to), types)| FixtureAssociation { from, to, types })
-                    .collect(),
-                ..Fixture::default()
-            };
-            copied += fixture.associations.len();
-            mirror
-                .write(&fixture, |_| {}, &step, next.as_deref())
-                .await?;
-            eprintln!("{}: {copied} associations copied", from.key);
-            read = 0;
-        }
-        match next {
-            Some(next) => after = Some(next),
+        let next = match ids.len() == IDS_PER_READ {
+            true => ids.last().map(i64::to_string),
+            false => None,
+        };
+        let fixture = Fixture {
+            associations: found
+                .into_iter()
+                .map(|((from, to), types)| FixtureAssociation { from, to, types })
+                .collect(),
+            ..Fixture::default()
+        };
+        copied += fixture.associations.len();
+        mirror
+            .write(&fixture, |_| {}, &step, next.as_deref())
+            .await?;
+        eprintln!("{}: {copied} associations copied", from.key);
+        match next.and_then(|n| n.parse().ok()) {
+            Some(next) => after = next,
             None => return Ok(copied),
         }
     }
 }
 
 /// Edges by their ends, with every type each has.
-type Found = BTreeMap<(FixtureRecordRef, FixtureRecordRef), Vec<FixtureAssociationType>>;
+pub type Found = BTreeMap<(FixtureRecordRef, FixtureRecordRef), Vec<FixtureAssociationType>>;
 
 async fn holds_records(mirror: &Mirror<'_>, key: &str) -> MirrorResult<bool> {
     let object = mirror.local_object(key).await?;
@@ -104,7 +118,7 @@ fn reference(object: &Named, id: i64) -> FixtureRecordRef {
 }
 
 /// Adds each type of one edge, from the end its definition reads it from.
-fn add_edge(
+pub fn add_edge(
     found: &mut Found,
     ((from, from_id), (to, to_id)): ((&Named, i64), (&Named, i64)),
     types: &[SourceType],

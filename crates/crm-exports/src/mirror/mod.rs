@@ -3,23 +3,25 @@
 //! definitions (owners, schemas, groups, properties, labels, pipelines), each object's
 //! live and archived records, each object's associations, the lists — and every page is
 //! written through the store's import in one transaction together with the checkpoint
-//! that follows it, so a killed import continues where it stopped. Imports `client`,
-//! `fixtures`, `domain` and `store`; the source is never written to.
+//! that follows it, so a killed import continues where it stopped. With `incremental`,
+//! a finished import then copies what changed at the source since (`incremental`).
+//! Imports `client`, `fixtures`, `domain` and `store`; the source is never written to.
 
 mod definitions;
 mod edges;
+mod incremental;
 mod labels;
+mod progress;
 mod records;
 pub mod source;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use crate::client::{Client, ClientError};
 use crate::domain::ObjectType;
 use crate::domain::schema::ObjectSchema;
-use crate::fixtures::{self, Fixture, FixtureError};
+use crate::fixtures::{self, Fixture, FixtureError, StoredRecords};
 use crate::store::{ImportCheckpoint, PortalData, PortalId, StoreError, Stores};
 
 pub use labels::Named;
@@ -51,14 +53,31 @@ pub struct Plan {
     pub source: String,
     /// Object types to copy (fixture keys: `contacts`, a custom object's name); all if empty.
     pub objects: Vec<String>,
+    /// After the import is finished, copy what changed at the source since.
+    pub incremental: bool,
 }
 
 /// What happened to one object type's records.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
+    /// Records new to the mirror.
     pub copied: usize,
+    /// Records the mirror held, written again as the source has them now.
+    pub updated: usize,
+    /// Records read again (an incremental import) and found as the mirror has them.
+    pub unchanged: usize,
     pub failed: Vec<(i64, String)>,
     pub associations: usize,
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.copied += other.copied;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.failed.extend(other.failed);
+        self.associations += other.associations;
+    }
 }
 
 /// Per object key, what was copied; plus the lists.
@@ -76,7 +95,8 @@ pub struct Mirror<'a> {
     pub plan: &'a Plan,
     pub now: fn() -> i64,
     checkpoints: BTreeMap<String, String>,
-    started: Instant,
+    /// Refused during the import, replaced by its incremental pass.
+    stored: StoredRecords,
 }
 
 impl<'a> Mirror<'a> {
@@ -98,7 +118,8 @@ impl<'a> Mirror<'a> {
         cursor: Option<&str>,
     ) -> MirrorResult<()> {
         let now = (self.now)();
-        let mut data = fixtures::check_data(self.stores, self.portal, fixture, now).await?;
+        let checked = fixtures::check_data(self.stores, self.portal, fixture, (now, self.stored));
+        let mut data = checked.await?;
         extra(&mut data);
         let cursor = cursor.unwrap_or(ImportCheckpoint::DONE).to_owned();
         data.checkpoint = Some(ImportCheckpoint {
@@ -145,7 +166,8 @@ impl Mirror<'_> {
     }
 }
 
-/// Copies the source into `portal`, continuing from the checkpoints of earlier runs.
+/// Copies the source into `portal`, continuing from the checkpoints of earlier runs, and
+/// then, with `plan.incremental`, what changed at the source since.
 pub async fn run(
     client: &Client,
     stores: &Stores,
@@ -164,7 +186,7 @@ pub async fn run(
         plan,
         now,
         checkpoints: saved.into_iter().map(|c| (c.step, c.cursor)).collect(),
-        started: Instant::now(),
+        stored: StoredRecords::Refused,
     };
     let schemas = source::schemas(client).await?;
     let mut objects: Vec<Named> = ObjectType::STANDARD
@@ -196,6 +218,21 @@ pub async fn run(
             .or_default()
             .associations += copied;
     }
-    summary.lists = definitions::copy_lists(&mut mirror, &objects).await?;
+    let lists = source::list_summaries(client).await?;
+    summary.lists = definitions::copy_lists(&mut mirror, &objects, &lists, false).await?;
+    if plan.incremental {
+        mirror.stored = StoredRecords::Replaced;
+        definitions::copy_again(&mut mirror, &objects, &schemas, &labels).await?;
+        let context = incremental::Context::new(&mirror, &objects, &labels, &lists).await?;
+        for object in &objects {
+            let tally = incremental::copy(&mut mirror, object, &context).await?;
+            summary
+                .objects
+                .entry(object.key.clone())
+                .or_default()
+                .add(tally);
+        }
+        summary.lists += definitions::copy_lists(&mut mirror, &objects, &lists, true).await?;
+    }
     Ok(summary)
 }

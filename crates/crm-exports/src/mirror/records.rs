@@ -7,10 +7,13 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::domain::property::system_field;
-use crate::fixtures::format::FixtureRecord;
-use crate::fixtures::{Fixture, FixtureError};
+use crate::fixtures::format::{FixtureAssociation, FixtureRecord, FixtureRecordRef};
+use crate::fixtures::{Fixture, FixtureError, FixtureProblem};
+use crate::store::{PortalData, Replaced};
 
+use super::incremental::since_step;
 use super::labels::Named;
+use super::progress::Progress;
 use super::source;
 use super::{Mirror, MirrorError, MirrorResult, Tally};
 
@@ -18,7 +21,12 @@ use super::{Mirror, MirrorError, MirrorResult, Tally};
 /// as `seed` writes, each with the checkpoint of the page it ends with.
 pub const PER_TRANSACTION: usize = 1000;
 
-pub async fn copy(mirror: &mut Mirror<'_>, object: &Named) -> MirrorResult<Tally> {
+/// Pages read ahead of the writer: the source serves and the mirror writes at once.
+const PAGES_AHEAD: usize = 20;
+
+/// The object's properties the mirror takes from the source: the ones both define, but
+/// the system fields the store keeps itself.
+pub async fn wanted_properties(mirror: &Mirror<'_>, object: &Named) -> MirrorResult<Vec<String>> {
     let (local, schema) = mirror.local_schema(&object.key).await?;
     let known: HashSet<&str> = schema.properties.iter().map(|p| p.name.as_str()).collect();
     let mut names: Vec<String> = source::properties(mirror.client, &object.path)
@@ -28,7 +36,27 @@ pub async fn copy(mirror: &mut Mirror<'_>, object: &Named) -> MirrorResult<Tally
         .filter(|n| known.contains(n.as_str()) && system_field(local, n).is_none())
         .collect();
     names.sort();
-    let wanted: HashSet<String> = names.iter().cloned().collect();
+    Ok(names)
+}
+
+/// How many live records the source has (for the time left), after saving the object's
+/// high-water mark for a later incremental import unless an earlier run saved it: the
+/// source's latest change before any of its records is read.
+async fn total_and_mark(mirror: &mut Mirror<'_>, object: &Named) -> MirrorResult<Option<u64>> {
+    let modified = source::modified_property(&object.key);
+    let (total, latest) = source::latest_change(mirror.client, (&object.path, modified)).await?;
+    let step = since_step(&object.key);
+    if mirror.cursor(&step).is_none() {
+        let mark = latest.unwrap_or(0).to_string();
+        mirror
+            .write(&Fixture::default(), |_| {}, &step, Some(&mark))
+            .await?;
+    }
+    Ok(Some(total))
+}
+
+pub async fn copy(mirror: &mut Mirror<'_>, object: &Named) -> MirrorResult<Tally> {
+    let names = wanted_properties(mirror, object).await?;
     let mut tally = Tally::default();
     for archived in [false, true] {
         let step = match archived {
@@ -40,115 +68,143 @@ pub async fn copy(mirror: &mut Mirror<'_>, object: &Named) -> MirrorResult<Tally
             Some(cursor) => Some(cursor.to_owned()),
             None => None,
         };
-        let client = mirror.client;
-        let fetch = |after: Option<String>| {
-            let names = &names;
-            let path = &object.path;
-            async move { source::records(client, path, names, archived, after.as_deref()).await }
+        let total = match archived {
+            false => total_and_mark(mirror, object).await?,
+            true => None,
         };
-        let mut fetched = fetch(after).await?;
-        let mut buffer: Vec<FixtureRecord> = Vec::new();
-        loop {
-            let (page, next) = fetched;
-            buffer.extend(page.into_iter().map(|mut r| {
-                r.properties.retain(|name, _| wanted.contains(name));
-                r
-            }));
-            let full = buffer.len() >= PER_TRANSACTION || next.is_none();
-            let batch = match full {
-                true => std::mem::take(&mut buffer),
-                false => Vec::new(),
-            };
-            // The next page is read while this batch is written.
-            let reading = async {
-                match &next {
-                    Some(cursor) => Some(fetch(Some(cursor.clone())).await),
-                    None => None,
+        let mut progress = Progress::new(&object.key, total);
+        let (pages, mut read) = tokio::sync::mpsc::channel(PAGES_AHEAD);
+        let client = mirror.client;
+        // The reader follows the source's cursor while the writer stores what it read.
+        let reading = async {
+            // Owned here, so the writer's `recv` ends when the reader does.
+            let pages = pages;
+            let mut after = after;
+            loop {
+                let page =
+                    source::records(client, &object.path, &names, archived, after.as_deref()).await;
+                let next = page.as_ref().ok().and_then(|(_, next)| next.clone());
+                if pages.send(page).await.is_err() || next.is_none() {
+                    return;
                 }
-            };
-            let writing = async {
-                if full {
-                    write_page(mirror, object, batch, &mut tally, &step, next.as_deref()).await?;
-                    progress(mirror, object, &tally);
-                }
-                Ok::<(), MirrorError>(())
-            };
-            let (read, written) = tokio::join!(reading, writing);
-            written?;
-            match read {
-                Some(page) => fetched = page?,
-                None => break,
+                after = next;
             }
-        }
+        };
+        let writing = async {
+            let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
+            let mut buffer: Vec<FixtureRecord> = Vec::new();
+            while let Some(page) = read.recv().await {
+                let (page, next) = page?;
+                buffer.extend(page.into_iter().map(|mut r| {
+                    r.properties
+                        .retain(|name, _| wanted.contains(name.as_str()));
+                    r
+                }));
+                if buffer.len() >= PER_TRANSACTION || next.is_none() {
+                    let batch = std::mem::take(&mut buffer);
+                    let page = Page::of(batch);
+                    let written =
+                        write_page(mirror, object, page, &mut tally, (&step, next.as_deref()))
+                            .await?;
+                    tally.copied += written.len();
+                    progress.report(&tally, next.is_none());
+                }
+            }
+            Ok::<(), MirrorError>(())
+        };
+        let ((), written) = tokio::join!(reading, writing);
+        written?;
     }
     Ok(tally)
 }
 
-/// Writes `page` with the step's next cursor, without the records the mirror refuses.
-async fn write_page(
+/// A page's records and what is written with them: an incremental import's edges of the
+/// changed records, and what they replace.
+#[derive(Default)]
+pub struct Page {
+    pub records: Vec<FixtureRecord>,
+    pub associations: Vec<FixtureAssociation>,
+    pub replaced: Replaced,
+}
+
+impl Page {
+    pub fn of(records: Vec<FixtureRecord>) -> Self {
+        Page {
+            records,
+            ..Page::default()
+        }
+    }
+
+    /// Leaves out the records of `ids` and every edge or replacement naming them.
+    fn without(&mut self, key: &str, ids: &HashSet<i64>) {
+        self.records.retain(|r| !ids.contains(&r.id));
+        let names = |end: &FixtureRecordRef| end.object_type == key && ids.contains(&end.id);
+        self.associations
+            .retain(|a| !names(&a.from) && !names(&a.to));
+        for edges in &mut self.replaced.edges {
+            edges.ids.retain(|id| !ids.contains(id));
+        }
+        for lists in &mut self.replaced.memberships {
+            lists.ids.retain(|id| !ids.contains(id));
+            lists.members.retain(|id| !ids.contains(id));
+        }
+    }
+}
+
+/// Writes `page` with the step's next cursor, without the records the mirror refuses
+/// (each listed in the tally with its reason); returns the ids of the records written.
+pub async fn write_page(
     mirror: &mut Mirror<'_>,
     object: &Named,
-    mut page: Vec<FixtureRecord>,
+    mut page: Page,
     tally: &mut Tally,
-    step: &str,
-    next: Option<&str>,
-) -> MirrorResult<()> {
+    (step, next): (&str, Option<&str>),
+) -> MirrorResult<Vec<i64>> {
     // The second try drops every record the first refused; a third never finds more.
     for _ in 0..2 {
-        let count = page.len();
+        let written: Vec<i64> = page.records.iter().map(|r| r.id).collect();
         let fixture = Fixture {
-            records: BTreeMap::from([(object.key.clone(), page.clone())]),
+            records: BTreeMap::from([(object.key.clone(), std::mem::take(&mut page.records))]),
+            associations: std::mem::take(&mut page.associations),
             ..Fixture::default()
         };
-        match mirror.write(&fixture, |_| {}, step, next).await {
-            Ok(()) => {
-                tally.copied += count;
-                return Ok(());
-            }
-            Err(MirrorError::Refused(_)) => {}
-            Err(e) => return Err(e),
-        }
-        let problems = match crate::fixtures::check_data(
-            mirror.stores,
-            mirror.portal,
-            &fixture,
-            (mirror.now)(),
-        )
-        .await
-        {
-            Err(FixtureError::Refused(problems)) => problems,
-            Err(e) => return Err(e.into()),
-            Ok(_) => Vec::new(),
+        let replaced = page.replaced.clone();
+        let extra = move |data: &mut PortalData| {
+            data.replaced.edges = replaced.edges;
+            data.replaced.memberships = replaced.memberships;
         };
+        let problems = match mirror.write(&fixture, extra, step, next).await {
+            Ok(()) => return Ok(written),
+            Err(MirrorError::Refused(_)) => refusals(mirror, &fixture).await?,
+            Err(e) => return Err(e),
+        };
+        let Fixture {
+            records,
+            associations,
+            ..
+        } = fixture;
+        page.records = records.into_values().next().unwrap_or_default();
+        page.associations = associations;
         let prefix = format!("records.{}[", object.key);
-        let mut refused: BTreeMap<usize, String> = BTreeMap::new();
+        let mut refused: HashSet<i64> = HashSet::new();
         for problem in problems {
-            let index = problem
+            let index: Option<usize> = problem
                 .path
                 .strip_prefix(&prefix)
                 .and_then(|rest| rest.split(']').next())
                 .and_then(|i| i.parse().ok());
-            if let Some(index) = index {
-                let field = problem.path.split("].").nth(1).unwrap_or("").to_owned();
-                refused
-                    .entry(index)
-                    .or_insert(format!("{field}: {}", problem.message));
+            if let Some(record) = index.and_then(|i| page.records.get(i))
+                && refused.insert(record.id)
+            {
+                let field = problem.path.split("].").nth(1).unwrap_or("");
+                let reason = format!("{field}: {}", problem.message);
+                tally.failed.push((record.id, reason));
             }
         }
         if refused.is_empty() {
-            return Err(MirrorError::Refused(format!(
-                "the mirror refused a page of {}",
-                object.key
-            )));
+            break;
         }
-        let mut kept = Vec::with_capacity(page.len());
-        for (i, record) in page.into_iter().enumerate() {
-            match refused.remove(&i) {
-                Some(reason) => tally.failed.push((record.id, reason)),
-                None => kept.push(record),
-            }
-        }
-        page = kept;
+        page.without(&object.key, &refused);
     }
     Err(MirrorError::Refused(format!(
         "the mirror refused a page of {}",
@@ -156,13 +212,15 @@ async fn write_page(
     )))
 }
 
-fn progress(mirror: &Mirror<'_>, object: &Named, tally: &Tally) {
-    let seconds = mirror.started.elapsed().as_secs_f64().max(0.001);
-    eprintln!(
-        "{}: {} copied, {} failed ({:.0} records/s)",
-        object.key,
-        tally.copied,
-        tally.failed.len(),
-        tally.copied as f64 / seconds
-    );
+/// Why the mirror refuses `fixture`, each problem placed by its field path.
+async fn refusals(mirror: &Mirror<'_>, fixture: &Fixture) -> MirrorResult<Vec<FixtureProblem>> {
+    let now = (mirror.now)();
+    let checked =
+        crate::fixtures::check_data(mirror.stores, mirror.portal, fixture, (now, mirror.stored))
+            .await;
+    match checked {
+        Err(FixtureError::Refused(problems)) => Ok(problems),
+        Err(e) => Err(e.into()),
+        Ok(_) => Ok(Vec::new()),
+    }
 }

@@ -3,6 +3,8 @@
 //! `https://api.hubapi.com` and against another crm-exports server. Every answer is
 //! turned into the fixture format's types, which the store's import already checks.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -216,6 +218,37 @@ fn pipeline_of(p: &Value) -> ClientResult<Pipeline> {
     })
 }
 
+/// A record as the object, batch and search APIs answer it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SourceRecord {
+    id: Value,
+    /// The fixture's own map type, so a record's values are not copied into another.
+    #[serde(default)]
+    properties: BTreeMap<String, Value>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    updated_at: Option<String>,
+    #[serde(default)]
+    archived: bool,
+}
+
+fn records_of(page: Vec<SourceRecord>, archived: bool) -> ClientResult<Vec<FixtureRecord>> {
+    page.into_iter()
+        .map(|mut r| {
+            r.properties.retain(|_, v| !v.is_null());
+            Ok(FixtureRecord {
+                id: id_number(&r.id)?,
+                properties: r.properties,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                archived: r.archived || archived,
+            })
+        })
+        .collect()
+}
+
 /// One page of an object's records with the named properties, and the next cursor.
 pub async fn records(
     client: &Client,
@@ -224,59 +257,78 @@ pub async fn records(
     archived: bool,
     after: Option<&str>,
 ) -> ClientResult<(Vec<FixtureRecord>, Option<String>)> {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Record {
-        id: Value,
-        #[serde(default)]
-        properties: serde_json::Map<String, Value>,
-        #[serde(default)]
-        created_at: Option<String>,
-        #[serde(default)]
-        updated_at: Option<String>,
-        #[serde(default)]
-        archived: bool,
-    }
     let path = format!(
         "/crm/v3/objects/{object}?limit={PAGE}&archived={archived}&properties={}",
         urlencoding(&properties.join(","))
     );
-    let page: Page<Record> = client.get(&with_after(&path, after)).await?;
+    let page: Page<SourceRecord> = client.get(&with_after(&path, after)).await?;
     let next = next_after(&page.paging);
-    let records = page
-        .results
-        .into_iter()
-        .map(|r| {
-            Ok(FixtureRecord {
-                id: id_number(&r.id)?,
-                properties: r
-                    .properties
-                    .into_iter()
-                    .filter(|(_, v)| !v.is_null())
-                    .collect(),
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-                archived: r.archived || archived,
-            })
-        })
-        .collect::<ClientResult<Vec<_>>>()?;
-    Ok((records, next))
+    Ok((records_of(page.results, archived)?, next))
 }
 
-/// One page of an object's live record ids, and the next cursor.
-pub async fn record_ids(
+/// The largest page the search API answers, and how far it pages into one query.
+pub const SEARCH_PAGE: usize = 200;
+pub const SEARCH_CAP: usize = 10_000;
+
+/// The property holding a record's last change: contacts name it apart from every other
+/// object.
+pub fn modified_property(object_key: &str) -> &'static str {
+    match object_key {
+        "contacts" => "lastmodifieddate",
+        _ => "hs_lastmodifieddate",
+    }
+}
+
+/// How many live records the object has and when the latest changed (epoch ms), from one
+/// search for the most recently changed record.
+pub async fn latest_change(
     client: &Client,
-    object: &str,
+    (object, modified): (&str, &str),
+) -> ClientResult<(u64, Option<i64>)> {
+    #[derive(Deserialize)]
+    struct Found {
+        #[serde(default)]
+        total: u64,
+        results: Vec<SourceRecord>,
+    }
+    let body = json!({
+        "sorts": [{"propertyName": modified, "direction": "DESCENDING"}],
+        "properties": [modified],
+        "limit": 1,
+    });
+    let path = format!("/crm/v3/objects/{object}/search");
+    let found: Found = client.post(&path, &body).await?;
+    let latest = found.results.first().and_then(|r| {
+        let text = r.updated_at.as_deref()?;
+        parse_timestamp(text)
+    });
+    Ok((found.total, latest))
+}
+
+/// One page of the live records changed at or after `since` (epoch ms), oldest change
+/// first, and the next cursor within this query.
+pub async fn changed_since(
+    client: &Client,
+    (object, modified): (&str, &str),
+    properties: &[String],
+    since: i64,
     after: Option<&str>,
-) -> ClientResult<(Vec<i64>, Option<String>)> {
-    let path = format!("/crm/v3/objects/{object}?limit={PAGE}&properties=hs_object_id");
-    let page: Page<Value> = client.get(&with_after(&path, after)).await?;
-    let ids = page
-        .results
-        .iter()
-        .map(|r| id_number(r.get("id").unwrap_or(&Value::Null)))
-        .collect::<ClientResult<Vec<_>>>()?;
-    Ok((ids, next_after(&page.paging)))
+) -> ClientResult<(Vec<FixtureRecord>, Option<String>)> {
+    let mut body = json!({
+        "filterGroups": [{"filters": [
+            {"propertyName": modified, "operator": "GTE", "value": since.to_string()}
+        ]}],
+        "sorts": [{"propertyName": modified, "direction": "ASCENDING"}],
+        "properties": properties,
+        "limit": SEARCH_PAGE,
+    });
+    if let Some(after) = after {
+        body["after"] = Value::String(after.to_owned());
+    }
+    let path = format!("/crm/v3/objects/{object}/search");
+    let page: Page<SourceRecord> = client.post(&path, &body).await?;
+    let next = next_after(&page.paging);
+    Ok((records_of(page.results, false)?, next))
 }
 
 /// A type of an association as the v4 API reads it.
@@ -345,7 +397,17 @@ pub struct SourceList {
     pub members: Vec<i64>,
 }
 
-pub async fn lists(client: &Client) -> ClientResult<Vec<SourceList>> {
+/// A list of the source as its search answers it: no filters, no members.
+#[derive(Clone, Debug)]
+pub struct ListSummary {
+    pub id: i64,
+    pub name: String,
+    pub object_type_id: String,
+    pub processing_type: String,
+}
+
+/// Every list of the source, 500 a request.
+pub async fn list_summaries(client: &Client) -> ClientResult<Vec<ListSummary>> {
     let mut found = Vec::new();
     let mut offset = 0;
     loop {
@@ -355,8 +417,13 @@ pub async fn lists(client: &Client) -> ClientResult<Vec<SourceList>> {
         let lists = lists.unwrap_or_default();
         offset += lists.len();
         for list in &lists {
-            let id = list.get("listId").map(id_number).transpose()?.unwrap_or(0);
-            found.push(list_of(client, id).await?);
+            let text = |f: &str| list.get(f).and_then(Value::as_str).unwrap_or("").to_owned();
+            found.push(ListSummary {
+                id: list.get("listId").map(id_number).transpose()?.unwrap_or(0),
+                name: text("name"),
+                object_type_id: text("objectTypeId"),
+                processing_type: text("processingType"),
+            });
         }
         if lists.is_empty() || page.get("hasMore").and_then(Value::as_bool) != Some(true) {
             break;
@@ -365,7 +432,38 @@ pub async fn lists(client: &Client) -> ClientResult<Vec<SourceList>> {
     Ok(found)
 }
 
-async fn list_of(client: &Client, id: i64) -> ClientResult<SourceList> {
+/// The source lists (by id) each of `ids` of the object belongs to, 100 records a request.
+pub async fn memberships(
+    client: &Client,
+    object_type_id: &str,
+    ids: &[i64],
+) -> ClientResult<Vec<(i64, Vec<i64>)>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(100) {
+        let inputs: Vec<Value> = chunk
+            .iter()
+            .map(|id| json!({"objectTypeId": object_type_id, "recordId": id.to_string()}))
+            .collect();
+        let path = "/crm/v3/lists/records/memberships/batch/read";
+        let page: Page<Value> = client.post(path, &json!({ "inputs": inputs })).await?;
+        for result in &page.results {
+            let id = id_number(result.get("recordId").unwrap_or(&Value::Null))?;
+            let lists = result
+                .get("recordListMemberships")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|m| id_number(m.get("listId").unwrap_or(&Value::Null)))
+                .collect::<ClientResult<Vec<_>>>()?;
+            found.push((id, lists));
+        }
+    }
+    Ok(found)
+}
+
+/// One list with its filters and (MANUAL and SNAPSHOT) members.
+pub async fn list(client: &Client, id: i64) -> ClientResult<SourceList> {
     let answer: Value = client
         .get(&format!("/crm/v3/lists/{id}?includeFilters=true"))
         .await?;
