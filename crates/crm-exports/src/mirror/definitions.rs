@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 use crate::domain::ObjectType;
 use crate::domain::pipeline::has_pipelines;
+use crate::domain::property::PropertyDefinition;
 use crate::fixtures::Fixture;
 use crate::fixtures::format::{FixtureList, FixtureSchema};
 use crate::store::ObjectRef;
@@ -161,8 +162,11 @@ async fn add_definitions(
         .into_iter()
         .filter(|g| !have_groups.contains(&g.name))
         .collect();
-    let properties: Vec<_> = source::properties(client, &object.path)
-        .await?
+    let at_source = source::properties(client, &object.path).await?;
+    if new_schema.is_none() {
+        update_differing(mirror, object, &at_source).await?;
+    }
+    let properties: Vec<_> = at_source
         .into_iter()
         .filter(|p| !p.hubspot_defined && !have_properties.contains(&p.name))
         .map(|p| crate::fixtures::property_of(&p, None))
@@ -186,6 +190,53 @@ async fn add_definitions(
                 fixture.properties.insert(object.key.clone(), properties);
             }
         }
+    }
+    Ok(())
+}
+
+/// Gives the mirror's properties the source's label, description, group, display order,
+/// field type and options where they differ (HubSpot's own properties too: a portal may
+/// have added options to `industry`, say). A property whose type differs is left as it
+/// is, since its stored values would not read back; so is a group the mirror lacks.
+async fn update_differing(
+    mirror: &Mirror<'_>,
+    object: &Named,
+    at_source: &[PropertyDefinition],
+) -> MirrorResult<()> {
+    let (local, schema) = mirror.local_schema(&object.key).await?;
+    let groups: HashSet<&str> = schema.groups.iter().map(|g| g.name.as_str()).collect();
+    let mut changed = Vec::new();
+    for theirs in at_source {
+        let Some(ours) = schema.property(&theirs.name) else {
+            continue;
+        };
+        if ours.property_type != theirs.property_type {
+            continue;
+        }
+        let mut next = ours.clone();
+        next.label.clone_from(&theirs.label);
+        next.description.clone_from(&theirs.description);
+        next.display_order = theirs.display_order;
+        next.field_type.clone_from(&theirs.field_type);
+        next.options.clone_from(&theirs.options);
+        if groups.contains(theirs.group_name.as_str()) {
+            next.group_name.clone_from(&theirs.group_name);
+        }
+        if &next != ours {
+            changed.push(next);
+        }
+    }
+    if !changed.is_empty() {
+        eprintln!(
+            "{}: {} property definitions updated",
+            object.key,
+            changed.len()
+        );
+        let stores = mirror.stores;
+        stores
+            .schemas
+            .update_properties(mirror.portal, local, changed)
+            .await?;
     }
     Ok(())
 }

@@ -63,6 +63,25 @@ async fn source(dir: &Path, counts: &[&str], extra: &[&str]) -> Server {
     server
 }
 
+async fn assert_definitions_match(source: &Server, mirror: &Server) {
+    for object in OBJECTS {
+        let (theirs, ours) = (definitions(source, object), definitions(mirror, object));
+        assert_eq!(theirs.await, ours.await, "{object}'s property definitions");
+    }
+}
+
+/// Every property definition of `object` at `server`, without their times.
+async fn definitions(server: &Server, object: &str) -> Vec<serde_json::Value> {
+    let path = format!("/crm/v3/properties/{object}");
+    let answer = call(server, &server.token(), Method::GET, &path, None).await;
+    let mut all = answer["results"].as_array().unwrap().clone();
+    for definition in &mut all {
+        let fields = definition.as_object_mut().unwrap();
+        fields.retain(|name, _| !["createdAt", "updatedAt"].contains(&name.as_str()));
+    }
+    all
+}
+
 /// `import` from `source` into the data folder `mirror`, not yet run.
 fn import_command(source: &Server, mirror: &Path, extra: &[&str]) -> std::process::Command {
     let token = source.token();
@@ -193,6 +212,7 @@ async fn mirror_matches_its_source(work: &Path, store: &[&str]) {
 
     let mirror = Server::start(&mirror_dir, store);
     assert_exports_match(&source, &mirror, work).await;
+    assert_definitions_match(&source, &mirror).await;
     // The deal in the custom pipeline reads the same stage at both ends.
     let path = "/crm/v3/objects/deals/3001?properties=pipeline,dealstage";
     let at_source = call(&source, &source.token(), Method::GET, path, None).await;
@@ -386,8 +406,18 @@ async fn change_the_source(source: &Server, archived: i64) {
     send(Method::PUT, associate.into(), None).await;
     let remove = format!("/crm/v3/lists/{vips}/memberships/remove");
     send(Method::PUT, remove, Some(json!(["1001"]))).await;
+    // A custom property the mirror has, relabelled, with a new option a record takes.
+    let tier = "/crm/v3/properties/contacts/tier";
+    let options = json!([{"label": "Gold", "value": "gold", "displayOrder": 0},
+                         {"label": "Silver", "value": "silver", "displayOrder": 1},
+                         {"label": "Bronze", "value": "bronze", "displayOrder": 2}]);
+    let relabelled = json!({"label": "Loyalty tier", "options": options});
+    send(Method::PATCH, tier.into(), Some(relabelled)).await;
     let changes = [
-        ("contacts/1001", json!({"firstname": "Changed"})),
+        (
+            "contacts/1001",
+            json!({"firstname": "Changed", "tier": "bronze"}),
+        ),
         ("contacts/1002", json!({"jobtitle": "Moved on"})),
         ("deals/3001", json!({"amount": "999"})),
     ];
@@ -474,6 +504,7 @@ async fn an_incremental_import_copies_only_what_changed_at_the_source() {
 
     let mirror = Server::start(&mirror_dir, &[]);
     assert_exports_match(&source, &mirror, dir.path()).await;
+    assert_definitions_match(&source, &mirror).await;
     drop(mirror);
     assert_eq!(dump(&mirror_dir, &[]), dump(&source_dir, &[]));
 }
