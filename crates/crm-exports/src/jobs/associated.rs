@@ -122,7 +122,7 @@ impl AssociationColumns {
         &self,
         row: &mut Vec<Rendered>,
         edges: &[(i64, i64, i64)],
-        names: Option<(&HashMap<(ObjectType, i64), Option<String>>, ObjectType)>,
+        names: Option<(&DisplayValues, ObjectType)>,
         labeled: &[AssociationType],
     ) {
         let (mut ids, mut shown) = (Joined::default(), Joined::default());
@@ -230,4 +230,7 @@ impl Joined {
 const DISPLAY_CACHE_ENTRIES: usize = 100_000;
 
 /// The display value of each associated record read so far (`None`: none to show).
-pub type DisplayCache = Mutex<HashMap<(ObjectType, i64), Option<String>>>;
+pub type DisplayValues = HashMap<(ObjectType, i64), Option<String>>;
+
+/// The export's [`DisplayValues`], shared with the lookup thread.
+pub type DisplayCache = Mutex<DisplayValues>;
