@@ -161,7 +161,7 @@ fn standard_error(e: &InputError) -> Json_ {
 struct Batch<'a> {
     state: &'a AppState,
     auth: &'a Auth,
-    schema: &'a ObjectSchema,
+    schema: &'a Arc<ObjectSchema>,
     started_at: i64,
     /// Owner ids the inputs may name (loaded only if some input sets an owner).
     owners: std::collections::HashSet<String>,
@@ -341,12 +341,12 @@ impl Batch<'_> {
             writes.into_iter().map(|w| (w.op, w.trace_id)).unzip();
         let mut ops: Arc<[WriteOp]> = ops.into();
         let now = self.state.clock.now_ms();
-        let (portal, object) = (self.auth.portal, self.schema.object);
+        let (portal, schema) = (self.auth.portal, self.schema.clone());
         let outcomes = self
             .state
             .store
             .records
-            .write_records(portal, object, ops.clone(), !multi, now)
+            .write_records_with(portal, schema, ops.clone(), !multi, now)
             .await?;
         if !multi && let Some(Err(failure)) = outcomes.iter().find(|o| o.is_err()) {
             return Err(write_failure_error(self.schema, failure));

@@ -247,14 +247,14 @@ pub async fn archive(
 async fn write_one(
     state: &AppState,
     auth: &Auth,
-    schema: &ObjectSchema,
+    schema: &Arc<ObjectSchema>,
     ops: Arc<[WriteOp]>,
     now: i64,
 ) -> ApiResult<Written> {
     let outcome = state
         .store
         .records
-        .write_records(auth.portal, schema.object, ops, true, now)
+        .write_records_with(auth.portal, schema.clone(), ops, true, now)
         .await?
         .pop()
         .ok_or_else(|| ApiError::internal("a write returned no outcome"))?;

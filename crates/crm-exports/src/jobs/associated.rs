@@ -7,6 +7,7 @@
 //! blocking thread.
 
 use std::collections::HashMap;
+use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 
 use crate::domain::ObjectType;
@@ -95,18 +96,19 @@ impl AssociationColumns {
                 to,
                 ids.to_vec(),
             ))?;
-            let names = if self.display {
-                self.display_values(target, edges.iter().map(|&(_, to_id, _)| to_id))?
-            } else {
-                HashMap::new()
-            };
+            if self.display {
+                self.load_display_values(target, edges.iter().map(|&(_, to_id, _)| to_id))?;
+            }
+            // Filled from the cache itself: nothing else takes this lock during the export.
+            let cache = self.display_cache.lock().unwrap_or_else(|e| e.into_inner());
+            let names = self.display.then_some((&*cache, to));
             let labeled = self.labeled_types(to);
             let mut rest = edges.as_slice();
             for (row, &record_id) in rows.iter_mut().zip(ids) {
                 let count = rest.iter().take_while(|e| e.0 == record_id).count();
                 let (own, after) = rest.split_at(count);
                 rest = after;
-                self.push_cells(row, own, &names, &labeled);
+                self.push_cells(row, own, names, &labeled);
             }
         }
         Ok(rows)
@@ -114,38 +116,49 @@ impl AssociationColumns {
 
     /// One record's cells for one associated object type from its edges `(from, to,
     /// type)`, sorted by target: the distinct targets (several types can link one pair),
-    /// their display values, and per labeled type the targets holding that label.
+    /// their display values (from `names`, when shown), and per labeled type the targets
+    /// holding that label. Each cell's text is written straight into one string.
     fn push_cells(
         &self,
         row: &mut Vec<Rendered>,
         edges: &[(i64, i64, i64)],
-        names: &HashMap<i64, String>,
+        names: Option<(&DisplayValues, ObjectType)>,
         labeled: &[AssociationType],
     ) {
-        let mut linked: Vec<i64> = Vec::with_capacity(edges.len());
+        let (mut ids, mut shown) = (Joined::default(), Joined::default());
+        let mut last = None;
         for &(_, to_id, _) in edges {
-            if linked.last() != Some(&to_id) && self.cap.is_none_or(|cap| linked.len() < cap) {
-                linked.push(to_id);
+            if last == Some(to_id) || self.cap.is_some_and(|cap| ids.count >= cap) {
+                continue;
+            }
+            last = Some(to_id);
+            ids.push_id(to_id);
+            if let Some((cache, object)) = names
+                && let Some(Some(name)) = cache.get(&(object, to_id))
+            {
+                shown.push(name);
             }
         }
-        row.push(joined(linked.iter().map(i64::to_string)));
-        if self.display {
-            row.push(joined(
-                linked.iter().filter_map(|id| names.get(id).cloned()),
-            ));
+        row.push(ids.cell());
+        if names.is_some() {
+            row.push(shown.cell());
         }
         for labeled in labeled {
-            let holding = edges.iter().filter(|e| e.2 == labeled.type_id);
-            let capped = holding.take(self.cap.unwrap_or(usize::MAX));
-            row.push(joined(capped.map(|e| e.1.to_string())));
+            let mut holding = Joined::default();
+            let cap = self.cap.unwrap_or(usize::MAX);
+            for e in edges.iter().filter(|e| e.2 == labeled.type_id).take(cap) {
+                holding.push_id(e.1);
+            }
+            row.push(holding.cell());
         }
     }
 
-    fn display_values(
+    /// Reads into the export's cache the display values of `targets` it does not hold yet.
+    fn load_display_values(
         &self,
         target: &AssociatedTarget,
         targets: impl Iterator<Item = i64>,
-    ) -> StoreResult<HashMap<i64, String>> {
+    ) -> StoreResult<()> {
         let mut wanted: Vec<i64> = targets.collect();
         wanted.sort_unstable();
         wanted.dedup();
@@ -154,30 +167,61 @@ impl AssociationColumns {
             cache.clear();
         }
         let missing: Vec<i64> = wanted
-            .iter()
-            .copied()
+            .into_iter()
             .filter(|id| !cache.contains_key(&(target.object, *id)))
             .collect();
-        if !missing.is_empty() {
-            let property = target.display_property.clone();
-            let found = self.runtime.block_on(self.store.display_records(
-                self.portal,
-                target.object,
-                missing.clone(),
-                property.clone(),
-            ))?;
-            for id in missing {
-                cache.insert((target.object, id), None);
-            }
-            for record in found {
-                let value = record.get(&property).map(|v| v.to_wire(None));
-                cache.insert((target.object, record.id), value);
-            }
+        if missing.is_empty() {
+            return Ok(());
         }
-        Ok(wanted
-            .into_iter()
-            .filter_map(|id| Some((id, cache.get(&(target.object, id))?.clone()?)))
-            .collect())
+        let property = target.display_property.clone();
+        let found = self.runtime.block_on(self.store.display_records(
+            self.portal,
+            target.object,
+            missing.clone(),
+            property.clone(),
+        ))?;
+        for id in missing {
+            cache.insert((target.object, id), None);
+        }
+        for record in found {
+            let value = record.get(&property).map(|v| v.to_wire(None));
+            cache.insert((target.object, record.id), value);
+        }
+        Ok(())
+    }
+}
+
+/// A `;`-joined cell written as its values come.
+#[derive(Default)]
+struct Joined {
+    text: String,
+    count: usize,
+}
+
+impl Joined {
+    fn push(&mut self, value: &str) {
+        if self.count > 0 {
+            self.text.push(';');
+        }
+        self.text.push_str(value);
+        self.count += 1;
+    }
+
+    fn push_id(&mut self, id: i64) {
+        if self.count > 0 {
+            self.text.push(';');
+        }
+        // Writing into a String cannot fail.
+        let _ = write!(self.text, "{id}");
+        self.count += 1;
+    }
+
+    fn cell(self) -> Rendered {
+        if self.text.is_empty() {
+            Rendered::Empty
+        } else {
+            Rendered::Text(self.text)
+        }
     }
 }
 
@@ -186,13 +230,7 @@ impl AssociationColumns {
 const DISPLAY_CACHE_ENTRIES: usize = 100_000;
 
 /// The display value of each associated record read so far (`None`: none to show).
-pub type DisplayCache = Mutex<HashMap<(ObjectType, i64), Option<String>>>;
+pub type DisplayValues = HashMap<(ObjectType, i64), Option<String>>;
 
-fn joined(values: impl Iterator<Item = String>) -> Rendered {
-    let text = values.collect::<Vec<_>>().join(";");
-    if text.is_empty() {
-        Rendered::Empty
-    } else {
-        Rendered::Text(text)
-    }
-}
+/// The export's [`DisplayValues`], shared with the lookup thread.
+pub type DisplayCache = Mutex<DisplayValues>;

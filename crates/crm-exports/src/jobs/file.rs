@@ -120,9 +120,15 @@ pub fn write_file(
 /// A batch of records with the association cells of each row, as the writer takes it.
 type LookedUp = Result<(RecordBatch, Vec<Vec<Rendered>>), JobError>;
 
+/// The reader's batches looked up together: each store call has a fixed cost (a pooled
+/// connection, a transaction, and on PostgreSQL planning the query and hashing the
+/// associated records) above rendering one batch, so one call serves several.
+const BATCHES_PER_LOOKUP: usize = 4;
+
 /// The batches with their association cells. With association columns a scoped thread
-/// looks them up one batch ahead, so the store's queries for the next batch run while this
-/// one is written instead of pausing the writer; it ends when the writer stops taking.
+/// looks them up [`BATCHES_PER_LOOKUP`] batches at a time, ahead of the writer, so the
+/// store's queries run while earlier batches are written instead of pausing the writer;
+/// it ends when the writer stops taking.
 fn with_association_cells<'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     receiver: Receiver<RecordBatch>,
@@ -134,13 +140,29 @@ fn with_association_cells<'scope>(
             Ok((batch, extra))
         }));
     };
-    let (sender, looked_up) = std::sync::mpsc::sync_channel::<LookedUp>(1);
+    let (sender, looked_up) = std::sync::mpsc::sync_channel::<LookedUp>(BATCHES_PER_LOOKUP);
     scope.spawn(move || {
-        for batch in receiver {
-            let cells = associations.cells(batch.ids()).map_err(JobError::from);
-            let failed = cells.is_err();
-            if sender.send(cells.map(|cells| (batch, cells))).is_err() || failed {
-                return;
+        let mut group = Vec::with_capacity(BATCHES_PER_LOOKUP);
+        while let Ok(first) = receiver.recv() {
+            group.push(first);
+            while group.len() < BATCHES_PER_LOOKUP
+                && let Ok(next) = receiver.recv()
+            {
+                group.push(next);
+            }
+            let ids: Vec<i64> = group.iter().flat_map(|b| b.ids().iter().copied()).collect();
+            let mut cells = match associations.cells(&ids) {
+                Ok(cells) => cells.into_iter(),
+                Err(e) => {
+                    let _ = sender.send(Err(JobError::from(e)));
+                    return;
+                }
+            };
+            for batch in group.drain(..) {
+                let own = cells.by_ref().take(batch.len()).collect();
+                if sender.send(Ok((batch, own))).is_err() {
+                    return;
+                }
             }
         }
     });

@@ -206,6 +206,19 @@ pub trait Records: Send + Sync {
         atomic: bool,
         now: i64,
     ) -> StoreResult<Vec<Result<Written, WriteFailure>>>;
+    /// [`Records::write_records`] with the schema the caller read for this request and
+    /// checked the inputs against, instead of the write reading it again (on PostgreSQL,
+    /// which keeps no schemas in memory, a few queries and hundreds of definitions parsed
+    /// per call). A schema change committed in between orders after this write; the
+    /// database's unique indexes still hold against a property made unique meanwhile.
+    async fn write_records_with(
+        &self,
+        portal: PortalId,
+        schema: Arc<ObjectSchema>,
+        ops: Arc<[WriteOp]>,
+        atomic: bool,
+        now: i64,
+    ) -> StoreResult<Vec<Result<Written, WriteFailure>>>;
     /// Reads records by key, in key order; `None` where no record matches.
     async fn read_records(
         &self,

@@ -2,8 +2,9 @@
 //! writes the SST record with its Continue records and the ExtSST index. This is the only
 //! part of the XLS writer whose memory grows with the data (see the module doc of `xls`):
 //! every distinct text is kept once, end to end in one buffer, with 8 bytes for where it
-//! ends and a 4-byte slot in a hash table (foldhash, seeded per process) — no allocation
-//! per string.
+//! ends and an 8-byte slot in a hash table (foldhash, seeded per process) — no allocation
+//! per string. The slot keeps 32 bits of the text's hash beside its number, so growing the
+//! table re-places slots without reading every text again.
 //!
 //! Splitting rules ([MS-XLS] 2.1.4, 2.4.265, KB Q198253): no record carries more than
 //! 8,224 data bytes; a string's 3-byte header (`cch`, flags) never splits; when a string's
@@ -29,7 +30,7 @@ pub(crate) struct SharedStrings {
     /// Where each distinct text ends in `text`; it starts where the one before ends.
     ends: Vec<usize>,
     /// Indexes into `ends`, by the hash of their text.
-    table: HashTable<u32>,
+    table: HashTable<Slot>,
     hasher: DefaultHashBuilder,
     /// Number of LabelSst cells referring into the table (`cstTotal`).
     references: u32,
@@ -39,17 +40,19 @@ impl SharedStrings {
     /// Returns the index of `text`, adding it on first use.
     pub(crate) fn intern(&mut self, text: &str) -> u32 {
         self.references += 1;
-        let hash = self.hasher.hash_one(text);
+        // The low half of foldhash's output; a clash only costs one comparison of texts.
+        let short = self.hasher.hash_one(text) as u32;
         let (all, ends) = (&self.text, &self.ends);
-        if let Some(&index) = self.table.find(hash, |&i| string(all, ends, i) == text) {
-            return index;
+        let same = |slot: &Slot| slot.hash == short && string(all, ends, slot.index) == text;
+        if let Some(slot) = self.table.find(spread(short), same) {
+            return slot.index;
         }
         let index = self.ends.len() as u32;
         self.text.push_str(text);
         self.ends.push(self.text.len());
-        let (all, ends, hasher) = (&self.text, &self.ends, &self.hasher);
+        let slot = Slot { index, hash: short };
         self.table
-            .insert_unique(hash, index, |&i| hasher.hash_one(string(all, ends, i)));
+            .insert_unique(spread(short), slot, |slot| spread(slot.hash));
         index
     }
 
@@ -64,10 +67,10 @@ impl SharedStrings {
         let mut sst = ContinuedRecord::new(out, SST);
         sst.data.extend_from_slice(&self.references.to_le_bytes());
         sst.data.extend_from_slice(&unique.to_le_bytes());
-        let mut units: Vec<u16> = Vec::new();
+        let mut scratch = Scratch::default();
         for index in 0..unique {
             let text = string(&self.text, &self.ends, index);
-            let start = sst.write_string(text, &mut units)?;
+            let start = sst.write_string(text, &mut scratch)?;
             if index.is_multiple_of(bucket_size) {
                 buckets.push(start);
             }
@@ -80,6 +83,20 @@ impl SharedStrings {
         }
         out.record(EXTSST, &ext.0)
     }
+}
+
+/// A hash-table slot: a distinct text's number and 32 bits of its hash.
+#[derive(Clone, Copy)]
+struct Slot {
+    index: u32,
+    hash: u32,
+}
+
+/// The 64-bit hash the table places a slot by, from the 32 bits the slot keeps: hashbrown
+/// takes the bucket from the low bits and a tag from the top 7, and an odd multiplier
+/// carries the 32 bits into both.
+fn spread(short: u32) -> u64 {
+    u64::from(short).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// Distinct text number `index`.
@@ -123,19 +140,33 @@ impl<'w, W: Write> ContinuedRecord<'w, W> {
 
     /// Appends one XLUnicodeRichExtendedString and returns where it starts, as ExtSST
     /// wants it: the absolute stream position and the offset within its record, header
-    /// included.
-    fn write_string(&mut self, text: &str, units: &mut Vec<u16>) -> io::Result<(u32, u16)> {
-        let compressed = text.chars().all(|c| u32::from(c) <= 0xFF);
-        units.clear();
-        units.extend(text.encode_utf16());
-        let unit_len = if compressed { 1 } else { 2 };
-        let first_char_len = match units.first() {
-            None => 0,
-            Some(&unit) if is_high_surrogate(unit) => 4,
-            Some(_) => unit_len,
-        };
-        // Keep the header and the first character together: a Continue record may not
-        // begin in the middle of a string header.
+    /// included. Text that is all Latin-1 goes one byte per character (ASCII as it is),
+    /// other text as UTF-16.
+    fn write_string(&mut self, text: &str, scratch: &mut Scratch) -> io::Result<(u32, u16)> {
+        if text.is_ascii() {
+            return self.write_compressed(text.as_bytes());
+        }
+        if text.chars().all(|c| u32::from(c) <= 0xFF) {
+            scratch.latin1.clear();
+            scratch
+                .latin1
+                .extend(text.chars().map(|c| u32::from(c) as u8));
+            return self.write_compressed(&scratch.latin1);
+        }
+        scratch.units.clear();
+        scratch.units.extend(text.encode_utf16());
+        self.write_utf16(&scratch.units)
+    }
+
+    /// Starts a string of `cch` characters: the header and the first character (of
+    /// `first_char_len` bytes) kept together, since a Continue record may not begin in the
+    /// middle of a string header. Returns where the string starts.
+    fn begin_string(
+        &mut self,
+        cch: usize,
+        flags: u8,
+        first_char_len: usize,
+    ) -> io::Result<(u32, u16)> {
         if self.room() < 3 + first_char_len {
             self.flush_record()?;
         }
@@ -144,33 +175,60 @@ impl<'w, W: Write> ContinuedRecord<'w, W> {
             (self.out.position() + offset_in_record as u64) as u32,
             offset_in_record as u16,
         );
-        let flags = if compressed { 0 } else { FLAG_UTF16 };
-        self.data
-            .extend_from_slice(&(units.len() as u16).to_le_bytes());
+        self.data.extend_from_slice(&(cch as u16).to_le_bytes());
         self.data.push(flags);
+        Ok(start)
+    }
 
+    /// One byte per character, split wherever a record fills.
+    fn write_compressed(&mut self, bytes: &[u8]) -> io::Result<(u32, u16)> {
+        let start = self.begin_string(bytes.len(), 0, usize::from(!bytes.is_empty()))?;
+        let mut rest = bytes;
+        loop {
+            let take = rest.len().min(self.room());
+            self.data.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if rest.is_empty() {
+                return Ok(start);
+            }
+            self.flush_record()?;
+            self.data.push(0);
+        }
+    }
+
+    /// UTF-16LE units, split between characters and never inside a surrogate pair.
+    fn write_utf16(&mut self, units: &[u16]) -> io::Result<(u32, u16)> {
+        let first_char_len = match units.first() {
+            None => 0,
+            Some(&unit) if is_high_surrogate(unit) => 4,
+            Some(_) => 2,
+        };
+        let start = self.begin_string(units.len(), FLAG_UTF16, first_char_len)?;
         let mut done = 0;
         loop {
-            let mut take = (units.len() - done).min(self.room() / unit_len);
+            let mut take = (units.len() - done).min(self.room() / 2);
             let end = done + take;
             if end < units.len() && take > 0 && is_high_surrogate(units[end - 1]) {
                 take -= 1; // keep the surrogate pair together in the next record
             }
             for &unit in &units[done..done + take] {
-                if compressed {
-                    self.data.push(unit as u8);
-                } else {
-                    self.data.extend_from_slice(&unit.to_le_bytes());
-                }
+                self.data.extend_from_slice(&unit.to_le_bytes());
             }
             done += take;
             if done == units.len() {
                 return Ok(start);
             }
             self.flush_record()?;
-            self.data.push(flags);
+            self.data.push(FLAG_UTF16);
         }
     }
+}
+
+/// Buffers reused from one string to the next while the table is written.
+#[derive(Default)]
+struct Scratch {
+    latin1: Vec<u8>,
+    units: Vec<u16>,
 }
 
 fn is_high_surrogate(unit: u16) -> bool {
@@ -211,6 +269,29 @@ mod tests {
         assert_eq!(recs[0].0, SST);
         assert_eq!(&recs[0].1[..8], &[3, 0, 0, 0, 2, 0, 0, 0]);
         assert_eq!(&recs[0].1[8..], &[1, 0, 0, b'a', 1, 0, 0, b'b']);
+    }
+
+    #[test]
+    fn texts_keep_their_numbers_while_the_table_grows() {
+        let mut table = SharedStrings::default();
+        let texts: Vec<String> = (0..50_000).map(|i| format!("text {i}")).collect();
+        let first: Vec<u32> = texts.iter().map(|t| table.intern(t)).collect();
+        let again: Vec<u32> = texts.iter().map(|t| table.intern(t)).collect();
+        assert_eq!(first, (0..50_000).collect::<Vec<u32>>());
+        assert_eq!(again, first);
+        assert_eq!(table.ends.len(), 50_000);
+    }
+
+    #[test]
+    fn latin1_text_continues_one_byte_per_character_in_the_next_record() {
+        // 8 + 3 bytes before the characters leave room for 8,213 of them in the SST record.
+        let text = "é".repeat(8_220);
+        let bytes = sst_bytes(&[&text]);
+        let recs = records(&bytes);
+        assert_eq!(recs[0].1.len(), MAX_RECORD_DATA);
+        assert!(recs[0].1[11..].iter().all(|&b| b == 0xE9));
+        assert_eq!(recs[1].0, CONTINUE);
+        assert_eq!(recs[1].1, [0, 0xE9, 0xE9, 0xE9, 0xE9, 0xE9, 0xE9, 0xE9]);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 
 use super::{Backend, Database};
 use crate::domain::owner::Owner;
+use crate::domain::schema::ObjectSchema;
 use crate::domain::search::{Predicate, RawFilterGroup};
 use crate::domain::{ObjectType, Record};
 use crate::store::sql::exec::op;
@@ -19,17 +20,18 @@ use crate::store::{
     WriteOp, Written,
 };
 
-#[async_trait]
-impl<B: Backend> Records for Database<B> {
-    async fn write_records(
+impl<B: Backend> Database<B> {
+    /// Applies `ops` in one write transaction with `known` as the object's schema, or the
+    /// schema read in that transaction.
+    async fn write_with_schema(
         &self,
         portal: PortalId,
         object: ObjectType,
+        known: Option<Arc<ObjectSchema>>,
         ops: Arc<[WriteOp]>,
         atomic: bool,
         now: i64,
     ) -> StoreResult<Vec<Result<Written, WriteFailure>>> {
-        let known = self.known_schema(portal, object).await?;
         self.write(op(move |e| {
             Box::pin(async move {
                 let schema = known_or_load(e, known, portal, object).await?;
@@ -42,6 +44,35 @@ impl<B: Backend> Records for Database<B> {
             })
         }))
         .await
+    }
+}
+
+#[async_trait]
+impl<B: Backend> Records for Database<B> {
+    async fn write_records(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        ops: Arc<[WriteOp]>,
+        atomic: bool,
+        now: i64,
+    ) -> StoreResult<Vec<Result<Written, WriteFailure>>> {
+        let known = self.known_schema(portal, object).await?;
+        self.write_with_schema(portal, object, known, ops, atomic, now)
+            .await
+    }
+
+    async fn write_records_with(
+        &self,
+        portal: PortalId,
+        schema: Arc<ObjectSchema>,
+        ops: Arc<[WriteOp]>,
+        atomic: bool,
+        now: i64,
+    ) -> StoreResult<Vec<Result<Written, WriteFailure>>> {
+        let object = schema.object;
+        self.write_with_schema(portal, object, Some(schema), ops, atomic, now)
+            .await
     }
 
     async fn read_records(
