@@ -125,6 +125,33 @@ impl ObjectId {
     }
 }
 
+/// A batch read's input: a record, and where its previous page of associations ended.
+#[derive(Deserialize)]
+struct FetchInput {
+    id: IdText,
+    #[serde(default)]
+    after: Option<IdText>,
+}
+
+impl FetchInput {
+    fn cursor(&self) -> ApiResult<(i64, i64)> {
+        let after = match &self.after {
+            None => 0,
+            Some(after) => {
+                let text = after.text();
+                text.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n >= 0)
+                    .ok_or_else(|| {
+                        ApiError::validation(format!("{text:?} is not a valid paging cursor"))
+                    })?
+            }
+        };
+        Ok((body_id(&self.id)?, after))
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Spec {
@@ -385,27 +412,37 @@ async fn batch_read(
     body: &[u8],
     started: i64,
 ) -> ApiResult<Response> {
-    let input: Inputs<ObjectId> = parse_json(body)?;
+    let input: Inputs<FetchInput> = parse_json(body)?;
     check_size(input.inputs.len(), MAX_BATCH_READ)?;
-    let ids = input
+    let cursors = input
         .inputs
         .iter()
-        .map(|i| i.id_value())
+        .map(FetchInput::cursor)
         .collect::<ApiResult<Vec<_>>>()?;
+    let ids = cursors.iter().map(|(id, _)| *id).collect();
     let edges = state
         .store
         .associations
-        .read_associations(auth.portal, from, to, ids.clone())
+        .read_associations(auth.portal, from, to, ids)
         .await?;
     let mut results = Vec::new();
     let mut without = Vec::new();
-    for id in ids {
-        let to_list = grouped(&catalog, from, to, edges.iter().filter(|e| e.0 == id));
+    for (id, after) in cursors {
+        let of_record = edges.iter().filter(|e| e.0 == id && e.1 > after);
+        let mut to_list = grouped(&catalog, from, to, of_record);
         if to_list.is_empty() {
             without.push(id);
-        } else {
-            results.push(json!({"from": {"id": id.to_string()}, "to": to_list}));
+            continue;
         }
+        // At most a page of associated records per record, as HubSpot pages them.
+        let mut result = json!({"from": {"id": id.to_string()}});
+        if to_list.len() > PAGE {
+            to_list.truncate(PAGE);
+            let last = to_list[PAGE - 1]["toObjectId"].to_string();
+            result["paging"] = json!({"next": {"after": last}});
+        }
+        result["to"] = Json_::Array(to_list);
+        results.push(result);
     }
     let errors = if without.is_empty() {
         Vec::new()

@@ -357,7 +357,9 @@ pub async fn labels(client: &Client, from: &str, to: &str) -> ClientResult<Vec<S
     unless_unrelated(page.map(|p| p.results))
 }
 
-/// The associations from each of `ids` to records of `to`: `(from id, to id, types)`.
+/// The associations from each of `ids` to records of `to`: `(from id, to id, types)`. A
+/// record with more than a page of them (HubSpot answers 500) comes back with a cursor,
+/// and is asked for again from there until none is left.
 pub async fn associations(
     client: &Client,
     (from, to): (&str, &str),
@@ -373,16 +375,26 @@ pub async fn associations(
     struct Result {
         from: Value,
         to: Vec<To>,
+        #[serde(default)]
+        paging: Option<Value>,
     }
-    let inputs: Vec<Value> = ids.iter().map(|id| json!({"id": id.to_string()})).collect();
     let path = format!("/crm/v4/associations/{from}/{to}/batch/read");
-    let page: ClientResult<Page<Result>> = client.post(&path, &json!({ "inputs": inputs })).await;
+    let mut inputs: Vec<Value> = ids.iter().map(|id| json!({"id": id.to_string()})).collect();
     let mut edges = Vec::new();
-    for result in unless_unrelated(page.map(|p| p.results))? {
-        let from_id = id_number(result.from.get("id").unwrap_or(&Value::Null))?;
-        for to in result.to {
-            edges.push((from_id, id_number(&to.to_object_id)?, to.association_types));
+    while !inputs.is_empty() {
+        let body = json!({ "inputs": inputs });
+        let page: ClientResult<Page<Result>> = client.post(&path, &body).await;
+        let mut again = Vec::new();
+        for result in unless_unrelated(page.map(|p| p.results))? {
+            let from_id = id_number(result.from.get("id").unwrap_or(&Value::Null))?;
+            for to in result.to {
+                edges.push((from_id, id_number(&to.to_object_id)?, to.association_types));
+            }
+            if let Some(after) = next_after(&result.paging) {
+                again.push(json!({"id": from_id.to_string(), "after": after}));
+            }
         }
+        inputs = again;
     }
     Ok(edges)
 }

@@ -540,3 +540,61 @@ async fn an_import_from_a_rate_limited_source_keeps_to_its_limit() {
         "{answered} requests took {took:?}, the limit allows them in {least:?} ({counts:?})"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_record_with_more_associations_than_a_page_is_mirrored_with_all_of_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let source_dir = dir.path().join("source");
+    std::fs::create_dir_all(&source_dir).unwrap();
+    crate::harness::seed_contacts(&source_dir, 1).expect_ok();
+    let source = Server::start(&source_dir, &["--rate-limits", "off"]);
+    let token = source.token();
+    let firm = json!({"properties": {"name": "Big"}});
+    let firm = call(
+        &source,
+        &token,
+        Method::POST,
+        "/crm/v3/objects/companies",
+        Some(firm),
+    )
+    .await;
+    let firm = firm["id"].as_str().unwrap().to_owned();
+    // 501 deals of the one company: one more than a batch read answers for a record.
+    for chunk in 0..6 {
+        let inputs: Vec<_> = (chunk * 100..(chunk * 100 + 100).min(501))
+            .map(|i| {
+                json!({"properties": {"dealname": format!("Deal {i}")},
+                       "associations": [{"to": {"id": firm}, "types": [
+                           {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 341}]}]})
+            })
+            .collect();
+        let body = json!({ "inputs": inputs });
+        call(
+            &source,
+            &token,
+            Method::POST,
+            "/crm/v3/objects/deals/batch/create",
+            Some(body),
+        )
+        .await;
+    }
+    let ran = import(
+        &source,
+        &dir.path().join("mirror"),
+        &["--objects", "companies,deals"],
+    );
+    let expected = "companies: 1 copied, 0 updated, 0 unchanged, 0 failed, 501 associations";
+    assert!(ran.stdout.contains(expected), "{}", ran.stdout);
+    let mirror = Server::start(&dir.path().join("mirror"), &[]);
+    let (mut deals, mut after) = (0, String::new());
+    loop {
+        let path = format!("/crm/v4/objects/companies/{firm}/associations/deals?after={after}");
+        let page = call(&mirror, &mirror.token(), Method::GET, &path, None).await;
+        deals += page["results"].as_array().unwrap().len();
+        match page["paging"]["next"]["after"].as_str() {
+            Some(next) => after = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(deals, 501);
+}

@@ -160,7 +160,7 @@ fn records() -> Map<String, Json> {
         (
             "PublicAssociationMultiWithLabel",
             object(
-                json!({ "from": reference("PublicObjectId"), "to": array(reference("MultiAssociatedObjectWithLabel")) }),
+                json!({ "from": reference("PublicObjectId"), "to": array(reference("MultiAssociatedObjectWithLabel")), "paging": reference("ForwardPaging") }),
                 &["from", "to"],
             ),
         ),
@@ -206,7 +206,10 @@ fn batches() -> Map<String, Json> {
         ),
         (
             "BatchInputPublicFetchAssociationsBatchRequest",
-            inputs(id_input()),
+            inputs(object(
+                json!({ "id": id_text(), "after": { "type": "string" } }),
+                &["id"],
+            )),
         ),
         (
             "BatchInputPublicAssociationMultiArchive",
