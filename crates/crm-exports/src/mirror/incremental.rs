@@ -28,10 +28,12 @@ pub fn since_step(key: &str) -> String {
     format!("since:{key}")
 }
 
-/// What every object's pass reads: the objects imported, the label names, and which
-/// mirror list each source MANUAL or SNAPSHOT list is, by object key.
+/// What every object's pass reads: the objects imported with their types in the mirror,
+/// the label names, and which mirror list each source MANUAL or SNAPSHOT list is, by
+/// object key.
 pub struct Context<'a> {
     pub objects: &'a [Named],
+    pub locals: HashMap<String, ObjectType>,
     pub labels: &'a LabelMap,
     pub lists: HashMap<String, Vec<(i64, i64)>>,
 }
@@ -45,6 +47,12 @@ impl<'a> Context<'a> {
         labels: &'a LabelMap,
         summaries: &[ListSummary],
     ) -> MirrorResult<Context<'a>> {
+        let mut locals = HashMap::new();
+        for object in objects {
+            if let Ok(local) = mirror.local_object(&object.key).await {
+                locals.insert(object.key.clone(), local);
+            }
+        }
         let local = mirror.stores.lists.portal_lists(mirror.portal).await?;
         let mut lists: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
         for summary in summaries.iter().filter(|s| s.processing_type != "DYNAMIC") {
@@ -60,6 +68,7 @@ impl<'a> Context<'a> {
         }
         Ok(Context {
             objects,
+            locals,
             labels,
             lists,
         })
@@ -77,6 +86,7 @@ pub async fn copy(
     context: &Context<'_>,
 ) -> MirrorResult<Tally> {
     let names = records::wanted_properties(mirror, object).await?;
+    let local = mirror.local_object(&object.key).await?;
     let modified = source::modified_property(&object.key);
     let step = since_step(&object.key);
     let mut since: i64 = mirror
@@ -95,8 +105,20 @@ pub async fn copy(
                     .await?;
             read += found.len();
             since = found.iter().filter_map(changed_at).fold(since, i64::max);
-            let found = found.into_iter().map(|r| only(r, &names)).collect();
-            write_changed(mirror, object, context, found, &mut tally, (&step, since)).await?;
+            let found = found
+                .into_iter()
+                .map(|r| records::only(r, &names))
+                .collect();
+            let related = Some(context);
+            write_changed(
+                mirror,
+                (object, local),
+                related,
+                found,
+                &mut tally,
+                (&step, since),
+            )
+            .await?;
             match next {
                 None => break true,
                 Some(_) if read + SEARCH_PAGE > SEARCH_CAP => break false,
@@ -114,47 +136,27 @@ pub async fn copy(
             )));
         }
     }
-    copy_archived(mirror, object, &names, &mut tally, (&step, since)).await?;
-    Ok(tally)
-}
-
-/// The record with only the properties the mirror takes.
-fn only(mut record: FixtureRecord, names: &[String]) -> FixtureRecord {
-    record
-        .properties
-        .retain(|name, _| names.binary_search(name).is_ok());
-    record
-}
-
-/// Lists the source's archived records again and writes the ones the mirror has otherwise.
-async fn copy_archived(
-    mirror: &mut Mirror<'_>,
-    object: &Named,
-    names: &[String],
-    tally: &mut Tally,
-    (step, since): (&str, i64),
-) -> MirrorResult<()> {
+    // Archived records are listed again: the mirror's edges of theirs stay as they are.
     let mut after: Option<String> = None;
     loop {
         let (found, next) =
-            source::records(mirror.client, &object.path, names, true, after.as_deref()).await?;
-        let found = found.into_iter().map(|r| only(r, names)).collect();
-        let (changed, held) = changes(mirror, object, found, tally).await?;
-        if !changed.is_empty() {
-            let cursor = since.to_string();
-            let written = write_page(
-                mirror,
-                object,
-                Page::of(changed),
-                tally,
-                (step, Some(&cursor)),
-            )
-            .await?;
-            count(tally, &written, &held);
-        }
+            source::records(mirror.client, &object.path, &names, true, after.as_deref()).await?;
+        let found = found
+            .into_iter()
+            .map(|r| records::only(r, &names))
+            .collect();
+        write_changed(
+            mirror,
+            (object, local),
+            None,
+            found,
+            &mut tally,
+            (&step, since),
+        )
+        .await?;
         match next {
             Some(next) => after = Some(next),
-            None => return Ok(()),
+            None => return Ok(tally),
         }
     }
 }
@@ -173,11 +175,10 @@ fn count(tally: &mut Tally, written: &[i64], held: &HashSet<i64>) {
 /// and which of all of them the mirror holds; the rest are counted unchanged.
 async fn changes(
     mirror: &Mirror<'_>,
-    object: &Named,
+    local: ObjectType,
     found: Vec<FixtureRecord>,
     tally: &mut Tally,
 ) -> MirrorResult<(Vec<FixtureRecord>, HashSet<i64>)> {
-    let local = mirror.local_object(&object.key).await?;
     let mut held: HashMap<i64, (i64, bool)> = HashMap::new();
     for visibility in [Visibility::Live, Visibility::Archived] {
         let keys = found.iter().map(|r| RecordKey::Id(r.id)).collect();
@@ -202,24 +203,31 @@ async fn changes(
     Ok((changed, held.into_keys().collect()))
 }
 
-/// Writes the changed ones of a page of live records found by search, with their edges
-/// and list memberships as the source has them, and the mark the page reaches.
+/// Writes the changed ones of a page of records with the mark `since`; live records found
+/// by search come with their edges and list memberships as the source has them
+/// (`related`).
 async fn write_changed(
     mirror: &mut Mirror<'_>,
-    object: &Named,
-    context: &Context<'_>,
+    (object, local): (&Named, ObjectType),
+    related: Option<&Context<'_>>,
     found: Vec<FixtureRecord>,
     tally: &mut Tally,
     (step, since): (&str, i64),
 ) -> MirrorResult<()> {
-    let (changed, held) = changes(mirror, object, found, tally).await?;
+    let (changed, held) = changes(mirror, local, found, tally).await?;
+    let cursor = since.to_string();
+    // Nothing to write: no record changed, and the mark stays where it was.
+    if changed.is_empty() && mirror.cursor(step) == Some(cursor.as_str()) {
+        return Ok(());
+    }
     let ids: Vec<i64> = changed.iter().map(|r| r.id).collect();
     let mut page = Page::of(changed);
-    if !ids.is_empty() {
-        add_edges(mirror, object, context, &ids, &mut page).await?;
+    if let Some(context) = related
+        && !ids.is_empty()
+    {
+        add_edges(mirror, (object, local), context, &ids, &mut page).await?;
         add_memberships(mirror, object, context, &ids, &mut page).await?;
     }
-    let cursor = since.to_string();
     let written = write_page(mirror, object, page, tally, (step, Some(&cursor))).await?;
     count(tally, &written, &held);
     Ok(())
@@ -230,7 +238,7 @@ async fn write_changed(
 /// source, it is found by its own object's search, and its edges are read then.
 async fn add_edges(
     mirror: &Mirror<'_>,
-    object: &Named,
+    (object, local): (&Named, ObjectType),
     context: &Context<'_>,
     ids: &[i64],
     page: &mut Page,
@@ -239,10 +247,10 @@ async fn add_edges(
     let mut found = Found::new();
     let mut replaced_to = Vec::new();
     for to in context.objects {
-        let Ok(local) = mirror.local_object(&to.key).await else {
+        let Some(&to_local) = context.locals.get(&to.key) else {
             continue;
         };
-        replaced_to.push(local);
+        replaced_to.push(to_local);
         let pair = (object.path.as_str(), to.path.as_str());
         let read = source::associations(mirror.client, pair, ids).await?;
         let mut present: HashSet<i64> = match to.key == object.key {
@@ -256,7 +264,7 @@ async fn add_edges(
         let stored = mirror
             .stores
             .records
-            .read_records(mirror.portal, local, keys, vec![], Visibility::Live)
+            .read_records(mirror.portal, to_local, keys, vec![], Visibility::Live)
             .await?;
         present.extend(stored.into_iter().flatten().map(|r| r.id));
         for (from_id, to_id, types) in read {
@@ -272,7 +280,6 @@ async fn add_edges(
             }
         }
     }
-    let local = mirror.local_object(&object.key).await?;
     page.replaced.edges.push(ReplacedEdges {
         object: local,
         ids: ids.to_vec(),

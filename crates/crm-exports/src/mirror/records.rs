@@ -39,10 +39,19 @@ pub async fn wanted_properties(mirror: &Mirror<'_>, object: &Named) -> MirrorRes
     Ok(names)
 }
 
+/// The record with only the properties the mirror takes (`names`, sorted, as
+/// [`wanted_properties`] gives them).
+pub fn only(mut record: FixtureRecord, names: &[String]) -> FixtureRecord {
+    record
+        .properties
+        .retain(|name, _| names.binary_search(name).is_ok());
+    record
+}
+
 /// How many live records the source has (for the time left), after saving the object's
 /// high-water mark for a later incremental import unless an earlier run saved it: the
 /// source's latest change before any of its records is read.
-async fn total_and_mark(mirror: &mut Mirror<'_>, object: &Named) -> MirrorResult<Option<u64>> {
+async fn total_and_mark(mirror: &mut Mirror<'_>, object: &Named) -> MirrorResult<u64> {
     let modified = source::modified_property(&object.key);
     let (total, latest) = source::latest_change(mirror.client, (&object.path, modified)).await?;
     let step = since_step(&object.key);
@@ -52,7 +61,7 @@ async fn total_and_mark(mirror: &mut Mirror<'_>, object: &Named) -> MirrorResult
             .write(&Fixture::default(), |_| {}, &step, Some(&mark))
             .await?;
     }
-    Ok(Some(total))
+    Ok(total)
 }
 
 pub async fn copy(mirror: &mut Mirror<'_>, object: &Named) -> MirrorResult<Tally> {
@@ -69,7 +78,7 @@ pub async fn copy(mirror: &mut Mirror<'_>, object: &Named) -> MirrorResult<Tally
             None => None,
         };
         let total = match archived {
-            false => total_and_mark(mirror, object).await?,
+            false => Some(total_and_mark(mirror, object).await?),
             true => None,
         };
         let mut progress = Progress::new(&object.key, total);
@@ -91,15 +100,10 @@ pub async fn copy(mirror: &mut Mirror<'_>, object: &Named) -> MirrorResult<Tally
             }
         };
         let writing = async {
-            let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
             let mut buffer: Vec<FixtureRecord> = Vec::new();
             while let Some(page) = read.recv().await {
                 let (page, next) = page?;
-                buffer.extend(page.into_iter().map(|mut r| {
-                    r.properties
-                        .retain(|name, _| wanted.contains(name.as_str()));
-                    r
-                }));
+                buffer.extend(page.into_iter().map(|r| only(r, &names)));
                 if buffer.len() >= PER_TRANSACTION || next.is_none() {
                     let batch = std::mem::take(&mut buffer);
                     let page = Page::of(batch);
