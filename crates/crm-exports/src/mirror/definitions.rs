@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use crate::domain::ObjectType;
 use crate::domain::pipeline::has_pipelines;
 use crate::domain::property::PropertyDefinition;
+use crate::domain::schema::ObjectSchema;
 use crate::fixtures::Fixture;
 use crate::fixtures::format::{FixtureList, FixtureSchema};
 use crate::store::ObjectRef;
@@ -147,15 +148,16 @@ async fn add_definitions(
 ) -> MirrorResult<()> {
     let client = mirror.client;
     let new_schema = fixture.schemas.iter().position(|s| s.name == object.key);
-    let (have_groups, have_properties): (HashSet<String>, HashSet<String>) = match new_schema {
-        Some(_) => Default::default(),
-        None => {
-            let (_, schema) = mirror.local_schema(&object.key).await?;
-            (
-                schema.groups.iter().map(|g| g.name.clone()).collect(),
-                schema.properties.iter().map(|p| p.name.clone()).collect(),
-            )
-        }
+    let stored = match new_schema {
+        Some(_) => None,
+        None => Some(mirror.local_schema(&object.key).await?),
+    };
+    let (have_groups, have_properties): (HashSet<String>, HashSet<String>) = match &stored {
+        None => Default::default(),
+        Some((_, schema)) => (
+            schema.groups.iter().map(|g| g.name.clone()).collect(),
+            schema.properties.iter().map(|p| p.name.clone()).collect(),
+        ),
     };
     let groups: Vec<_> = source::groups(client, &object.path)
         .await?
@@ -163,8 +165,8 @@ async fn add_definitions(
         .filter(|g| !have_groups.contains(&g.name))
         .collect();
     let at_source = source::properties(client, &object.path).await?;
-    if new_schema.is_none() {
-        update_differing(mirror, object, &at_source).await?;
+    if let Some((local, schema)) = &stored {
+        update_differing(mirror, (object, *local, schema), &at_source).await?;
     }
     let properties: Vec<_> = at_source
         .into_iter()
@@ -200,10 +202,9 @@ async fn add_definitions(
 /// is, since its stored values would not read back; so is a group the mirror lacks.
 async fn update_differing(
     mirror: &Mirror<'_>,
-    object: &Named,
+    (object, local, schema): (&Named, ObjectType, &ObjectSchema),
     at_source: &[PropertyDefinition],
 ) -> MirrorResult<()> {
-    let (local, schema) = mirror.local_schema(&object.key).await?;
     let groups: HashSet<&str> = schema.groups.iter().map(|g| g.name.as_str()).collect();
     let mut changed = Vec::new();
     for theirs in at_source {
