@@ -44,6 +44,10 @@ SEARCHED = ["email", "firstname", "lastname", "phone", "mobilephone", "company"]
 # Companies of the associations shape; contact i is associated with company i % COMPANIES.
 COMPANIES = 2_000
 HTTP_PARTS = {"status", "ingest"}
+# Contacts of the PostgreSQL shapes (the issue measured PostgreSQL at 200,000), and the
+# clients posting batch creates there.
+POSTGRES_ROWS = 200_000
+POSTGRES_CLIENTS = 4
 # Rows of each export in the memory burst (issue 14's figure).
 BURST_ROWS = 200_000
 # The rate limiter's own cost on the status endpoint: on, with limits no run reaches.
@@ -484,11 +488,14 @@ def measure_portals(args, data, db, n, results):
     server = Server(args.bin, data, QUOTA)
     try:
         alone = []
+        cpu_before = server.cpu_seconds()
         for _ in range(args.runs):
             started = time.perf_counter()
             task = server.call("POST", "/crm/v3/exports/export/async", body)
             wait_for(server, task["id"], ("COMPLETE",))
             alone.append(time.perf_counter() - started)
+        # Four exports share two cores: the CPU one takes bounds what four can do at once.
+        cpu_each = (server.cpu_seconds() - cpu_before) / args.runs
         together = []
         for _ in range(args.runs):
             started = time.perf_counter()
@@ -501,7 +508,7 @@ def measure_portals(args, data, db, n, results):
         server.stop()
     one, four = median(alone), median(together)
     log(f"  {PORTALS} portals x {rows:,} rows together: {fmt_runs(together)}; one alone: "
-        f"{fmt_runs(alone)}")
+        f"{fmt_runs(alone)}, {cpu_each:.2f} s of server CPU each")
     results.append((f"{PORTALS} portals' zipped CSV exports of {rows:,} rows started together "
                     f"vs one alone (default workers)", f"{four:.2f} s vs {one:.2f} s = "
                     f"**{four / one:.2f}×**", "≤ 2.5×", four / one <= 2.5))
@@ -593,6 +600,59 @@ def wrk(server, path, script, work_dir, threads, connections, seconds):
             "server_cpu_us_per_request": round(cpu * 1e6 / max(requests, 1), 1)}
 
 
+def measure_sqlite(args, data, db, work, n, only, results):
+    """Seeds N contacts into the data folder's SQLite store and measures every export shape
+    on it (the HTTP shapes follow in `main`, on the same folder)."""
+    # Bootstrap the folder (portal, token, tables), then seed with the server stopped.
+    Server(args.bin, data).stop()
+    log(f"seeding {n:,} contacts x {len(PROPERTIES)} properties and the flat table")
+    started = time.perf_counter()
+    seed(db, n)
+    log(f"  seeded in {time.perf_counter() - started:.1f} s, database "
+        f"{os.path.getsize(db) / 2**20:.0f} MB")
+    with open(db, "rb") as f:  # warm the page cache for both sides
+        while f.read(1 << 24):
+            pass
+
+    measure_exports(args, data, db, work, n, results)
+    if not args.short:
+        measure_query(args, data, db, work, n, results)
+        measure_associations(args, data, db, n, results)
+    measure_memory(args, data, n, results)
+    measure_fairness(args, data, n, results)
+    if not args.short:
+        measure_portals(args, data, db, n, results)
+    if not only or "burst" in only:
+        measure_burst(args, data, n, results)
+
+
+def measure_postgres(args, results, failures):
+    """Runs the PostgreSQL benchmarks with the same binary (bench/postgres_vs_psql.sh and
+    bench/postgres_ingest.sh, each on a scratch database) and takes their `result:` lines,
+    `what | figure | value | <= limit` or `>= limit`, into the table."""
+    if shutil.which("psql") is None:
+        failures.append("psql is not installed: the PostgreSQL shapes were not measured")
+        return
+    env = dict(os.environ, CRM_EXPORTS_BENCH_BIN=args.bin)
+    rows = args.postgres_rows
+    for script, script_args in (("postgres_vs_psql.sh", [str(rows)]),
+                                ("postgres_ingest.sh", [str(rows), str(POSTGRES_CLIENTS)])):
+        log(f"PostgreSQL: bench/{script} {' '.join(script_args)}")
+        run = subprocess.run(["bash", os.path.join(HERE, script), *script_args], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in run.stdout.splitlines():
+            log(f"  {line}")
+            if line.startswith("result: "):
+                what, figure, value, limit = (part.strip() for part in line[8:].split("|"))
+                sign, bound = limit.split()
+                holds = float(value) <= float(bound) if sign == "<=" else float(value) >= float(bound)
+                shown = f"{figure} = {value}×" if sign == "<=" else figure
+                target = f"{sign.replace('<=', '≤').replace('>=', '≥')} {bound}" + ("×" if sign == "<=" else " records/s")
+                results.append((f"PostgreSQL, {rows:,} contacts: {what}", shown, target, holds))
+        if run.returncode != 0:
+            failures.append(f"bench/{script} failed (exit {run.returncode})")
+
+
 def median(values):
     return statistics.median(values)
 
@@ -609,16 +669,17 @@ def main():
     parser.add_argument("--short", action="store_true",
                         help="CSV (unzipped and zipped), memory, fairness and the burst only, "
                              "and exit 1 past the CI limits")
+    parser.add_argument("--postgres-rows", type=int, default=POSTGRES_ROWS)
     parser.add_argument("--max-csv-ratio", type=float, default=1.5)
     parser.add_argument("--max-added-mb", type=float, default=64)
     parser.add_argument("--only", type=lambda s: set(filter(None, s.split(","))),
                         help="comma-separated parts to run alone: csv, csv-zip, xlsx, xls, "
                              "query, associations, memory, fairness, portals, status, "
-                             "ingest, burst")
+                             "ingest, burst, postgres")
     args = parser.parse_args()
     n = args.rows
     only = args.only or set()
-    parts = EXPORT_PARTS | HTTP_PARTS | {"burst"}
+    parts = EXPORT_PARTS | HTTP_PARTS | {"burst", "postgres"}
     if only - parts:
         parser.error(f"--only takes {', '.join(sorted(parts))}, not {', '.join(sorted(only - parts))}")
     if only and args.short:
@@ -631,28 +692,9 @@ def main():
     failures = []
     server = None
     try:
-        # Bootstrap the folder (portal, token, tables), then seed with the server stopped.
-        Server(args.bin, data).stop()
-        log(f"seeding {n:,} contacts x {len(PROPERTIES)} properties and the flat table")
-        started = time.perf_counter()
-        seed(db, n)
-        log(f"  seeded in {time.perf_counter() - started:.1f} s, database "
-            f"{os.path.getsize(db) / 2**20:.0f} MB")
-        with open(db, "rb") as f:  # warm the page cache for both sides
-            while f.read(1 << 24):
-                pass
-
-        measure_exports(args, data, db, work, n, results)
-        if not args.short:
-            measure_query(args, data, db, work, n, results)
-            measure_associations(args, data, db, n, results)
-        measure_memory(args, data, n, results)
-        measure_fairness(args, data, n, results)
-        if not args.short:
-            measure_portals(args, data, db, n, results)
-        if not only or "burst" in only:
-            measure_burst(args, data, n, results)
-
+        # The PostgreSQL shapes seed their own databases: alone, SQLite is not seeded.
+        if only != {"postgres"}:
+            measure_sqlite(args, data, db, work, n, only, results)
         http = not args.short and (not only or only & HTTP_PARTS)
         have_wrk = shutil.which("wrk") is not None
         if http and not have_wrk:
@@ -700,6 +742,10 @@ def main():
                                    if ingest["status_errors"] else ""),
                                 "≥ 50,000 records/s",
                                 rate >= 50_000 and ingest["status_errors"] == 0))
+            server.stop()
+            server = None
+        if not args.short and (not only or "postgres" in only):
+            measure_postgres(args, results, failures)
     finally:
         if server is not None:
             server.stop()

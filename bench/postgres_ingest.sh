@@ -7,7 +7,8 @@
 # psql, curl, python3; builds --release once, or runs the binary CRM_EXPORTS_BENCH_BIN
 # names). PostgreSQL: CRM_EXPORTS_BENCH_POSTGRES_URL (default
 # postgres://postgres@127.0.0.1:5432/postgres); a database is created and dropped.
-# Target: at least 20,000 records/s.
+# Target: at least 20,000 records/s. A line `result: what | figure | rate | >= 20000` is
+# what bench/run.sh collects into its table.
 set -euo pipefail
 n="${1:-200000}"
 clients="${2:-4}"
@@ -69,6 +70,8 @@ if failures:
     sys.exit(f"{len(failures)} requests failed, first: {failures[0]}")
 print(f"batch create: {created[0]:,} contacts in {seconds:.2f} s by {clients} clients, "
       f"{created[0] / seconds:,.0f} records/s (target >= 20,000)")
+print(f"result: batch create on PostgreSQL, {n:,} contacts by {clients} clients | "
+      f"{created[0] / seconds:,.0f} records/s | {created[0] / seconds:.0f} | >= 20000")
 PY
 echo "contacts in the table: $(psql -Atq "$url" -c 'SELECT count(*) FROM records_1_0_1')"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
