@@ -23,7 +23,7 @@ pub use crate::csv::CsvWriter;
 pub use crate::date::Date;
 pub use crate::error::{FormatError, Result};
 pub use crate::format::Format;
-pub use crate::partition::{PartitionOptions, PartitionSummary, Partitioner};
+pub use crate::partition::{InPlace, PartitionOptions, PartitionSummary, Partitioner};
 pub use crate::sheet::{SheetOptions, SheetWriter, open_sheet_writer};
 pub use crate::xls::XlsWriter;
 pub use crate::xlsx::XlsxWriter;

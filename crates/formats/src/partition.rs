@@ -5,11 +5,14 @@
 //! zipped for its size). A single part under the limit is written to the sink bare.
 //!
 //! Whether the sink gets a zip is only known once a second part starts or the size limit
-//! is passed, so the first part waits in a spool (in memory, then an unnamed temporary
-//! file); once past the size limit it is compressed into a spool as it is written, because
-//! its entry's name still depends on whether a second part follows. Every later part is
-//! compressed straight into the zip while it is written. Deflated entries (CSV, XLS) go
-//! through the deflate pool; XLSX parts, already compressed, are stored.
+//! is passed, so the first part waits: in a spool (in memory, then an unnamed temporary
+//! file), or, when the sink is a file that can give back what it holds
+//! ([`Partitioner::in_place`]), in the sink itself, so that a part that stays alone is
+//! never copied. Once past the size limit the first part is compressed into a spool as it
+//! is written, because its entry's name still depends on whether a second part follows.
+//! Every later part is compressed straight into the zip while it is written. Deflated
+//! entries (CSV, XLS) go through the deflate pool; XLSX parts, already compressed, are
+//! stored.
 
 use std::cell::RefCell;
 use std::fs::File;
@@ -79,7 +82,7 @@ pub struct Partitioner<W: Write> {
 /// Where the current part's bytes go.
 enum Output<W: Write> {
     /// The first part, while it may still become the bare file.
-    Waiting { sink: W, spool: Spool },
+    Waiting { sink: W, first: FirstPart<W> },
     /// The first part past the size limit, compressed into a spool until its name is
     /// known.
     CompressingFirst {
@@ -97,11 +100,91 @@ enum Output<W: Write> {
     Gone,
 }
 
+/// Where the first part waits while it may still become the bare file.
+enum FirstPart<W> {
+    Spooled(Spool),
+    /// Written to the sink: `len` bytes from its start, which `take_back` copies out
+    /// (emptying the sink) when the part has to move into a zip after all.
+    InSink {
+        len: u64,
+        take_back: TakeBack<W>,
+    },
+}
+
+/// Copies what a sink holds into a writer and empties the sink; see [`InPlace`].
+type TakeBack<W> = fn(&mut W, &mut dyn Write) -> io::Result<()>;
+
+/// A sink the first part can wait in: a file opened for reading as well as writing, which
+/// can hand back what was written to it.
+pub trait InPlace: Write {
+    /// Copies everything written so far into `into`, then empties the sink, so that
+    /// writing starts again from its beginning.
+    fn take_back(&mut self, into: &mut dyn Write) -> io::Result<()>;
+}
+
+impl InPlace for BufWriter<File> {
+    fn take_back(&mut self, into: &mut dyn Write) -> io::Result<()> {
+        self.flush()?;
+        let file = self.get_mut();
+        let written = file.stream_position()?;
+        file.seek(SeekFrom::Start(0))?;
+        let copied = io::copy(&mut (&*file).take(written), into)?;
+        if copied != written {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the export file is shorter than what was written to it",
+            ));
+        }
+        file.set_len(0)?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(())
+    }
+}
+
+impl<W: Write> FirstPart<W> {
+    fn len(&self) -> u64 {
+        match self {
+            FirstPart::Spooled(spool) => spool.len,
+            FirstPart::InSink { len, .. } => *len,
+        }
+    }
+
+    /// The part as a spool, taking it back from the sink if it was written there.
+    fn into_spool(self, sink: &mut W, tempdir: Option<&Path>) -> io::Result<Spool> {
+        match self {
+            FirstPart::Spooled(spool) => Ok(spool),
+            FirstPart::InSink { take_back, .. } => {
+                let mut spool = Spool::new(tempdir);
+                take_back(sink, &mut spool)?;
+                Ok(spool)
+            }
+        }
+    }
+}
+
 /// The current part's writers write here.
 struct PartSink<W: Write> {
     output: Rc<RefCell<Output<W>>>,
     zip_over: Option<u64>,
     tempdir: Option<std::path::PathBuf>,
+}
+
+impl<W: InPlace> Partitioner<W> {
+    /// As [`Partitioner::new`], with the first part written straight into the sink while
+    /// it may stay alone: a single part is not copied at all, and a first part that has to
+    /// move into a zip is taken back from the sink first.
+    pub fn in_place(
+        format: Format,
+        header: &[&str],
+        sink: W,
+        options: PartitionOptions,
+    ) -> Result<Self> {
+        let first = FirstPart::InSink {
+            len: 0,
+            take_back: <W as InPlace>::take_back,
+        };
+        Self::starting(format, header, sink, first, options)
+    }
 }
 
 impl<W: Write> Partitioner<W> {
@@ -110,6 +193,17 @@ impl<W: Write> Partitioner<W> {
         format: Format,
         header: &[&str],
         sink: W,
+        options: PartitionOptions,
+    ) -> Result<Self> {
+        let first = FirstPart::Spooled(Spool::new(options.sheet.tempdir.as_deref()));
+        Self::starting(format, header, sink, first, options)
+    }
+
+    fn starting(
+        format: Format,
+        header: &[&str],
+        sink: W,
+        first: FirstPart<W>,
         options: PartitionOptions,
     ) -> Result<Self> {
         format.check_columns(header.len())?;
@@ -130,8 +224,7 @@ impl<W: Write> Partitioner<W> {
             (Some(asked), _) => Some(asked),
             (None, limit) => limit,
         };
-        let spool = Spool::new(options.sheet.tempdir.as_deref());
-        let output = Rc::new(RefCell::new(Output::Waiting { sink, spool }));
+        let output = Rc::new(RefCell::new(Output::Waiting { sink, first }));
         let mut partitioner = Partitioner {
             format,
             options,
@@ -168,8 +261,10 @@ impl<W: Write> Partitioner<W> {
     pub fn finish(mut self) -> Result<PartitionSummary> {
         self.end_part()?;
         let zipped = match self.output.replace(Output::Gone) {
-            Output::Waiting { mut sink, spool } => {
-                spool.copy_to(&mut sink)?;
+            Output::Waiting { mut sink, first } => {
+                if let FirstPart::Spooled(spool) = first {
+                    spool.copy_to(&mut sink)?;
+                }
                 sink.flush()?;
                 false
             }
@@ -238,7 +333,8 @@ impl<W: Write> Partitioner<W> {
             .map(<[f64]>::to_vec);
         self.end_part()?;
         let mut archive = match self.output.replace(Output::Gone) {
-            Output::Waiting { sink, spool } => {
+            Output::Waiting { mut sink, first } => {
+                let spool = first.into_spool(&mut sink, self.options.sheet.tempdir.as_deref())?;
                 let mut archive = ZipArchive::new(sink);
                 self.add_spooled(&mut archive, Some(spool))?;
                 archive
@@ -317,15 +413,23 @@ impl<W: Write> Write for PartSink<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let mut output = self.output.borrow_mut();
         match &mut *output {
-            Output::Waiting { spool, .. } => {
-                spool.write_all(data)?;
-                if self.zip_over.is_some_and(|limit| spool.len > limit) {
-                    let Output::Waiting { sink, spool } =
+            Output::Waiting { sink, first } => {
+                match first {
+                    FirstPart::Spooled(spool) => spool.write_all(data)?,
+                    FirstPart::InSink { len, .. } => {
+                        sink.write_all(data)?;
+                        *len += data.len() as u64;
+                    }
+                }
+                if self.zip_over.is_some_and(|limit| first.len() > limit) {
+                    let Output::Waiting { mut sink, first } =
                         std::mem::replace(&mut *output, Output::Gone)
                     else {
                         unreachable!("matched above");
                     };
-                    *output = compress_first(sink, spool, self.tempdir.as_deref())?;
+                    let tempdir = self.tempdir.as_deref();
+                    let spool = first.into_spool(&mut sink, tempdir)?;
+                    *output = compress_first(sink, spool, tempdir)?;
                 }
             }
             Output::CompressingFirst {

@@ -301,3 +301,81 @@ fn later_parts_take_the_first_parts_column_widths_and_cut_cells_add_up() {
         cols(&entries[1].1)
     );
 }
+
+/// Writes `rows` rows of `format` with `options`, in place into a file or through the
+/// spool into memory, and returns what the sink holds at the end.
+fn written(
+    format: Format,
+    rows: u64,
+    options: PartitionOptions,
+    in_place: bool,
+) -> (Vec<u8>, PartitionSummary) {
+    let write_rows = |partitioner: &mut dyn FnMut(&[Cell<'_>])| {
+        for i in 0..rows {
+            let name = format!("name {i} {}", "x".repeat(40));
+            partitioner(&[Cell::Number(i as f64), Cell::Text(&name)]);
+        }
+    };
+    if in_place {
+        let file = tempfile::tempfile().unwrap();
+        let sink = std::io::BufWriter::new(file.try_clone().unwrap());
+        let mut partitioner = Partitioner::in_place(format, &HEADER, sink, options).unwrap();
+        write_rows(&mut |row| partitioner.write_row(row).unwrap());
+        let summary = partitioner.finish().unwrap();
+        let mut bytes = Vec::new();
+        (&file).rewind_and_read(&mut bytes);
+        (bytes, summary)
+    } else {
+        let mut out = Cursor::new(Vec::new());
+        let mut partitioner = Partitioner::new(format, &HEADER, &mut out, options).unwrap();
+        write_rows(&mut |row| partitioner.write_row(row).unwrap());
+        let summary = partitioner.finish().unwrap();
+        (out.into_inner(), summary)
+    }
+}
+
+trait RewindAndRead {
+    fn rewind_and_read(self, into: &mut Vec<u8>);
+}
+
+impl RewindAndRead for &std::fs::File {
+    fn rewind_and_read(mut self, into: &mut Vec<u8>) {
+        use std::io::Seek;
+        self.rewind().unwrap();
+        self.read_to_end(into).unwrap();
+    }
+}
+
+#[test]
+fn a_first_part_written_in_place_gives_the_same_file_as_one_spooled() {
+    // (format, rows, data rows per part, zip a single part over): alone and bare, alone
+    // and zipped for its size, several parts, several parts after the first was zipped.
+    let shapes = [
+        (Format::Csv, 10, 100, Some(1 << 20)),
+        (Format::Csv, 60_000, 100_000, Some(1 << 20)),
+        (Format::Csv, 25, 10, None),
+        (Format::Csv, 50_000, 40_000, Some(1 << 20)),
+        (Format::Xls, 300, 1_000, None),
+        (Format::Xls, 2_500, 1_000, None),
+        (Format::Xlsx, 300, 1_000, None),
+        (Format::Xlsx, 2_500, 1_000, None),
+    ];
+    for (format, rows, per_part, zip_over) in shapes {
+        let options = PartitionOptions {
+            zip_single_part_over: zip_over,
+            ..options(per_part)
+        };
+        let spooled = written(format, rows, options.clone(), false);
+        let in_place = written(format, rows, options, true);
+        assert_eq!(in_place.1, spooled.1, "{format:?}, {rows} rows");
+        assert!(
+            in_place.0 == spooled.0,
+            "{format:?}, {rows} rows: the file written in place differs ({} bytes against {})",
+            in_place.0.len(),
+            spooled.0.len()
+        );
+    }
+    // The shapes above did take both paths: bare files and zips.
+    assert!(!written(Format::Csv, 10, options(100), true).1.zipped);
+    assert!(written(Format::Xls, 2_500, options(1_000), true).1.zipped);
+}

@@ -76,9 +76,16 @@ pub fn write_file(
         header_names.extend(a.headers());
     }
     let headers: Vec<&str> = header_names.iter().map(String::as_str).collect();
-    let file = File::create(temp).map_err(JobError::File)?;
+    // Readable too: a first part written in place is read back if it must move into a zip.
+    let file = File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(temp)
+        .map_err(JobError::File)?;
     let options = partition_options(request, format, config, temp);
-    let mut partitioner = Partitioner::new(format, &headers, BufWriter::new(file), options)?;
+    let mut partitioner = Partitioner::in_place(format, &headers, BufWriter::new(file), options)?;
     std::thread::scope(|scope| -> Result<(), JobError> {
         let batches = with_association_cells(scope, receiver, associations);
         let mut scratch = String::new();
