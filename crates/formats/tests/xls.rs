@@ -57,6 +57,20 @@ fn repeated_text_reads_back_in_every_cell_that_used_it() {
 }
 
 #[test]
+fn a_column_of_all_new_text_and_its_later_repeats_read_back_in_every_cell() {
+    // Past the shared string table's sample, the email column's texts are appended
+    // without a lookup; the repeats at the end then have entries of their own.
+    let rows: Vec<Vec<Value>> = (0..6_000)
+        .map(|i| {
+            let email = format!("user{}@example.com", if i < 5_000 { i } else { i - 5_000 });
+            let stage = ["lead", "customer", "subscriber"][i % 3];
+            text_row(&[&email, stage, &email])
+        })
+        .collect();
+    assert_round_trip(XLS, &rows);
+}
+
+#[test]
 fn cjk_and_emoji_text_survives() {
     let rows = vec![
         text_row(&["日本語のテキスト", "中文字符", "한국어"]),

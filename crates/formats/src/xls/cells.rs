@@ -92,7 +92,7 @@ impl CellTable {
             let written = match *cell {
                 Cell::Empty | Cell::Text("") => false,
                 Cell::Text(text) => {
-                    let isst = sst.intern(cut.fit(index, text));
+                    let isst = sst.intern(index, cut.fit(index, text));
                     self.push_cell(LABEL_SST, at, xf, &isst.to_le_bytes());
                     true
                 }
@@ -102,7 +102,7 @@ impl CellTable {
                 }
                 Cell::Number(number) => {
                     let text = number_text(number, &mut self.ints, &mut self.floats);
-                    let isst = sst.intern(text);
+                    let isst = sst.intern(index, text);
                     self.push_cell(LABEL_SST, at, xf, &isst.to_le_bytes());
                     true
                 }
