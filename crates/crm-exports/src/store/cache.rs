@@ -4,7 +4,9 @@
 //! and a finished export polled for its status, so those requests skip a trip to a
 //! blocking thread and the database. Writes made through this store drop the entries they
 //! touch at once; the time limit bounds how long a change made by another process (the
-//! `token revoke` command, a worker's retention sweep) can go unseen.
+//! `token revoke` command, a worker's retention sweep) can go unseen. A store shared by
+//! several processes (PostgreSQL) keeps only schemas, each with the database's stamp of
+//! when its portal's schemas last changed ([`StampedSchemas`]), trusted while it holds.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -63,6 +65,59 @@ impl Caches {
     pub fn forget_portal_schemas(&self, portal: PortalId) {
         if let Ok(mut schemas) = self.schemas.lock() {
             schemas.retain(|(p, _), _| *p != portal);
+        }
+    }
+}
+
+/// When a portal's schemas last changed, as the database tells (PostgreSQL's
+/// `crm_schema_versions`): the portal's own stamp and the one every portal shares (set when
+/// a whole table is emptied). Stamps are never reused, so equal stamps mean equal schemas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SchemaStamp {
+    pub portal: i64,
+    pub all: i64,
+}
+
+/// A schema with the stamp it was read under.
+type StampedSchema = (SchemaStamp, Arc<ObjectSchema>);
+
+/// Schemas kept with the stamp they were read under, for a store other processes change.
+pub struct StampedSchemas {
+    entries: Mutex<HashMap<(PortalId, ObjectType), StampedSchema>>,
+}
+
+impl StampedSchemas {
+    pub fn new() -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The schema kept for the object, if it was read under `stamp`.
+    pub fn get(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        stamp: SchemaStamp,
+    ) -> Option<Arc<ObjectSchema>> {
+        let entries = self.entries.lock().ok()?;
+        let (kept, schema) = entries.get(&(portal, object))?;
+        (*kept == stamp).then(|| schema.clone())
+    }
+
+    /// Keeps a schema read under `stamp` (the stamp read first, in the same transaction).
+    pub fn keep(
+        &self,
+        portal: PortalId,
+        object: ObjectType,
+        stamp: SchemaStamp,
+        schema: Arc<ObjectSchema>,
+    ) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert((portal, object), (stamp, schema));
         }
     }
 }

@@ -43,6 +43,7 @@ pub const POSTGRES: &[Migration] = migrations!("postgres":
     12 => "0012_owner_ids_per_portal.sql",
     13 => "0013_import_checkpoints.sql",
     14 => "0014_webhook_family.sql",
+    15 => "0015_schema_versions.sql",
 );
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::Notify;
 
-use super::cache::Caches;
+use super::cache::{Caches, StampedSchemas};
 use super::sql::exec::{Op, op};
 use super::sql::schemas;
 use super::{BatchSink, ExportRow, PoolUse, PortalId, Snapshots, StoreResult};
@@ -52,6 +52,11 @@ pub trait Backend: Send + Sync + 'static {
     /// the one that changes schemas, and other processes' token revocations and retention
     /// sweeps may show a moment late (SQLite).
     const CACHES: bool;
+
+    /// Whether the database stamps each portal's schema changes (PostgreSQL's triggers), so
+    /// a process that cannot trust its own writes to be the only ones may still keep
+    /// schemas, checking one stamp per use.
+    const STAMPS_SCHEMAS: bool;
 
     /// Runs `op` in a read-only transaction.
     fn read<T: Send + 'static>(&self, op: Op<T>) -> impl Future<Output = StoreResult<T>> + Send;
@@ -102,6 +107,7 @@ pub trait Backend: Send + Sync + 'static {
 pub struct Database<B> {
     backend: B,
     caches: Option<Caches>,
+    stamped: Option<StampedSchemas>,
 }
 
 impl<B: Backend> Database<B> {
@@ -109,7 +115,34 @@ impl<B: Backend> Database<B> {
         Self {
             backend,
             caches: B::CACHES.then(Caches::new),
+            stamped: B::STAMPS_SCHEMAS.then(StampedSchemas::new),
         }
+    }
+
+    /// The schema kept by stamp, when the backend stamps schemas: the kept one while the
+    /// portal's stamp is unchanged, otherwise read again with the new stamp.
+    async fn stamped_schema(
+        &self,
+        stamped: &StampedSchemas,
+        portal: PortalId,
+        object: ObjectType,
+    ) -> StoreResult<Arc<ObjectSchema>> {
+        let stamp = self
+            .read(op(move |e| Box::pin(schemas::stamp(e, portal))))
+            .await?;
+        if let Some(schema) = stamped.get(portal, object, stamp) {
+            return Ok(schema);
+        }
+        let (stamp, schema) = self
+            .read(op(move |e| {
+                Box::pin(async move {
+                    let stamp = schemas::stamp(e, portal).await?;
+                    Ok((stamp, Arc::new(schemas::load(e, portal, object).await?)))
+                })
+            }))
+            .await?;
+        stamped.keep(portal, object, stamp, schema.clone());
+        Ok(schema)
     }
 
     async fn read<T: Send + 'static>(&self, op: Op<T>) -> StoreResult<T> {
@@ -127,6 +160,9 @@ impl<B: Backend> Database<B> {
         portal: PortalId,
         object: ObjectType,
     ) -> StoreResult<Option<Arc<ObjectSchema>>> {
+        if let Some(stamped) = &self.stamped {
+            return Ok(Some(self.stamped_schema(stamped, portal, object).await?));
+        }
         let Some(caches) = &self.caches else {
             return Ok(None);
         };

@@ -2,8 +2,10 @@
 //! API and worker processes over one database: every operation is one transaction on a
 //! pooled connection, an export's read takes a thread and connection of its own, the queue
 //! is claimed with `FOR NO KEY UPDATE SKIP LOCKED`, and new exports are announced with
-//! NOTIFY so idle workers wake at once. Nothing is cached: another process may change
-//! anything at any time. PostgreSQL specifics stay here.
+//! NOTIFY so idle workers wake at once. Another process may change anything at any time,
+//! so the only thing kept in memory is schemas, each with the stamp triggers set when its
+//! portal's schemas change, and used only while that stamp is unchanged (one small query).
+//! PostgreSQL specifics stay here.
 
 mod cells;
 mod claim;
@@ -93,6 +95,7 @@ impl Postgres {
 
 impl Backend for Postgres {
     const CACHES: bool = false;
+    const STAMPS_SCHEMAS: bool = true;
 
     async fn read<T: Send + 'static>(&self, op: Op<T>) -> StoreResult<T> {
         self.transaction(op).await

@@ -8,12 +8,13 @@ use std::sync::Arc;
 
 use super::builder::{Param, Sql};
 use super::dialect::table_name;
-use super::exec::{Exec, exists, from_json, rows, to_json};
+use super::exec::{Exec, exists, from_json, one, rows, to_json};
 use super::portals::require_portal;
 use crate::domain::ObjectType;
 use crate::domain::pipeline::has_pipelines;
 use crate::domain::property::{PropertyDefinition, PropertyGroup};
 use crate::domain::schema::ObjectSchema;
+use crate::store::cache::SchemaStamp;
 use crate::store::{PortalId, StoreError, StoreResult};
 
 /// Definitions per multi-row insert: a standard object has hundreds of properties, and
@@ -137,6 +138,23 @@ pub async fn load(
     } else {
         schema.with_pipelines(own)
     })
+}
+
+/// When the portal's schemas last changed (PostgreSQL only, whose triggers keep
+/// `crm_schema_versions`); 0 for a stamp never set. Read before the schema it vouches for,
+/// so a change committed in between shows as a newer stamp next time, never the reverse.
+pub async fn stamp(e: &mut dyn Exec, portal: PortalId) -> StoreResult<SchemaStamp> {
+    let text = "SELECT COALESCE(MAX(version) FILTER (WHERE portal_id = ?1), 0), \
+         COALESCE(MAX(version) FILTER (WHERE portal_id = 0), 0) \
+         FROM crm_schema_versions WHERE portal_id IN (?1, 0)";
+    let sql = Sql::fixed(e.dialect(), text, vec![Param::Int(portal.0)]);
+    one(e, &sql, |r| {
+        Ok(SchemaStamp {
+            portal: r.int(0)?,
+            all: r.int(1)?,
+        })
+    })
+    .await
 }
 
 /// `known` when the caller has the schema already (a store that caches them), or the

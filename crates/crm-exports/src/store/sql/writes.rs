@@ -377,9 +377,10 @@ impl TakenValues {
         }
         // The lookups probe the unique index, however the planner prices a scan.
         let probes = e.dialect().index_probes_only();
+        // Run as scripts: a setting takes no parameters, so preparing and closing it
+        // would only add round trips.
         if let Some((prefer, _)) = probes {
-            e.execute(&Sql::reusing(e.dialect(), prefer, Vec::new()))
-                .await?;
+            e.script(prefer).await?;
         }
         let mut known = HashMap::new();
         for (index, property) in unique.iter().enumerate() {
@@ -403,8 +404,7 @@ impl TakenValues {
             }
         }
         if let Some((_, restore)) = probes {
-            e.execute(&Sql::reusing(e.dialect(), restore, Vec::new()))
-                .await?;
+            e.script(restore).await?;
         }
         Ok(Self {
             unique,

@@ -89,6 +89,7 @@ fn in_transaction<T>(conn: &mut Connection, op: Op<T>) -> StoreResult<T> {
 
 impl Backend for Sqlite {
     const CACHES: bool = true;
+    const STAMPS_SCHEMAS: bool = false;
 
     async fn read<T: Send + 'static>(&self, op: Op<T>) -> StoreResult<T> {
         let (readers, path) = (self.readers.clone(), self.path.clone());
