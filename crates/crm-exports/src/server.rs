@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 
 use crate::api::exports::ExportsContext;
 use crate::api::rate_limit::RateLimiter;
-use crate::api::{self, ApiConfig, AppState, auth};
+use crate::api::{self, ApiConfig, AppContext, AppState, auth};
 use crate::blob::signing::UrlSigner;
 use crate::blob::{Blobs, LocalBlobs, S3Blobs};
 use crate::clock::Clock;
@@ -250,7 +250,7 @@ pub fn assemble(
         .map(|config| Arc::new(RateLimiter::new(config)));
     let faults = Arc::new(Faults::default());
     let gate = Arc::new(RestoreGate::default());
-    let state = AppState {
+    let state = AppState::new(AppContext {
         gate: gate.clone(),
         snapshots_dir: data_dir.join(SNAPSHOTS_DIR),
         store: stores.clone(),
@@ -267,7 +267,7 @@ pub fn assemble(
             public_url: settings.public_url,
             link_ttl_secs: settings.link_ttl_secs,
         }),
-    };
+    });
     let parts = RunnerParts {
         queue: stores.exports,
         stream: stores.stream,
