@@ -41,12 +41,17 @@ psql -Atq "$url" -c "SELECT pg_size_pretty(pg_total_relation_size('records_1_0_1
 
 median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 
-copies=()
-for run in 1 2 3; do
+# Seconds a `\copy` of the exported rows and columns takes, into $work/copy.csv.
+copy_seconds() {
+    local t0 t1
     t0=$(date +%s.%N)
     psql -q "$url" -c "\\copy (SELECT id, created_at, updated_at, $columns FROM records_1_0_1 WHERE NOT archived ORDER BY id) TO '$work/copy.csv' CSV HEADER"
     t1=$(date +%s.%N)
-    copies+=("$(python3 -c "print(round($t1 - $t0, 2))")")
+    python3 -c "print(round($t1 - $t0, 2))"
+}
+copies=()
+for run in 1 2 3; do
+    copies+=("$(copy_seconds)")
     echo "psql \\copy run $run: ${copies[-1]} s, $(du -m "$work/copy.csv" | cut -f1) MB"
 done
 
@@ -98,13 +103,6 @@ echo "ratio export / psql \\copy: $(ratio "$export_median" "$copy_median") (targ
 result "CSV export, unzipped, vs psql \\copy" "$export_median s vs $copy_median s" "$(ratio "$export_median" "$copy_median")" 1.2
 
 shapes=",${CRM_EXPORTS_BENCH_SHAPES-query,associations,csv-zip,xlsx,xls},"
-copy_seconds() {
-    local t0 t1
-    t0=$(date +%s.%N)
-    psql -q "$url" -c "\\copy (SELECT id, created_at, updated_at, $columns FROM records_1_0_1 WHERE NOT archived ORDER BY id) TO '$work/copy.csv' CSV HEADER"
-    t1=$(date +%s.%N)
-    python3 -c "print(round($t1 - $t0, 2))"
-}
 # The entries of the zip an export was delivered as (XLSX is itself a zip), for the log.
 zip_entries() {
     python3 -c "import sys, zipfile; print(len(zipfile.ZipFile(sys.argv[1]).namelist()))" "$1"

@@ -208,8 +208,9 @@ pub trait Records: Send + Sync {
     ) -> StoreResult<Vec<Result<Written, WriteFailure>>>;
     /// [`Records::write_records`] with the schema the caller read for this request and
     /// checked the inputs against, instead of the write reading it again (on PostgreSQL,
-    /// at least the query for the portal's schema stamp). A schema change committed in between orders after this write; the
-    /// database's unique indexes still hold against a property made unique meanwhile.
+    /// at least the query for the portal's schema stamp). A schema change committed in
+    /// between orders after this write; the database's unique indexes still hold against a
+    /// property made unique meanwhile.
     async fn write_records_with(
         &self,
         portal: PortalId,
