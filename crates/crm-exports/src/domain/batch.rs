@@ -46,6 +46,11 @@ pub struct RecordBatch {
     ids: Vec<i64>,
     slots: Vec<Slot>,
     text: String,
+    /// Text pushed as bytes after `text`, checked as UTF-8 by [`RecordBatch::sealed`]:
+    /// one check of a whole batch's bytes costs a small part of one per value.
+    unchecked: Vec<u8>,
+    /// The first slot whose text lies in `unchecked`.
+    first_unchecked: usize,
 }
 
 impl RecordBatch {
@@ -55,7 +60,9 @@ impl RecordBatch {
             width,
             ids: Vec::with_capacity(rows),
             slots: Vec::with_capacity(rows * width),
-            text: String::with_capacity(rows * width * 16),
+            text: String::new(),
+            unchecked: Vec::with_capacity(rows * width * 16),
+            first_unchecked: 0,
         }
     }
 
@@ -85,6 +92,7 @@ impl RecordBatch {
     }
 
     pub fn push_text(&mut self, text: &str) {
+        self.check_text();
         let start = self.text.len();
         self.text.push_str(text);
         self.slots.push(Slot::Text {
@@ -93,11 +101,58 @@ impl RecordBatch {
         });
     }
 
-    /// Pushes bytes as text, replacing invalid UTF-8 as [`String::from_utf8_lossy`] does.
+    /// Pushes bytes as text. They are checked when the batch is [sealed](Self::sealed),
+    /// where invalid UTF-8 is replaced as [`String::from_utf8_lossy`] does.
     pub fn push_text_bytes(&mut self, bytes: &[u8]) {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => self.push_text(text),
-            Err(_) => self.push_text(&String::from_utf8_lossy(bytes)),
+        if self.unchecked.is_empty() {
+            self.first_unchecked = self.slots.len();
+        }
+        let start = self.text.len() + self.unchecked.len();
+        self.unchecked.extend_from_slice(bytes);
+        self.slots.push(Slot::Text {
+            start,
+            end: start + bytes.len(),
+        });
+    }
+
+    /// The batch with every value's text checked: what a reader pushing bytes hands on.
+    pub fn sealed(mut self) -> Self {
+        self.check_text();
+        self
+    }
+
+    /// Moves the unchecked bytes into `text`. Valid bytes whose values each begin on a
+    /// character (so each value is valid on its own) move as they are; otherwise each
+    /// value is decoded lossily on its own, and its slot moved to where its text now is.
+    fn check_text(&mut self) {
+        if self.unchecked.is_empty() {
+            return;
+        }
+        let base = self.text.len();
+        let bytes = match String::from_utf8(std::mem::take(&mut self.unchecked)) {
+            Ok(valid) => {
+                let on_characters = self.slots[self.first_unchecked..].iter().all(|slot| {
+                    !matches!(slot, Slot::Text { start, .. } if !valid.is_char_boundary(start - base))
+                });
+                if on_characters {
+                    if base == 0 {
+                        self.text = valid;
+                    } else {
+                        self.text.push_str(&valid);
+                    }
+                    return;
+                }
+                valid.into_bytes()
+            }
+            Err(invalid) => invalid.into_bytes(),
+        };
+        for slot in &mut self.slots[self.first_unchecked..] {
+            if let Slot::Text { start, end } = slot {
+                let text = String::from_utf8_lossy(&bytes[*start - base..*end - base]);
+                *start = self.text.len();
+                self.text.push_str(&text);
+                *end = self.text.len();
+            }
         }
     }
 
@@ -118,6 +173,7 @@ impl RecordBatch {
     }
 
     /// Row `row`'s values, in projection order; `None` where the record has no value.
+    /// Text pushed as bytes is there once the batch is [sealed](Self::sealed).
     pub fn row(&self, row: usize) -> impl Iterator<Item = Option<ValueRef<'_>>> + '_ {
         self.slots[row * self.width..(row + 1) * self.width]
             .iter()
@@ -200,12 +256,59 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_replaced_as_lossy_decoding_does() {
-        let mut batch = RecordBatch::with_capacity(1, 1);
+        let mut batch = RecordBatch::with_capacity(2, 2);
         batch.start_row(1);
         batch.push_text_bytes(b"a\xffb");
+        batch.push_text_bytes("Zoë".as_bytes());
+        batch.start_row(2);
+        batch.push_integer(3);
+        batch.push_text_bytes(b"\xc3");
+        let batch = batch.sealed();
         assert_eq!(
             batch.row(0).collect::<Vec<_>>(),
-            vec![Some(ValueRef::Text("a\u{fffd}b"))]
+            vec![
+                Some(ValueRef::Text("a\u{fffd}b")),
+                Some(ValueRef::Text("Zoë"))
+            ]
+        );
+        assert_eq!(
+            batch.row(1).collect::<Vec<_>>(),
+            vec![Some(ValueRef::Integer(3)), Some(ValueRef::Text("\u{fffd}"))]
+        );
+    }
+
+    #[test]
+    fn values_split_inside_a_character_are_each_decoded_on_their_own() {
+        // Together the bytes are valid "ë", but neither value is valid alone.
+        let mut batch = RecordBatch::with_capacity(2, 1);
+        batch.start_row(1);
+        batch.push_text_bytes(b"x\xc3");
+        batch.push_text_bytes(b"\xaby");
+        let batch = batch.sealed();
+        assert_eq!(
+            batch.row(0).collect::<Vec<_>>(),
+            vec![
+                Some(ValueRef::Text("x\u{fffd}")),
+                Some(ValueRef::Text("\u{fffd}y"))
+            ]
+        );
+    }
+
+    #[test]
+    fn text_pushed_as_bytes_and_as_text_keeps_its_order() {
+        let mut batch = RecordBatch::with_capacity(3, 1);
+        batch.start_row(1);
+        batch.push_text_bytes("línea".as_bytes());
+        batch.push_text("O'Brien");
+        batch.push_text_bytes(b"");
+        let batch = batch.sealed();
+        assert_eq!(
+            batch.row(0).collect::<Vec<_>>(),
+            vec![
+                Some(ValueRef::Text("línea")),
+                Some(ValueRef::Text("O'Brien")),
+                Some(ValueRef::Text(""))
+            ]
         );
     }
 }

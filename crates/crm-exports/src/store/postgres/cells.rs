@@ -63,7 +63,7 @@ impl CellReader {
     pub fn push(self, row: &Row, index: usize, batch: &mut RecordBatch) -> StoreResult<()> {
         match self {
             CellReader::Text => match row.try_get::<_, Option<TextCell>>(index)? {
-                Some(TextCell(text)) => batch.push_text(text),
+                Some(TextCell(text)) => batch.push_text_bytes(text),
                 None => batch.push_missing(),
             },
             CellReader::Number => match row.try_get::<_, Option<f64>>(index)? {
@@ -86,14 +86,15 @@ impl CellReader {
     }
 }
 
-/// The text of a `text` cell. `&str` reads the same bytes, but compares the column's type
-/// name with three extension types on every cell before doing so, which an export of
-/// millions of cells notices; a record table's text columns are always plain `text`.
-struct TextCell<'a>(&'a str);
+/// The bytes of a `text` cell. `&str` reads the same bytes, but compares the column's
+/// type name with three extension types and checks the UTF-8 on every cell, which an
+/// export of millions of cells notices; a record table's text columns are always plain
+/// `text`, and the batch checks a whole batch's text at once when it is sealed.
+struct TextCell<'a>(&'a [u8]);
 
 impl<'a> FromSql<'a> for TextCell<'a> {
     fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
-        Ok(TextCell(std::str::from_utf8(raw)?))
+        Ok(TextCell(raw))
     }
 
     fn accepts(ty: &Type) -> bool {

@@ -146,5 +146,5 @@ async fn stream(
 /// Waiting for room in the channel blocks this thread, and with it this connection: the
 /// server stops sending, and memory stays bounded however many rows match.
 fn deliver(sink: &BatchSink, abandoned: &AtomicBool, batch: RecordBatch) -> bool {
-    !abandoned.load(Ordering::Relaxed) && sink.send(batch).is_ok()
+    !abandoned.load(Ordering::Relaxed) && sink.send(batch.sealed()).is_ok()
 }

@@ -67,7 +67,7 @@ pub fn stream_batches(
         if batch.len() == BATCH {
             sent += batch.len() as u64;
             if sink
-                .send(std::mem::replace(&mut batch, new_batch()))
+                .send(std::mem::replace(&mut batch, new_batch()).sealed())
                 .is_err()
             {
                 return Ok(sent);
@@ -76,7 +76,7 @@ pub fn stream_batches(
     }
     if !batch.is_empty() {
         sent += batch.len() as u64;
-        let _ = sink.send(batch);
+        let _ = sink.send(batch.sealed());
     }
     Ok(sent)
 }
