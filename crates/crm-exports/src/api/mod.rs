@@ -328,7 +328,8 @@ async fn observe(State(_state): State<AppState>, request: Request, next: Next) -
     let response = access_log::with_portal_slot(async {
         let mut response = served.await;
         // Outside the request span: the line holds the span's fields itself, and a JSON
-        // line that repeated them (as "span" and "spans") cost a tenth of a status call.
+        // line that repeated them (as "span" and "spans") was 18 % of a status call's
+        // samples, against 11 % now.
         access_log::write(
             &method,
             route,

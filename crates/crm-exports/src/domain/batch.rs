@@ -131,9 +131,13 @@ impl RecordBatch {
         let base = self.text.len();
         let bytes = match String::from_utf8(std::mem::take(&mut self.unchecked)) {
             Ok(valid) => {
-                let on_characters = self.slots[self.first_unchecked..].iter().all(|slot| {
-                    !matches!(slot, Slot::Text { start, .. } if !valid.is_char_boundary(start - base))
-                });
+                let on_characters =
+                    self.slots[self.first_unchecked..]
+                        .iter()
+                        .all(|slot| match slot {
+                            Slot::Text { start, .. } => valid.is_char_boundary(start - base),
+                            _ => true,
+                        });
                 if on_characters {
                     if base == 0 {
                         self.text = valid;
