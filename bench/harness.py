@@ -512,6 +512,15 @@ def measure_portals(args, data, db, n, results):
     results.append((f"{PORTALS} portals' zipped CSV exports of {rows:,} rows started together "
                     f"vs one alone (default workers)", f"{four:.2f} s vs {one:.2f} s = "
                     f"**{four / one:.2f}×**", "≤ 2.5×", four / one <= 2.5))
+    # What fairness can reach at all: four exports cannot finish before their CPU time,
+    # spread over the cores, allows. One alone uses more than one core (its reader,
+    # renderer and compressors run at once), so the ratio above is bound by that, not by
+    # how the exports share the machine; this row shows how close to the bound they come.
+    bound = PORTALS * cpu_each / os.cpu_count()
+    results.append((f"{PORTALS} portals together vs their CPU bound ({PORTALS} × one's "
+                    f"{cpu_each:.2f} s of CPU ÷ {os.cpu_count()} cores = {bound:.2f} s); "
+                    f"one alone uses {cpu_each / one:.2f} cores",
+                    f"{four:.2f} s = {four / bound:.2f}× the bound", "", None))
 
 
 def measure_memory(args, data, n, results):
